@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import { index, numeric, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { addresses } from './addresses';
+import { id, oneOf, orgId, softDelete, timestamps, tsvector } from './columns';
+import { SIZE_BANDS } from './enums';
+import { orgs } from './orgs';
+import { users } from './users';
+
+const live = sql`deleted_at is null`;
+
+export const companies = pgTable(
+  'companies',
+  {
+    id: id(),
+    orgId: orgId().references(() => orgs.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    domain: text('domain'),
+    industry: text('industry'),
+    sizeBand: text('size_band', { enum: SIZE_BANDS }),
+    annualRevenue: numeric('annual_revenue', { precision: 16, scale: 2 }),
+    addressId: uuid('address_id').references(() => addresses.id, { onDelete: 'set null' }),
+    ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    search: tsvector('search').generatedAlwaysAs(
+      sql`to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(domain, '') || ' ' || coalesce(industry, ''))`,
+    ),
+    ...timestamps(),
+    ...softDelete(),
+  },
+  (t) => [
+    index('companies_org_created_idx').on(t.orgId, t.createdAt.desc(), t.id.desc()).where(live),
+    index('companies_org_updated_idx').on(t.orgId, t.updatedAt.desc(), t.id.desc()).where(live),
+    index('companies_org_name_idx').on(t.orgId, t.name, t.id).where(live),
+    index('companies_org_domain_idx').on(t.orgId, t.domain, t.id).where(live),
+    index('companies_org_revenue_idx').on(t.orgId, t.annualRevenue, t.id).where(live),
+    index('companies_org_industry_idx').on(t.orgId, t.industry, t.id).where(live),
+    index('companies_org_deleted_idx').on(t.orgId, t.deletedAt.desc(), t.id.desc()).where(sql`deleted_at is not null`),
+    index('companies_org_owner_idx').on(t.orgId, t.ownerId),
+    index('companies_address_idx').on(t.addressId),
+    index('companies_name_trgm').using('gin', sql`${t.name} gin_trgm_ops`),
+    index('companies_domain_trgm').using('gin', sql`${t.domain} gin_trgm_ops`),
+    index('companies_search_gin').using('gin', t.search),
+    oneOf('companies_size_band_check', t.sizeBand, SIZE_BANDS),
+  ],
+);
