@@ -1,0 +1,65 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { requestId } from 'hono/request-id';
+import { timing } from 'hono/timing';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AppError, toProblem } from './http/errors';
+import { createRouter } from './http/openapi';
+import { services } from './http/services';
+import { appUsersRoutes } from './resources/appusers/routes';
+import { systemRoutes } from './routes/system';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The app factory: middleware order, the one error handler, routes mounted. */
+export function createApp() {
+  const app = createRouter();
+
+  app.use(
+    requestId({
+      headerName: 'X-Request-Id',
+      generator: () => crypto.randomUUID(),
+      limitLength: 128,
+    }),
+  );
+  app.use(async (c, next) => {
+    // Echo only ids that are safe to log and to put back into a header.
+    if (!REQUEST_ID.test(c.var.requestId)) c.set('requestId', crypto.randomUUID());
+    await next();
+    c.header('X-Request-Id', c.var.requestId);
+  });
+  app.use(timing({ totalDescription: 'total', autoEnd: true, crossOrigin: false }));
+  app.use(services());
+
+  app.route('/', systemRoutes);
+  app.route('/', appUsersRoutes);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Edge CRM API', version: '0.1.0', description: 'CRM data API on Cloudflare Workers.' },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Edge CRM API' }));
+
+  app.notFound((c) => {
+    const problem = toProblem(new AppError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), c.var.requestId);
+    return c.json(problem, 404, { 'Content-Type': 'application/problem+json' });
+  });
+
+  app.onError((err, c) => {
+    const requestIdValue = c.var.requestId ?? crypto.randomUUID();
+    let appErr: AppError;
+    if (err instanceof AppError) appErr = err;
+    else if ((err as { status?: number }).status === 404) appErr = new AppError('not_found', 'Not found.');
+    else {
+      appErr = new AppError('internal', 'Something went wrong on our side. Quote the request id when reporting it.');
+      const log = c.var.services?.log;
+      const detail = { error: String(err), stack: (err as Error)?.stack };
+      if (log) log('error', 'unhandled error', detail);
+      else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId: requestIdValue, ...detail }));
+    }
+    const headers: Record<string, string> = { 'Content-Type': 'application/problem+json', ...appErr.headers };
+    return c.json(toProblem(appErr, requestIdValue), appErr.status as ContentfulStatusCode, headers);
+  });
+
+  return app;
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/**
+ * Bindings come from `wrangler types` (src/worker-configuration.d.ts). Secrets that are not
+ * in wrangler.toml are added here: DATABASE_URL selects Neon's serverless driver when no
+ * Hyperdrive is bound; NEON_WS_PROXY points that driver at a local WebSocket→TCP proxy.
+ */
+export type AppEnv = Omit<Env, 'HYPERDRIVE'> & {
+  HYPERDRIVE?: Hyperdrive;
+  DATABASE_URL?: string;
+  NEON_WS_PROXY?: string;
+};
+
+const VarsSchema = z.object({
+  JWT_SECRET: z.string().min(16, 'JWT_SECRET must be at least 16 characters'),
+  INTERNAL_TOKEN: z.string().min(8),
+  COUNT_EXACT_LIMIT: z.coerce.number().int().positive().max(1_000_000).default(10_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+export type Vars = z.infer<typeof VarsSchema>;
+
+const cache = new WeakMap<object, Vars>();
+
+/** Vars validated once per env object (per isolate), not per request. */
+export function readVars(env: AppEnv): Vars {
+  let vars = cache.get(env);
+  if (!vars) {
+    vars = VarsSchema.parse(env);
+    cache.set(env, vars);
+  }
+  return vars;
+}

@@ -1,0 +1,48 @@
+import type { MiddlewareHandler } from 'hono';
+import { verify } from 'hono/jwt';
+import { z } from 'zod';
+import { USER_ROLES } from '../db/schema/enums';
+import type { AppContext } from './context';
+import { AppError } from './errors';
+
+export const AuthClaims = z.object({
+  sub: z.uuid(),
+  org: z.uuid(),
+  role: z.enum(USER_ROLES),
+  exp: z.number().int(),
+});
+export type AuthClaims = z.infer<typeof AuthClaims>;
+
+/** The caller, as every verb sees it. orgId is the tenant wall for every query. */
+export interface Auth {
+  userId: string;
+  orgId: string;
+  role: (typeof USER_ROLES)[number];
+}
+
+const BEARER = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)\s*$/;
+
+function unauthorized(detail: string): AppError {
+  return new AppError('unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer realm="crm"' });
+}
+
+/** JWT HS256 with claims sub/org/role/exp; anything else is a 401 problem. */
+export function requireAuth(): MiddlewareHandler<AppContext> {
+  return async (c, next) => {
+    const header = c.req.header('Authorization');
+    if (!header) throw unauthorized('Send "Authorization: Bearer <token>".');
+    const match = BEARER.exec(header);
+    if (!match) throw unauthorized('The Authorization header is not a bearer JWT.');
+    let payload: unknown;
+    try {
+      payload = await verify(match[1], c.var.services.vars.JWT_SECRET, 'HS256');
+    } catch (err) {
+      const name = (err as Error)?.name ?? '';
+      throw unauthorized(name === 'JwtTokenExpired' ? 'The token has expired.' : 'The token is invalid.');
+    }
+    const claims = AuthClaims.safeParse(payload);
+    if (!claims.success) throw unauthorized('The token lacks valid sub, org, role or exp claims.');
+    c.set('auth', { userId: claims.data.sub, orgId: claims.data.org, role: claims.data.role });
+    await next();
+  };
+}

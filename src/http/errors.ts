@@ -1,0 +1,108 @@
+/**
+ * One error model: AppError with a closed code list, one code → status table, rendered as
+ * RFC 9457 problem+json by the app's onError. Codes are stable and never reused.
+ */
+export const ERROR_STATUS = {
+  invalid_query: 400,
+  unknown_field: 400,
+  unsupported_operator: 400,
+  invalid_cursor: 400,
+  invalid_body: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  precondition_failed: 412,
+  payload_too_large: 413,
+  constraint_violation: 422,
+  query_too_expensive: 422,
+  rate_limited: 429,
+  internal: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+const TITLES: Record<ErrorCode, string> = {
+  invalid_query: 'Invalid query',
+  unknown_field: 'Unknown field',
+  unsupported_operator: 'Unsupported operator',
+  invalid_cursor: 'Invalid cursor',
+  invalid_body: 'Invalid request body',
+  unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
+  not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
+  conflict: 'Conflict',
+  precondition_failed: 'Precondition failed',
+  payload_too_large: 'Payload too large',
+  constraint_violation: 'Constraint violation',
+  query_too_expensive: 'Query too expensive',
+  rate_limited: 'Rate limited',
+  internal: 'Internal error',
+  service_unavailable: 'Service unavailable',
+};
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+export function toProblem(err: AppError, requestId: string): Problem {
+  return {
+    type: `https://docs.edge-crm.dev/errors/${err.code}`,
+    title: TITLES[err.code],
+    status: err.status,
+    detail: err.detail,
+    code: err.code,
+    requestId,
+    ...(err.errors?.length ? { errors: err.errors } : {}),
+  };
+}
+
+/** Postgres SQLSTATEs that are the caller's fault, mapped to public codes. */
+const PG_STATES: Record<string, { code: ErrorCode; detail: string }> = {
+  '23505': { code: 'conflict', detail: 'A record with these unique values already exists.' },
+  '23503': { code: 'constraint_violation', detail: 'A referenced record does not exist.' },
+  '23514': { code: 'constraint_violation', detail: 'A value violates a data constraint.' },
+  '23502': { code: 'constraint_violation', detail: 'A required value is missing.' },
+  '22P02': { code: 'invalid_query', detail: 'A value has the wrong format.' },
+  '22007': { code: 'invalid_query', detail: 'A date or time value has the wrong format.' },
+  '22008': { code: 'invalid_query', detail: 'A date or time value is out of range.' },
+  '22003': { code: 'invalid_query', detail: 'A number is out of range.' },
+  '57014': { code: 'query_too_expensive', detail: 'The query took too long; narrow the filter or use a cursor.' },
+};
+
+/** Maps a database error to a public AppError; the original stays in the log only. */
+export function fromDatabaseError(err: unknown): AppError | null {
+  const state = (err as { code?: unknown })?.code;
+  if (typeof state !== 'string') return null;
+  const known = PG_STATES[state];
+  if (known) return new AppError(known.code, known.detail);
+  if (/^(08|53|57P)/.test(state)) return new AppError('service_unavailable', 'The database is unavailable; retry shortly.');
+  return null;
+}

@@ -1,0 +1,32 @@
+/**
+ * Bound parameters for one statement. User input only ever becomes a `$n` placeholder;
+ * the tenant id is always `$1`, added first, so every statement carries the org predicate.
+ */
+export class Params {
+  readonly values: unknown[] = [];
+
+  constructor(orgId: string) {
+    this.values.push(orgId);
+  }
+
+  /** Adds a value and returns its placeholder. */
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** The tenant wall: the predicate every statement on a tenant table starts with. */
+export function orgPredicate(alias: string): string {
+  return `${alias}.org_id = $1`;
+}
+
+/** Escapes LIKE metacharacters so user text matches literally inside `%…%`. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
+}
+
+/** A timestamptz rendered as ISO 8601 UTC (`…Z`), the same whatever the session time zone. */
+export function isoSql(expr: string): string {
+  return `to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}

@@ -1,0 +1,105 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireAuth } from '../../http/auth';
+import { createRouter, errorResponses } from '../../http/openapi';
+import { parseAppUsersQuery } from './parse';
+import { listAppUsers } from './service';
+
+const Param = (description: string, example?: string) =>
+  z.string().optional().openapi({ description, ...(example ? { example } : {}) });
+
+/** Every parameter is a string here: the seed ignores malformed filter values, so parsing is lenient (parse.ts). */
+const AppUsersParams = z.object({
+  page: Param('Page number, 1-based, or "last" (default 1). A page past the last is a 404.', '1'),
+  page_size: Param('Rows per page (default 20, capped at 1000).', '20'),
+  ordering: Param('Field to order by, "-" prefix for descending: id, first_name, last_name, gender, customer_id, phone_number, created, birthday, last_updated (default -created).', '-created'),
+  first_name: Param('Case-insensitive contains.', 'an'),
+  last_name: Param('Case-insensitive contains.'),
+  phone_number: Param('Case-insensitive contains.'),
+  city: Param('Address city, case-insensitive contains.', 'ber'),
+  street: Param('Address street, case-insensitive contains.'),
+  country: Param('Address country, case-insensitive contains.'),
+  gender: Param('Exact: female, male, other, unknown.'),
+  customer_id: Param('Exact.'),
+  birthday: Param('Exact date YYYY-MM-DD.'),
+  points_min: Param('Some relationship has at least this many points.'),
+  points_max: Param('Some relationship has at most this many points.'),
+  last_activity_after: Param('Some relationship was active at or after this date/time (ISO 8601).'),
+});
+
+const AppUser = z
+  .object({
+    id: z.uuid(),
+    first_name: z.string().nullable(),
+    last_name: z.string().nullable(),
+    gender: z.string().nullable(),
+    customer_id: z.string().nullable(),
+    phone_number: z.string().nullable(),
+    created: z.string(),
+    birthday: z.string().nullable(),
+    last_updated: z.string(),
+    address: z
+      .object({
+        street: z.string().nullable(),
+        street_number: z.string().nullable(),
+        city_code: z.string().nullable(),
+        city: z.string().nullable(),
+        country: z.string().nullable(),
+      })
+      .nullable(),
+    relationships: z.array(z.object({ points: z.number().int(), created: z.string(), last_activity: z.string().nullable() })),
+  })
+  .openapi('AppUser');
+
+const AppUsersResponse = z
+  .object({
+    count: z.number().int(),
+    page: z.number().int(),
+    pages: z.number().int(),
+    results: z.array(AppUser),
+    meta: z.object({
+      query_time: z.number().describe('Seconds spent in the database'),
+      response_time: z.number().describe('Seconds spent serving the request'),
+      cache_hit: z.boolean(),
+      count_method: z.enum(['exact', 'estimated']),
+      queries: z.number().int(),
+      request_id: z.string(),
+    }),
+  })
+  .openapi('AppUsersPage');
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/appusers/',
+  tags: ['compatibility'],
+  summary: 'List app users (the seed service contract)',
+  description:
+    'Contacts with their address and loyalty relationships, filtered and ordered as the original CRM Performance Backend did. `count` is exact up to COUNT_EXACT_LIMIT matches and a planner estimate above it; `meta.count_method` says which.',
+  middleware: [requireAuth()] as const,
+  request: { query: AppUsersParams },
+  responses: { 200: { description: 'A page of app users', content: { 'application/json': { schema: AppUsersResponse } } }, ...errorResponses },
+});
+
+export const appUsersRoutes = createRouter().openapi(listRoute, async (c) => {
+  const started = performance.now();
+  const { db, vars } = c.var.services;
+  const query = parseAppUsersQuery(c.req.query());
+  const page = await listAppUsers({ db, auth: c.var.auth, query, countLimit: vars.COUNT_EXACT_LIMIT });
+  const seconds = (ms: number) => Math.round(ms * 1000) / 1_000_000;
+  return c.json(
+    {
+      count: page.count.value,
+      page: page.page,
+      pages: page.pages,
+      results: page.results,
+      meta: {
+        query_time: seconds(db.stats.ms),
+        response_time: seconds(performance.now() - started),
+        cache_hit: false,
+        count_method: page.count.method,
+        queries: db.stats.queries,
+        request_id: c.var.requestId,
+      },
+    },
+    200,
+  );
+});

@@ -1,0 +1,34 @@
+// Direct SQL against the test database from inside workerd: fixtures and expected values
+// are computed independently of the code under test.
+import { env } from 'cloudflare:test';
+import pg from 'pg';
+
+export async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: env.HYPERDRIVE.connectionString });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export function sql<T extends pg.QueryResultRow = Record<string, any>>(text: string, values: unknown[] = []): Promise<T[]> {
+  return withClient(async (c) => (await c.query<T>(text, values)).rows);
+}
+
+/** EXPLAIN (FORMAT JSON) of a statement, flattened to the list of node types and index names. */
+export async function explain(text: string, values: unknown[] = []): Promise<{ nodes: string[]; indexes: string[]; plan: unknown }> {
+  const rows = await sql<{ 'QUERY PLAN': any }>(`explain (format json) ${text}`, values);
+  const plan = rows[0]['QUERY PLAN'][0].Plan;
+  const nodes: string[] = [];
+  const indexes: string[] = [];
+  const walk = (n: any) => {
+    nodes.push(n['Node Type']);
+    if (n['Index Name']) indexes.push(n['Index Name']);
+    for (const child of n.Plans ?? []) walk(child);
+  };
+  walk(plan);
+  return { nodes, indexes, plan };
+}
