@@ -6,6 +6,7 @@ import { AppError, toProblem } from './http/errors';
 import { createRouter } from './http/openapi';
 import { services } from './http/services';
 import { appUsersRoutes } from './resources/appusers/routes';
+import { resourceRoutes } from './resources/router';
 import { systemRoutes } from './routes/system';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -32,6 +33,7 @@ export function createApp() {
 
   app.route('/', systemRoutes);
   app.route('/', appUsersRoutes);
+  app.route('/', resourceRoutes());
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

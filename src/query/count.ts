@@ -1,6 +1,6 @@
 import type { Db } from '../db/client';
 
-export type CountMethod = 'exact' | 'estimated';
+export type CountMethod = 'exact' | 'planned' | 'estimated';
 export interface Count {
   value: number;
   method: CountMethod;

@@ -60,7 +60,7 @@ const AppUsersResponse = z
       query_time: z.number().describe('Seconds spent in the database'),
       response_time: z.number().describe('Seconds spent serving the request'),
       cache_hit: z.boolean(),
-      count_method: z.enum(['exact', 'estimated']),
+      count_method: z.enum(['exact', 'planned', 'estimated']),
       queries: z.number().int(),
       request_id: z.string(),
     }),

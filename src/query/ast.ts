@@ -1,0 +1,70 @@
+/**
+ * The list dialect's AST. Both the PostgREST-style query string (parse-query-string.ts) and
+ * the JSON body (parse-json.ts) parse to this; check.ts validates it against a resource, and
+ * compile.ts turns the checked form into one parameterised statement.
+ */
+/** Operators of the query-string dialect (PostgREST's names). */
+export const OPERATORS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'in', 'is', 'fts', 'plfts', 'phfts', 'wfts', 'cs', 'ov'] as const;
+/** Literal substring operators: the JSON form's contains/startsWith/endsWith (no wildcards in the value). */
+export const LITERAL_OPERATORS = ['contains', 'startswith', 'endswith'] as const;
+export type Operator = (typeof OPERATORS)[number] | (typeof LITERAL_OPERATORS)[number];
+
+export interface Condition {
+  kind: 'cond';
+  field: string;
+  op: Operator;
+  /** Raw value as the client sent it: a string (query string) or JSON value (body). */
+  value: unknown;
+  not?: boolean;
+  /** Text search configuration for fts operators, e.g. fts(english). */
+  config?: string;
+}
+
+export interface Group {
+  kind: 'and' | 'or';
+  items: Filter[];
+  not?: boolean;
+}
+
+export type Filter = Condition | Group;
+
+export interface OrderTerm {
+  field: string;
+  dir: 'asc' | 'desc';
+  nulls?: 'first' | 'last';
+}
+
+export interface SelectTree {
+  /** Columns of the resource; empty means the resource's default projection. */
+  fields: string[];
+  relations: Array<{ name: string; fields: string[] }>;
+}
+
+export type CountMode = 'exact' | 'planned' | 'estimated';
+export type SearchMode = 'auto' | 'fts' | 'trigram' | 'prefix';
+export type DeletedMode = 'exclude' | 'include' | 'only';
+
+export interface ListRequest {
+  where: Filter[];
+  order: OrderTerm[];
+  select?: SelectTree;
+  limit: number;
+  cursor?: string;
+  offset?: number;
+  count?: CountMode;
+  q?: string;
+  search: SearchMode;
+  deleted: DeletedMode;
+}
+
+export const LIMITS = {
+  defaultLimit: 25,
+  maxLimit: 1000,
+  maxOffset: 10_000,
+  maxDepth: 4,
+  maxTerms: 32,
+  maxOrderTerms: 3,
+  maxInList: 500,
+  maxValueLength: 500,
+  maxQueryLength: 200,
+} as const;

@@ -1,0 +1,87 @@
+import { AppError } from '../http/errors';
+import { type Condition, type Filter, LIMITS, type Operator } from './ast';
+import { type FieldDef, opsOf, type ResourceDef } from './resource';
+import { coerceValue } from './values';
+
+export type CheckedFilter =
+  | { kind: 'cond'; name: string; field: FieldDef; op: Operator; value: unknown; not: boolean; config?: string }
+  | { kind: 'tags'; op: 'cs' | 'ov'; names: string[]; not: boolean }
+  | { kind: 'and' | 'or'; items: CheckedFilter[]; not: boolean };
+
+const FTS_CONFIGS = new Set(['simple', 'english', 'german', 'french', 'spanish', 'italian', 'portuguese', 'dutch']);
+const IS_VALUES = new Set(['null', 'not_null', 'true', 'false', 'unknown']);
+
+export function unknownField(resource: ResourceDef, name: string, path: string): AppError {
+  const known = Object.entries(resource.fields).filter(([, f]) => !f.internal).map(([k]) => k);
+  return new AppError('unknown_field', `${path}: "${name.slice(0, 64)}" is not a field of ${resource.name}. Fields: ${known.join(', ')}.`, [
+    { path, message: 'unknown field' },
+  ]);
+}
+
+function checkOperator(resource: ResourceDef, name: string, field: FieldDef, op: Operator, path: string): void {
+  if (!opsOf(field).includes(op)) {
+    throw new AppError('unsupported_operator', `${path}: ${name} does not support "${op}". Allowed: ${opsOf(field).join(', ')}.`, [
+      { path, message: `operator ${op} not allowed on ${resource.name}.${name}` },
+    ]);
+  }
+}
+
+function checkValue(name: string, field: FieldDef, c: Condition, path: string): unknown {
+  switch (c.op) {
+    case 'is': {
+      const v = String(c.value).toLowerCase();
+      if (!IS_VALUES.has(v)) throw new AppError('invalid_query', `${path}: is. takes null, not_null, true, false or unknown.`, [{ path, message: 'invalid is value' }]);
+      if (v !== 'null' && v !== 'not_null' && field.type !== 'bool') throw new AppError('invalid_query', `${path}: is.${v} applies to boolean fields only.`, [{ path, message: 'invalid is value' }]);
+      return v;
+    }
+    case 'in': {
+      const list = Array.isArray(c.value) ? c.value : [c.value];
+      if (list.length > LIMITS.maxInList) throw new AppError('invalid_query', `${path}: at most ${LIMITS.maxInList} values in a list.`, [{ path, message: 'list too long' }]);
+      return list.map((v, i) => coerceValue(field, v, `${path}[${i}]`));
+    }
+    case 'like': case 'ilike': case 'contains': case 'startswith': case 'endswith':
+    case 'fts': case 'plfts': case 'phfts': case 'wfts': {
+      const v = String(c.value ?? '');
+      if (v.length > LIMITS.maxValueLength) throw new AppError('invalid_query', `${path}: value too long.`, [{ path, message: 'value too long' }]);
+      if (c.config && !FTS_CONFIGS.has(c.config)) throw new AppError('invalid_query', `${path}: unknown text search configuration "${c.config}".`, [{ path, message: 'unknown configuration' }]);
+      return v;
+    }
+    default:
+      return coerceValue(field, c.value, path);
+  }
+}
+
+function checkCondition(resource: ResourceDef, c: Condition, path: string): CheckedFilter {
+  if (c.field === 'tags' && resource.tagLinks) {
+    if (c.op !== 'cs' && c.op !== 'ov' && c.op !== 'in' && c.op !== 'eq') {
+      throw new AppError('unsupported_operator', `${path}: tags supports cs (has all), ov / in (has any) and eq (has).`, [{ path, message: 'unsupported operator on tags' }]);
+    }
+    const list = (Array.isArray(c.value) ? c.value : [c.value]).map(String);
+    if (!list.length || list.length > 20) throw new AppError('invalid_query', `${path}: give 1 to 20 tag names.`, [{ path, message: 'bad tag list' }]);
+    return { kind: 'tags', op: c.op === 'cs' || c.op === 'eq' ? 'cs' : 'ov', names: list, not: !!c.not };
+  }
+  const members = resource.compound?.[c.field];
+  if (members) {
+    // name → first_name OR last_name: the same condition on each member field.
+    return { kind: 'or', not: !!c.not, items: members.map((m) => checkCondition(resource, { ...c, field: m, not: false }, path)) };
+  }
+  const field = Object.hasOwn(resource.fields, c.field) ? resource.fields[c.field] : undefined;
+  if (!field) throw unknownField(resource, c.field, path);
+  checkOperator(resource, c.field, field, c.op, path);
+  return { kind: 'cond', name: c.field, field, op: c.op, value: checkValue(c.field, field, c, path), not: !!c.not, config: c.config };
+}
+
+/** Validates the filter tree against the resource's whitelist and coerces every value. */
+export function checkFilters(resource: ResourceDef, filters: Filter[], path = 'where'): CheckedFilter[] {
+  let terms = 0;
+  const walk = (f: Filter, p: string, depth: number): CheckedFilter => {
+    if (depth > LIMITS.maxDepth) throw new AppError('invalid_query', `${p}: nesting deeper than ${LIMITS.maxDepth}.`, [{ path: p, message: 'too deep' }]);
+    if (f.kind === 'cond') {
+      if (++terms > LIMITS.maxTerms) throw new AppError('invalid_query', `At most ${LIMITS.maxTerms} filter terms.`, [{ path: p, message: 'too many terms' }]);
+      return checkCondition(resource, f, p);
+    }
+    if (!f.items.length) throw new AppError('invalid_query', `${p}: an empty ${f.kind} group.`, [{ path: p, message: 'empty group' }]);
+    return { kind: f.kind, not: !!f.not, items: f.items.map((it, i) => walk(it, `${p}.${f.kind}[${i}]`, depth + 1)) };
+  };
+  return filters.map((f, i) => walk(f, filters.length > 1 ? `${path}[${i}]` : f.kind === 'cond' ? f.field : path, 1));
+}

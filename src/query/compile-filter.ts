@@ -1,0 +1,65 @@
+import type { CheckedFilter } from './check';
+import type { Params } from './params';
+import type { ResourceDef } from './resource';
+import { escapeLike, likePattern, SQL_TYPES } from './values';
+
+const COMPARE: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+const TSQUERY: Record<string, string> = { fts: 'to_tsquery', plfts: 'plainto_tsquery', phfts: 'phraseto_tsquery', wfts: 'websearch_to_tsquery' };
+
+function conditionSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: 'cond' }>, p: Params): string {
+  const col = `${resource.alias}.${f.field.column}`;
+  const type = SQL_TYPES[f.field.type];
+  switch (f.op) {
+    case 'eq': case 'neq': case 'gt': case 'gte': case 'lt': case 'lte':
+      return `${col} ${COMPARE[f.op]} ${p.add(f.value)}::${type}`;
+    case 'in':
+      return `${col} = any(${p.add(f.value)}::${type}[])`;
+    case 'is': {
+      const v = String(f.value);
+      return v === 'not_null' ? `${col} is not null` : `${col} is ${v}`;
+    }
+    case 'like': case 'ilike':
+      return `${col} ${f.op} ${p.add(likePattern(String(f.value)))}`;
+    case 'contains':
+      return `${col} ilike ${p.add(`%${escapeLike(String(f.value))}%`)}`;
+    case 'startswith':
+      return `${col} ilike ${p.add(`${escapeLike(String(f.value))}%`)}`;
+    case 'endswith':
+      return `${col} ilike ${p.add(`%${escapeLike(String(f.value))}`)}`;
+    case 'fts': case 'plfts': case 'phfts': case 'wfts':
+      return `${col} @@ ${TSQUERY[f.op]}(${p.add(f.config ?? 'simple')}::regconfig, ${p.add(f.value)})`;
+    default:
+      throw new Error(`operator ${f.op} reached the compiler unchecked`);
+  }
+}
+
+/** Tag filters are indexed semi-joins through (org_id, tag_id, entity_id). */
+function tagsSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: 'tags' }>, p: Params): string {
+  const link = resource.tagLinks!;
+  const semi = (nameSql: string) =>
+    `${resource.alias}.id in (select l.entity_id from ${link} l join tags t on t.id = l.tag_id and t.org_id = $1 where l.org_id = $1 and ${nameSql})`;
+  if (f.op === 'ov') return semi(`t.name = any(${p.add(f.names)}::text[])`);
+  return f.names.map((n) => semi(`t.name = ${p.add(n)}`)).join(' and ');
+}
+
+export function compileFilter(resource: ResourceDef, f: CheckedFilter, p: Params): string {
+  let sql: string;
+  if (f.kind === 'cond') sql = conditionSql(resource, f, p);
+  else if (f.kind === 'tags') sql = tagsSql(resource, f, p);
+  else sql = f.items.map((it) => `(${compileFilter(resource, it, p)})`).join(f.kind === 'and' ? ' and ' : ' or ');
+  // Always parenthesised: an OR group must never bind looser than the tenant predicate it is ANDed with.
+  return f.not ? `not (${sql})` : `(${sql})`;
+}
+
+/** True when every condition can be served by an index (used to skip the cost guard). */
+export function isIndexFriendly(resource: ResourceDef, filters: CheckedFilter[]): boolean {
+  return filters.every(function ok(f: CheckedFilter): boolean {
+    if (f.not) return false;
+    if (f.kind === 'tags') return true;
+    if (f.kind !== 'cond') return f.items.every(ok);
+    if (f.field.type === 'tsvector') return true;
+    if (['like', 'ilike', 'contains', 'startswith', 'endswith'].includes(f.op)) return !!f.field.trigram;
+    if (f.op === 'neq' || f.op === 'is') return false;
+    return !!f.field.sortable || f.field.type === 'uuid';
+  });
+}

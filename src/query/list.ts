@@ -1,0 +1,141 @@
+import type { Db } from '../db/client';
+import type { Auth } from '../http/auth';
+import { AppError } from '../http/errors';
+import { LIMITS, type ListRequest } from './ast';
+import { checkFilters } from './check';
+import { compileFilter, isIndexFriendly } from './compile-filter';
+import { countRows, type Count, plannedRows } from './count';
+import { guardCost } from './cost';
+import { decodeCursor, encodeCursor, shapeHash } from './cursor';
+import { keysetSql, type OrderKey, orderSql, resolveOrder } from './order';
+import { orgPredicate, Params } from './params';
+import type { ResourceDef } from './resource';
+import { planSearch, SEARCH_CANDIDATES, type SearchPlan } from './search';
+import { neededColumns, relationSql, renderSql, resolveProjection } from './select';
+
+export interface ListResult {
+  rows: Record<string, unknown>[];
+  page: { limit: number; nextCursor: string | null; hasMore: boolean; offset?: number };
+  count?: Count;
+  search?: { mode: SearchPlan['mode']; reason: string; ranked: boolean; candidates?: number };
+}
+
+export interface ListContext {
+  db: Db;
+  auth: Auth;
+  /** HMAC secret for cursors. */
+  secret: string;
+  /** `estimated` counts exactly up to this many rows. */
+  countLimit: number;
+}
+
+/** WHERE for the resource's rows in this org: tenant wall, soft delete, filters, search. */
+function baseWhere(resource: ResourceDef, req: ListRequest, p: Params, search: SearchPlan | undefined): { where: string[]; indexFriendly: boolean } {
+  const a = resource.alias;
+  const where = [orgPredicate(a)];
+  if (resource.softDelete) {
+    if (req.deleted === 'exclude') where.push(`${a}.deleted_at is null`);
+    if (req.deleted === 'only') where.push(`${a}.deleted_at is not null`);
+  } else if (req.deleted !== 'exclude') {
+    throw new AppError('invalid_query', `deleted: ${resource.name} are not soft-deleted.`, [{ path: 'deleted', message: 'not soft-deletable' }]);
+  }
+  const checked = checkFilters(resource, req.where);
+  for (const f of checked) where.push(compileFilter(resource, f, p));
+  if (search) where.push(`(${search.where})`);
+  return { where, indexFriendly: isIndexFriendly(resource, checked) };
+}
+
+function rankedKeys(resource: ResourceDef): OrderKey[] {
+  const a = resource.alias;
+  return [
+    { name: '__rank', expr: `${a}.__rank`, type: 'float4', dir: 'desc', nulls: 'first', nullable: false },
+    { name: 'id', expr: `${a}.id`, type: 'uuid', dir: 'asc', nulls: 'last', nullable: false },
+  ];
+}
+
+/**
+ * Lists a resource with one parameterised statement for the page (plus one for a count when
+ * asked). The page subquery reads only the page through the order's index; relations are
+ * embedded by scalar subqueries over those rows only.
+ */
+export async function listRows(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<ListResult> {
+  const a = resource.alias;
+  const p = new Params(ctx.auth.orgId);
+  const search = req.q !== undefined ? planSearch(resource, req.q, req.search, p) : undefined;
+  const ranked = !!search && search.mode !== 'prefix' && !req.order.length;
+  const { where, indexFriendly } = baseWhere(resource, req, p, search);
+  const filterValues = [...p.values];
+  const keys = ranked ? rankedKeys(resource) : resolveOrder(resource, req.order);
+  const projection = resolveProjection(resource, req.select);
+  const shape = await shapeHash([resource.name, ctx.auth.orgId, ctx.auth.userId, req.where, keys.map((k) => [k.name, k.dir, k.nulls]), req.q ?? null, search?.mode ?? null, req.deleted]);
+
+  if (req.cursor && req.offset !== undefined) throw new AppError('invalid_query', 'Use either cursor or offset, not both.', [{ path: 'offset', message: 'conflicts with cursor' }]);
+  if ((req.offset ?? 0) > LIMITS.maxOffset) {
+    throw new AppError('invalid_query', `offset is limited to ${LIMITS.maxOffset}; page deeper with cursor (page.nextCursor) — it costs the same at any depth.`, [{ path: 'offset', message: 'too deep; use cursor' }]);
+  }
+  const pageWhere = [...where];
+  if (req.cursor) {
+    const cursor = await decodeCursor(ctx.secret, req.cursor, shape, keys.length);
+    pageWhere.push(keysetSql(keys, cursor.k, p));
+  }
+
+  const orderCols = keys.filter((k) => k.name !== '__rank').map((k) => resource.fields[k.name].column);
+  const cols = neededColumns(resource, projection, orderCols).map((c) => `${a}.${c}`).join(', ');
+  const limitParam = p.add(req.limit + 1);
+  const from = `from ${resource.table} ${a}`;
+  let inner: string;
+  if (ranked) {
+    const cursorWhere = pageWhere.slice(where.length);
+    inner = `select * from (select ${cols}, (${search!.rank})::float4 as __rank ${from} where ${where.join(' and ')} limit ${SEARCH_CANDIDATES}) ${a}
+      ${cursorWhere.length ? `where ${cursorWhere.join(' and ')}` : ''} order by ${orderSql(keys)} limit ${limitParam}`;
+  } else {
+    const offset = req.offset ? ` offset ${p.add(req.offset)}` : '';
+    inner = `select ${cols} ${from} where ${pageWhere.join(' and ')} order by ${orderSql(keys)} limit ${limitParam}${offset}`;
+  }
+  const outCols = [
+    ...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`),
+    ...projection.relations.map((r, i) => relationSql(a, r, i)),
+    ...keys.map((k, i) => `${k.expr}::text as __k${i}`),
+  ];
+  const statement = `select ${outCols.join(', ')} from (${inner}) ${a} order by ${orderSql(keys)}`;
+
+  if (!indexFriendly) await guardCost(ctx.db, shape, statement, p.values);
+  const { rows } = req.limit === 0 ? { rows: [] } : await ctx.db.query<Record<string, unknown>>(statement, p.values);
+  const hasMore = rows.length > req.limit;
+  if (hasMore) rows.length = req.limit;
+  const last = rows[rows.length - 1];
+  const nextCursor = hasMore && last ? await encodeCursor(ctx.secret, shape, keys.map((_, i) => (last[`__k${i}`] as string | null) ?? null)) : null;
+  for (const r of rows) for (let i = 0; i < keys.length; i++) delete r[`__k${i}`];
+
+  const fromWhere = `${from} where ${where.join(' and ')}`;
+  let count: Count | undefined;
+  if (req.count === 'exact') count = { value: (await ctx.db.query<{ n: number }>(`select count(*)::int as n ${fromWhere}`, filterValues)).rows[0].n, method: 'exact' };
+  else if (req.count === 'planned') count = { value: await plannedRows(ctx.db, `select 1 ${fromWhere}`, filterValues), method: 'planned' };
+  else if (req.count === 'estimated') count = await countRows(ctx.db, fromWhere, filterValues, ctx.countLimit);
+
+  return {
+    rows,
+    page: { limit: req.limit, nextCursor, hasMore, ...(req.offset !== undefined ? { offset: req.offset } : {}) },
+    ...(count ? { count } : {}),
+    ...(search ? { search: { mode: search.mode, reason: search.reason, ranked, ...(ranked ? { candidates: SEARCH_CANDIDATES } : {}) } } : {}),
+  };
+}
+
+/** One record by id, with the same projection and relations as lists. */
+export async function getRow(ctx: ListContext, resource: ResourceDef, id: string, req: Pick<ListRequest, 'select' | 'deleted'>): Promise<Record<string, unknown>> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+    throw new AppError('invalid_query', 'id: expected a UUID.', [{ path: 'id', message: 'expected a UUID' }]);
+  }
+  const a = resource.alias;
+  const p = new Params(ctx.auth.orgId);
+  const where = [orgPredicate(a), `${a}.id = ${p.add(id.toLowerCase())}::uuid`];
+  if (resource.softDelete && req.deleted !== 'include') where.push(`${a}.deleted_at is ${req.deleted === 'only' ? 'not ' : ''}null`);
+  const projection = resolveProjection(resource, req.select);
+  const outCols = [
+    ...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`),
+    ...projection.relations.map((r, i) => relationSql(a, r, i)),
+  ];
+  const { rows } = await ctx.db.query<Record<string, unknown>>(`select ${outCols.join(', ')} from ${resource.table} ${a} where ${where.join(' and ')}`, p.values);
+  if (!rows.length) throw new AppError('not_found', `No ${resource.name} record with id ${id}.`);
+  return rows[0];
+}

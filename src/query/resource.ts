@@ -1,0 +1,110 @@
+import type { Operator, OrderTerm } from './ast';
+
+export type FieldType = 'uuid' | 'text' | 'enum' | 'int' | 'numeric' | 'bool' | 'date' | 'timestamp' | 'tsvector';
+
+export interface FieldDef {
+  /** Column of the resource's table. */
+  column: string;
+  type: FieldType;
+  /** Allowed values of an enum field. */
+  values?: readonly string[];
+  /** Operators allowed on the field; defaults by type (DEFAULT_OPS). */
+  ops?: readonly Operator[];
+  /**
+   * Sortable means an index yields this order within an org: `(org_id, column, id)`, so an
+   * ORDER BY on it with LIMIT reads only the page. The compiler refuses any other order.
+   */
+  sortable?: boolean;
+  nullable?: boolean;
+  /** Has a trigram GIN index: substring (ilike) filters on it are index-served. */
+  trigram?: boolean;
+  /** Not part of the default projection (still selectable by name unless `internal`). */
+  hidden?: boolean;
+  /** Never selectable (e.g. the tsvector column); filterable with its operators. */
+  internal?: boolean;
+}
+
+export interface RelationDef {
+  /** one: this row's `localKey` → target.id. many: target rows whose `foreignKey` = this id. */
+  kind: 'one' | 'many';
+  target: () => ResourceDef;
+  localKey?: string;
+  foreignKey?: string;
+  /** many-to-many through a link table (entity_id → target id). */
+  through?: { table: string; localKey: string; targetKey: string };
+  /** Order of embedded many-rows. */
+  order?: string;
+  /** Cap on embedded many-rows (keeps responses bounded). */
+  limit?: number;
+}
+
+export interface ResourceDef {
+  name: string;
+  table: string;
+  /** Short SQL alias; unique per resource so embedded relations don't clash. */
+  alias: string;
+  fields: Record<string, FieldDef>;
+  /** A filter on the key expands to OR over the listed fields (e.g. name → first/last name). */
+  compound?: Record<string, readonly string[]>;
+  defaultSelect?: readonly string[];
+  /** Index-served default order (id is appended as the tie-breaker). */
+  defaultOrder: readonly OrderTerm[];
+  softDelete: boolean;
+  /** Tag link table for `tags=cs.{a,b}` filters and the `tags` relation. */
+  tagLinks?: string;
+  search?: {
+    /** tsvector column for full-text search (GIN). */
+    vector: string;
+    /** Text fields with trigram indexes, searched by substring and similarity. */
+    trigram: readonly string[];
+  };
+  relations: Record<string, RelationDef>;
+}
+
+export const DEFAULT_OPS: Record<FieldType, readonly Operator[]> = {
+  uuid: ['eq', 'neq', 'in', 'is'],
+  text: ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'in', 'is', 'contains', 'startswith', 'endswith'],
+  enum: ['eq', 'neq', 'in', 'is'],
+  int: ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'is'],
+  numeric: ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'is'],
+  bool: ['eq', 'neq', 'is'],
+  date: ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'is'],
+  timestamp: ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'is'],
+  tsvector: ['fts', 'plfts', 'phfts', 'wfts'],
+};
+
+export function opsOf(field: FieldDef): readonly Operator[] {
+  return field.ops ?? DEFAULT_OPS[field.type];
+}
+
+/** Small constructors so resource files read like a table of fields. */
+export const field = {
+  /** Sortable only where an `(org_id, id)` index exists: pass `{ sortable: true }` there. */
+  id: (extra: Partial<FieldDef> = {}): FieldDef => ({ column: 'id', type: 'uuid', ...extra }),
+  uuid: (column: string, extra: Partial<FieldDef> = {}): FieldDef => ({ column, type: 'uuid', nullable: true, ...extra }),
+  text: (column: string, extra: Partial<FieldDef> = {}): FieldDef => ({ column, type: 'text', nullable: true, ...extra }),
+  enum: (column: string, values: readonly string[], extra: Partial<FieldDef> = {}): FieldDef => ({ column, type: 'enum', values, ...extra }),
+  int: (column: string, extra: Partial<FieldDef> = {}): FieldDef => ({ column, type: 'int', ...extra }),
+  numeric: (column: string, extra: Partial<FieldDef> = {}): FieldDef => ({ column, type: 'numeric', ...extra }),
+  bool: (column: string, extra: Partial<FieldDef> = {}): FieldDef => ({ column, type: 'bool', ...extra }),
+  date: (column: string, extra: Partial<FieldDef> = {}): FieldDef => ({ column, type: 'date', nullable: true, ...extra }),
+  timestamp: (column: string, extra: Partial<FieldDef> = {}): FieldDef => ({ column, type: 'timestamp', ...extra }),
+  search: (column = 'search'): FieldDef => ({ column, type: 'tsvector', internal: true, hidden: true }),
+};
+
+/** Timestamps every table has; created_at is served by each table's `(org_id, created_at desc, id desc)` index. */
+export const stamps = {
+  created_at: field.timestamp('created_at', { sortable: true }),
+  updated_at: field.timestamp('updated_at'),
+};
+
+/** For tables that also index `(org_id, updated_at desc, id desc)`. */
+export const sortableStamps = {
+  created_at: field.timestamp('created_at', { sortable: true }),
+  updated_at: field.timestamp('updated_at', { sortable: true }),
+};
+
+export const softDeleteFields = {
+  deleted_at: field.timestamp('deleted_at', { nullable: true, hidden: true }),
+  deleted_by: field.uuid('deleted_by', { hidden: true }),
+};

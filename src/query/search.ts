@@ -1,0 +1,64 @@
+import { AppError } from '../http/errors';
+import { LIMITS, type SearchMode } from './ast';
+import type { Params } from './params';
+import type { ResourceDef } from './resource';
+import { escapeLike } from './values';
+
+/** Ranked search looks at most this many matches: big orgs stay fast, ranking stays cheap. */
+export const SEARCH_CANDIDATES = 1000;
+
+export interface SearchPlan {
+  mode: Exclude<SearchMode, 'auto'>;
+  reason: string;
+  /** WHERE condition selecting matches. */
+  where: string;
+  /** Relevance expression (higher is better), for ranked mode. */
+  rank: string;
+}
+
+const WEBSEARCH_SYNTAX = /["()]|\s-|^-|\bor\b/i;
+
+/** Picks the mode for `q` when the client left it to us, and says why. */
+function chooseMode(q: string, requested: SearchMode): { mode: SearchPlan['mode']; reason: string } {
+  if (requested !== 'auto') return { mode: requested, reason: 'requested' };
+  if (q.length < 3) return { mode: 'prefix', reason: 'shorter than 3 characters: word-prefix search' };
+  if (/\s/.test(q) || WEBSEARCH_SYNTAX.test(q)) return { mode: 'fts', reason: 'several words or websearch syntax: ranked full-text' };
+  return { mode: 'trigram', reason: 'one term: substring and typo-tolerant trigram match' };
+}
+
+/** Letters and digits of `q` as prefix terms: `ma jo` → `ma:* & jo:*`. */
+function prefixQuery(q: string): string {
+  const words = q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return words.slice(0, 8).map((w) => `${w}:*`).join(' & ');
+}
+
+export function planSearch(resource: ResourceDef, rawQ: string, requested: SearchMode, p: Params): SearchPlan {
+  const search = resource.search;
+  if (!search) throw new AppError('invalid_query', `${resource.name} does not support q= search.`, [{ path: 'q', message: 'search not supported' }]);
+  const q = rawQ.trim();
+  if (!q) throw new AppError('invalid_query', 'q: give a search term.', [{ path: 'q', message: 'empty search' }]);
+  if (q.length > LIMITS.maxQueryLength) throw new AppError('invalid_query', `q: at most ${LIMITS.maxQueryLength} characters.`, [{ path: 'q', message: 'too long' }]);
+  const { mode, reason } = chooseMode(q, requested);
+  const a = resource.alias;
+  const vector = `${a}.${search.vector}`;
+  if (mode === 'fts') {
+    const query = `websearch_to_tsquery('simple', ${p.add(q)})`;
+    return { mode, reason, where: `${vector} @@ ${query}`, rank: `ts_rank(${vector}, ${query})` };
+  }
+  if (mode === 'prefix') {
+    const terms = prefixQuery(q);
+    if (!terms) throw new AppError('invalid_query', 'q: prefix search needs letters or digits.', [{ path: 'q', message: 'no searchable characters' }]);
+    const query = `to_tsquery('simple', ${p.add(terms)})`;
+    return { mode, reason, where: `${vector} @@ ${query}`, rank: `ts_rank(${vector}, ${query})` };
+  }
+  if (q.length < 3) {
+    throw new AppError('invalid_query', 'q: trigram search needs at least 3 characters; use search_mode=prefix for shorter input.', [{ path: 'q', message: 'too short for trigram' }]);
+  }
+  const cols = search.trigram.map((f) => `${a}.${resource.fields[f].column}`);
+  const pattern = p.add(`%${escapeLike(q)}%`);
+  const term = p.add(q);
+  // Substring (ILIKE) or a close word (word similarity, for typos); both served by the trigram GIN indexes.
+  const where = cols.map((c) => `${c} ilike ${pattern} or ${term} <% ${c}`).join(' or ');
+  const rank = `greatest(${cols.map((c) => `word_similarity(${term}, coalesce(${c}, ''))`).join(', ')})`;
+  return { mode, reason, where: `(${where})`, rank };
+}

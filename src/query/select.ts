@@ -1,0 +1,79 @@
+import { AppError } from '../http/errors';
+import type { SelectTree } from './ast';
+import { unknownField } from './check';
+import { isoSql } from './params';
+import type { FieldDef, RelationDef, ResourceDef } from './resource';
+
+/** How a field is rendered to JSON: ISO-8601 UTC timestamps, dates and decimals as text. */
+export function renderSql(expr: string, f: FieldDef): string {
+  if (f.type === 'timestamp') return isoSql(expr);
+  if (f.type === 'date' || f.type === 'numeric') return `${expr}::text`;
+  return expr;
+}
+
+export interface Projection {
+  /** `name → field` of the columns returned, in order. */
+  columns: Array<[string, FieldDef]>;
+  relations: Array<{ name: string; def: RelationDef; fields: Array<[string, FieldDef]> }>;
+}
+
+function pickFields(resource: ResourceDef, names: readonly string[], path: string): Array<[string, FieldDef]> {
+  const defaults = resource.defaultSelect ?? Object.entries(resource.fields).filter(([, f]) => !f.internal && !f.hidden).map(([k]) => k);
+  const out = new Map<string, FieldDef>();
+  for (const n of names.length ? names : ['*']) {
+    if (n === '*') {
+      for (const d of defaults) out.set(d, resource.fields[d]);
+      continue;
+    }
+    const f = Object.hasOwn(resource.fields, n) ? resource.fields[n] : undefined;
+    if (!f || f.internal) throw unknownField(resource, n, path);
+    out.set(n, f);
+  }
+  return [...out];
+}
+
+export function resolveProjection(resource: ResourceDef, tree: SelectTree | undefined): Projection {
+  const columns = pickFields(resource, tree?.fields ?? [], 'select');
+  const relations = (tree?.relations ?? []).map((r, i) => {
+    const def = Object.hasOwn(resource.relations, r.name) ? resource.relations[r.name] : undefined;
+    if (!def) {
+      throw new AppError('unknown_field', `select: "${r.name.slice(0, 64)}" is not a relation of ${resource.name}. Relations: ${Object.keys(resource.relations).join(', ') || 'none'}.`, [
+        { path: `select.${r.name}`, message: 'unknown relation' },
+      ]);
+    }
+    return { name: r.name, def, fields: pickFields(def.target(), r.fields, `select.${r.name}[${i}]`) };
+  });
+  return { columns, relations };
+}
+
+function jsonObject(alias: string, fields: Array<[string, FieldDef]>): string {
+  return `json_build_object(${fields.map(([n, f]) => `'${n}', ${renderSql(`${alias}.${f.column}`, f)}`).join(', ')})`;
+}
+
+/** One embedded relation as a scalar subquery over the page's rows (never N+1 round trips). */
+export function relationSql(pageAlias: string, rel: Projection['relations'][number], index: number): string {
+  const target = rel.def.target();
+  const r = `r${index}`;
+  const live = target.softDelete ? ` and ${r}.deleted_at is null` : '';
+  const obj = jsonObject(r, rel.fields);
+  if (rel.def.kind === 'one') {
+    return `(select ${obj} from ${target.table} ${r} where ${r}.id = ${pageAlias}.${rel.def.localKey} and ${r}.org_id = $1${live}) as "${rel.name}"`;
+  }
+  const limit = rel.def.limit ?? 100;
+  if (rel.def.through) {
+    const t = rel.def.through;
+    return `(select coalesce(json_agg(${obj}), '[]'::json) from (select ${r}.* from ${t.table} l join ${target.table} ${r} on ${r}.id = l.${t.targetKey} and ${r}.org_id = $1${live}
+      where l.${t.localKey} = ${pageAlias}.id and l.org_id = $1 order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.name}"`;
+  }
+  return `(select coalesce(json_agg(${obj}), '[]'::json) from (select * from ${target.table} ${r} where ${r}.${rel.def.foreignKey} = ${pageAlias}.id and ${r}.org_id = $1${live}
+    order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.name}"`;
+}
+
+/** Columns the page subquery must carry: projected ones, order keys, and relation keys. */
+export function neededColumns(resource: ResourceDef, projection: Projection, orderColumns: string[]): string[] {
+  const cols = new Set<string>(['id']);
+  for (const [, f] of projection.columns) cols.add(f.column);
+  for (const c of orderColumns) cols.add(c);
+  for (const rel of projection.relations) if (rel.def.kind === 'one' && rel.def.localKey) cols.add(rel.def.localKey);
+  return [...cols];
+}

@@ -1,0 +1,42 @@
+import { CONTACT_STATUSES, GENDERS, LIFECYCLE_STAGES, SOURCES } from '../../db/schema/enums';
+import { field, type ResourceDef, softDeleteFields, sortableStamps } from '../../query/resource';
+import { addresses } from '../common/addresses';
+import { companies } from '../companies/resource';
+import { tags } from '../tags/resource';
+import { users } from '../users/resource';
+
+export const contacts: ResourceDef = {
+  name: 'contacts',
+  table: 'contacts',
+  alias: 'c',
+  fields: {
+    id: field.id({ sortable: true }),
+    first_name: field.text('first_name', { sortable: true, trigram: true }),
+    last_name: field.text('last_name', { sortable: true, trigram: true }),
+    email: field.text('email', { sortable: true, trigram: true }),
+    phone: field.text('phone', { sortable: true, trigram: true }),
+    gender: field.enum('gender', GENDERS, { nullable: true, sortable: true }),
+    customer_id: field.text('customer_id', { sortable: true }),
+    birthday: field.date('birthday', { sortable: true }),
+    status: field.enum('status', CONTACT_STATUSES),
+    lifecycle_stage: field.enum('lifecycle_stage', LIFECYCLE_STAGES),
+    source: field.enum('source', SOURCES, { nullable: true }),
+    address_id: field.uuid('address_id'),
+    primary_company_id: field.uuid('primary_company_id'),
+    owner_id: field.uuid('owner_id'),
+    ...sortableStamps,
+    ...softDeleteFields,
+    search: field.search(),
+  },
+  compound: { name: ['first_name', 'last_name'] },
+  defaultOrder: [{ field: 'created_at', dir: 'desc' }],
+  softDelete: true,
+  tagLinks: 'contact_tags',
+  search: { vector: 'search', trigram: ['first_name', 'last_name', 'email'] },
+  relations: {
+    company: { kind: 'one', target: () => companies, localKey: 'primary_company_id' },
+    address: { kind: 'one', target: () => addresses, localKey: 'address_id' },
+    owner: { kind: 'one', target: () => users, localKey: 'owner_id' },
+    tags: { kind: 'many', target: () => tags, through: { table: 'contact_tags', localKey: 'entity_id', targetKey: 'tag_id' }, order: 'name' },
+  },
+};

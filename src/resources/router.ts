@@ -1,0 +1,108 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { readVars } from '../env';
+import { requireAuth } from '../http/auth';
+import type { AppContext } from '../http/context';
+import { createRouter, errorResponses } from '../http/openapi';
+import { getRow, type ListContext, listRows } from '../query/list';
+import { parseQueryBody, QueryBodySchema } from '../query/parse-json';
+import { parseQueryString, parseSelect } from '../query/parse-query-string';
+import type { ResourceDef } from '../query/resource';
+import type { Context } from 'hono';
+import { RESOURCES } from './registry';
+import { renderList } from './render';
+
+const Envelope = z
+  .object({
+    data: z.array(z.record(z.string(), z.unknown())),
+    page: z.object({ limit: z.number().int(), nextCursor: z.string().nullable(), hasMore: z.boolean(), offset: z.number().int().optional() }),
+    count: z.object({ value: z.number().int(), method: z.enum(['exact', 'planned', 'estimated']) }).optional(),
+    meta: z.record(z.string(), z.unknown()),
+  })
+  .openapi('ListEnvelope');
+
+const opt = (description: string, example?: string) => z.string().optional().openapi({ description, ...(example ? { example } : {}) });
+
+/** The reserved parameters; any other key is a filter `field=op.value` (a loose object keeps them). */
+const DialectParams = z.looseObject({
+  select: opt('Columns and relations, e.g. id,first_name,company(name)'),
+  order: opt('e.g. last_name.asc,created_at.desc', 'created_at.desc'),
+  limit: opt('Rows per page, 0–1000 (default 25)', '25'),
+  cursor: opt('page.nextCursor of the previous page'),
+  offset: opt('Rows to skip, ≤ 10000 (use cursor beyond)'),
+  q: opt('Search text (full-text, trigram or prefix; see meta.searchMode)'),
+  search_mode: opt('auto | fts | trigram | prefix'),
+  deleted: opt('exclude (default) | include | only'),
+  count: opt('exact | planned | estimated (same as the Prefer header)'),
+  or: opt('e.g. (status.eq.active,lifecycle_stage.eq.customer)'),
+  and: opt('e.g. (created_at.gte.2024-01-01,created_at.lt.2025-01-01)'),
+});
+
+export function listContext(c: Context<AppContext>): ListContext {
+  const vars = readVars(c.env);
+  return { db: c.var.services.db, auth: c.var.auth, secret: vars.JWT_SECRET, countLimit: vars.COUNT_EXACT_LIMIT };
+}
+
+const DIALECT_DOC =
+  'Filters `?field=op.value` (eq neq gt gte lt lte like ilike in is fts plfts phfts wfts cs, `not.` prefix, `or=(…)`/`and=(…)`), `order=field.asc|desc[.nullsfirst|.nullslast]`, `select=col,relation(col)`, `limit` (≤ 1000), `cursor`, `offset` (≤ 10000), `q` search, `deleted=include|only`, `Prefer: count=exact|planned|estimated`. See README.';
+
+function routesFor(r: ResourceDef) {
+  const tag = r.name;
+  const list = createRoute({
+    method: 'get',
+    path: `/v1/${r.name}`,
+    tags: [tag],
+    summary: `List ${r.name}`,
+    description: DIALECT_DOC,
+    middleware: [requireAuth()] as const,
+    request: { query: DialectParams },
+    responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: Envelope } } }, ...errorResponses },
+  });
+  const query = createRoute({
+    method: 'post',
+    path: `/v1/${r.name}/query`,
+    tags: [tag],
+    summary: `Query ${r.name} with a JSON body`,
+    description: 'The same compiler as GET, with `where` trees using the seeds\' operator names.',
+    middleware: [requireAuth()] as const,
+    request: { body: { content: { 'application/json': { schema: QueryBodySchema } } } },
+    responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: Envelope } } }, ...errorResponses },
+  });
+  const get = createRoute({
+    method: 'get',
+    path: `/v1/${r.name}/{id}`,
+    tags: [tag],
+    summary: `Get one of ${r.name}`,
+    middleware: [requireAuth()] as const,
+    request: {
+      params: z.object({ id: z.string().openapi({ description: 'Record id (UUID)' }) }),
+      query: z.object({ select: z.string().optional(), deleted: z.enum(['exclude', 'include', 'only']).optional() }),
+    },
+    responses: { 200: { description: 'The record', content: { 'application/json': { schema: z.object({ data: z.record(z.string(), z.unknown()) }) } } }, ...errorResponses },
+  });
+  return createRouter()
+    .openapi(list, async (c) => {
+      const started = performance.now();
+      const req = parseQueryString(new URL(c.req.url).searchParams, c.req.header('Prefer'));
+      const result = await listRows(listContext(c), r, req);
+      return c.json(renderList(c, result, started), 200);
+    })
+    .openapi(query, async (c) => {
+      const started = performance.now();
+      const body = await c.req.json().catch(() => undefined);
+      const result = await listRows(listContext(c), r, parseQueryBody(body));
+      return c.json(renderList(c, result, started), 200);
+    })
+    .openapi(get, async (c) => {
+      const { id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      const row = await getRow(listContext(c), r, id, { select: q.select ? parseSelect(q.select) : undefined, deleted: q.deleted ?? 'exclude' });
+      return c.json({ data: row }, 200);
+    });
+}
+
+/** GET /v1/{resource}, POST /v1/{resource}/query, GET /v1/{resource}/{id} for every resource. */
+export function resourceRoutes() {
+  const router = createRouter();
+  for (const r of Object.values(RESOURCES)) router.route('/', routesFor(r));
+  return router;
+}

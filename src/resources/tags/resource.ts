@@ -1,0 +1,16 @@
+import { field, type ResourceDef, stamps } from '../../query/resource';
+
+export const tags: ResourceDef = {
+  name: 'tags',
+  table: 'tags',
+  alias: 'tg',
+  fields: {
+    id: field.id(),
+    name: { ...field.text('name'), nullable: false },
+    color: field.text('color'),
+    ...stamps,
+  },
+  defaultOrder: [{ field: 'created_at', dir: 'desc' }],
+  softDelete: false,
+  relations: {},
+};

@@ -1,0 +1,72 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import worker from '../../src/index';
+import { createContacts, createOrg, type TestOrg } from '../support/factories';
+import { tokenFor } from '../support/http';
+
+// The same routes through both database paths, against the same real Postgres:
+// the Hyperdrive binding with pg, and Neon's serverless driver over a local WebSocket proxy.
+const envs = {
+  hyperdrive: () => env,
+  neon: () => ({ ...env, HYPERDRIVE: undefined, DATABASE_URL: env.TEST_DATABASE_URL, NEON_WS_PROXY: env.NEON_WS_PROXY }),
+} as const;
+
+async function call(which: keyof typeof envs, path: string, token?: string) {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    new Request(`http://localhost${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} }),
+    envs[which]() as never,
+    ctx,
+  );
+  const body = await res.json<any>();
+  await waitOnExecutionContext(ctx);
+  return { status: res.status, body };
+}
+
+describe('database drivers', () => {
+  let org: TestOrg;
+  beforeAll(async () => {
+    org = await createOrg();
+    await createContacts(org.id, [
+      { first_name: 'Neon', last_name: 'Driver', address: { city: 'Lisbon', country: 'Portugal' }, relationships: [{ points: 7, created_at: '2025-01-01T00:00:00Z' }] },
+      { first_name: 'Hyper', last_name: 'Drive', address: { city: 'Oslo', country: 'Norway' } },
+    ]);
+  });
+
+  for (const which of Object.keys(envs) as Array<keyof typeof envs>) {
+    it(`${which}: /healthz reports the driver`, async () => {
+      const res = await call(which, '/healthz');
+      expect(res.status).toBe(200);
+      expect(res.body.db.driver).toBe(which);
+    });
+
+    it(`${which}: appusers answers the same`, async () => {
+      const res = await call(which, '/api/v1/appusers/?city=lis', await tokenFor(org.users.admin));
+      expect(res.status).toBe(200);
+      expect(res.body.count).toBe(1);
+      expect(res.body.results[0]).toMatchObject({ first_name: 'Neon', relationships: [{ points: 7 }] });
+    });
+  }
+
+  it('with no database configured, a DB route is a 503 problem, not a 500', async () => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request('http://localhost/healthz'), { ...env, HYPERDRIVE: undefined } as never, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ code: 'service_unavailable' });
+  });
+
+  it('an unreachable database is a 503 problem', async () => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request('http://localhost/healthz'),
+      { ...env, HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: 'postgres://postgres:postgres@127.0.0.1:1/crm' } } as never,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(503);
+    const body = await res.json<any>();
+    expect(body.code).toBe('service_unavailable');
+    expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres:/);
+  });
+});

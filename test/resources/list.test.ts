@@ -1,0 +1,225 @@
+import { SELF } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createContacts, createOrg, type TestOrg } from '../support/factories';
+import { get, tokenFor } from '../support/http';
+import { withClient } from '../support/sql';
+
+// Route tests for the one compiler behind /v1/{resource}. The fixture is a fresh org with
+// designed contacts (plus a company and tags) so every expectation is computed by hand.
+describe('GET /v1/contacts', () => {
+  let org: TestOrg;
+  let other: TestOrg;
+  let token: string;
+  let ids: string[];
+  let companyId: string;
+
+  beforeAll(async () => {
+    [org, other] = await Promise.all([createOrg(), createOrg()]);
+    ids = await createContacts(org.id, [
+      { first_name: 'Anna', last_name: 'Berg', email: 'anna@berg.example', gender: 'female', birthday: '1985-03-04' },
+      { first_name: 'Hannah', last_name: 'Smith', email: 'hannah.smith@example.com', gender: 'female', birthday: '1990-07-15' },
+      { first_name: 'John', last_name: 'Doe', email: 'john@doe.example', gender: 'male', birthday: null },
+      { first_name: 'Daniel', last_name: 'Anderson', email: 'dan@anderson.example', gender: 'male', birthday: '1979-12-31' },
+      { first_name: 'Maria', last_name: null, email: null, gender: null, birthday: '2001-02-28' },
+      { first_name: 'Zoe', last_name: 'Gone', deleted_at: '2025-03-01T00:00:00Z' },
+    ]);
+    await createContacts(other.id, [{ first_name: 'Anna', last_name: 'Berg' }]);
+    await withClient(async (c) => {
+      companyId = (await c.query(`insert into companies (org_id, name, domain) values ($1, 'Acme GmbH', 'acme.example') returning id`, [org.id])).rows[0].id;
+      await c.query(`update contacts set primary_company_id = $1, status = 'inactive', lifecycle_stage = 'customer' where id = any($2::uuid[])`, [companyId, [ids[0], ids[1]]]);
+      const vip = (await c.query(`insert into tags (org_id, name) values ($1, 'vip') returning id`, [org.id])).rows[0].id;
+      const churn = (await c.query(`insert into tags (org_id, name) values ($1, 'churn-risk') returning id`, [org.id])).rows[0].id;
+      await c.query(`insert into contact_tags (org_id, entity_id, tag_id) values ($1,$2,$3), ($1,$4,$3), ($1,$4,$5)`, [org.id, ids[0], vip, ids[1], churn]);
+    });
+    token = await tokenFor(org.users.member);
+  });
+
+  const list = (qs: string, headers: Record<string, string> = {}) => get(`/v1/contacts?${qs}`, { token, headers });
+  const idsOf = (res: { body: any }) => res.body.data.map((r: any) => r.id);
+  /** Fixture rows were created in index order, so the default order (created_at desc) is reverse index order. */
+  const newestFirst = (...is: number[]) => is.sort((a, b) => b - a).map((i) => ids[i]);
+
+  it('lists live rows of the caller\'s org, newest first, in the envelope', async () => {
+    const res = await list('');
+    expect(res.status).toBe(200);
+    expect(idsOf(res)).toEqual(newestFirst(0, 1, 2, 3, 4));
+    expect(res.body.page).toEqual({ limit: 25, nextCursor: null, hasMore: false });
+    expect(res.body.meta).toMatchObject({ requestId: res.headers.get('x-request-id'), tier: 'db', stale: false, queries: 1 });
+    expect(res.headers.get('content-range')).toBe('0-4/*');
+    expect(res.body.data[0]).not.toHaveProperty('search');
+    expect(res.body.data[0]).not.toHaveProperty('deleted_at');
+  });
+
+  const cases: Array<[string, number[]]> = [
+    ['first_name=eq.Anna', [0]],
+    ['first_name=neq.Anna', [1, 2, 3, 4]],
+    ['last_name=ilike.*an*', [3]],
+    ['email=like.*example.com', [1]],
+    ['first_name=in.(Anna,John,"Nobody, Really")', [0, 2]],
+    ['last_name=is.null', [4]],
+    ['last_name=not.is.null', [0, 1, 2, 3]],
+    ['birthday=gte.1985-01-01', [0, 1, 4]],
+    ['birthday=lt.1985-03-04', [3]],
+    ['gender=eq.male&birthday=is.null', [2]],
+    ['or=(first_name.eq.Anna,last_name.eq.Doe)', [0, 2]],
+    ['or=(first_name.eq.Anna,and(gender.eq.male,birthday.gt.1980-01-01))', [0]],
+    ['not.or=(gender.eq.female,gender.is.null)', [2, 3]],
+    ['first_name=not.in.(Anna,Hannah)', [2, 3, 4]],
+    ['name=ilike.*an*', [0, 1, 3]],
+    ['status=eq.inactive', [0, 1]],
+    ['tags=cs.{vip}', [0, 1]],
+    ['tags=cs.{vip,churn-risk}', [1]],
+    ['tags=ov.{churn-risk,nope}', [1]],
+    ['primary_company_id=eq.COMPANY', [0, 1]],
+    ['search=wfts.hannah', [1]],
+  ];
+  for (const [qs, expected] of cases) {
+    it(`filters: ${qs}`, async () => {
+      const res = await list(qs.replace('COMPANY', companyId));
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(idsOf(res)).toEqual(newestFirst(...expected));
+    });
+  }
+
+  it('shows soft-deleted rows only when asked', async () => {
+    expect(idsOf(await list('deleted=only'))).toEqual([ids[5]]);
+    expect(idsOf(await list('deleted=include'))).toEqual(newestFirst(0, 1, 2, 3, 4, 5));
+  });
+
+  it('orders by a sortable field with NULLs where the index puts them, id breaking ties', async () => {
+    expect(idsOf(await list('order=last_name.asc'))).toEqual([ids[3], ids[0], ids[2], ids[1], ids[4]]);
+    expect(idsOf(await list('order=last_name.desc'))).toEqual([ids[4], ids[1], ids[2], ids[0], ids[3]]);
+    expect(idsOf(await list('order=birthday.asc'))).toEqual([ids[3], ids[0], ids[1], ids[4], ids[2]]);
+  });
+
+  it('refuses orders no index serves', async () => {
+    const res = await list('order=status.asc');
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('invalid_query');
+    expect(res.body.detail).toMatch(/Sortable: .*last_name/);
+    expect((await list('order=last_name.asc.nullsfirst')).status).toBe(400);
+    expect((await list('order=nope.asc')).body.code).toBe('unknown_field');
+  });
+
+  it('embeds relations with select, in the same statement', async () => {
+    const res = await list('select=id,first_name,company(name,domain),tags(name)&order=first_name.asc&first_name=in.(Anna,John)');
+    expect(res.body.data).toEqual([
+      { id: ids[0], first_name: 'Anna', company: { name: 'Acme GmbH', domain: 'acme.example' }, tags: [{ name: 'vip' }] },
+      { id: ids[2], first_name: 'John', company: null, tags: [] },
+    ]);
+    expect(res.body.meta.queries).toBe(1);
+    expect((await list('select=id,nope')).body.code).toBe('unknown_field');
+    expect((await list('select=id,wallet(name)')).body.code).toBe('unknown_field');
+  });
+
+  it('walks every row exactly once by cursor', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: any = await list(`limit=2&order=last_name.asc${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(res.status).toBe(200);
+      seen.push(...idsOf(res));
+      cursor = res.body.page.nextCursor;
+      expect(res.body.page.hasMore).toBe(cursor !== null);
+    } while (cursor);
+    expect(seen).toEqual([ids[3], ids[0], ids[2], ids[1], ids[4]]);
+  });
+
+  it('rejects tampered, mismatched and other-org cursors', async () => {
+    const first = await list('limit=2');
+    const cursor: string = first.body.page.nextCursor;
+    const [body, sig] = cursor.split('.');
+    const flipped = `${body.slice(0, -2)}${body.slice(-2) === 'AA' ? 'AB' : 'AA'}.${sig}`;
+    for (const bad of [flipped, `${body}.${sig.slice(0, -1)}x`, 'garbage', `${body}`]) {
+      const res = await list(`limit=2&cursor=${encodeURIComponent(bad)}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.code).toBe('invalid_cursor');
+    }
+    const mismatch = await list(`limit=2&order=last_name.asc&cursor=${encodeURIComponent(cursor)}`);
+    expect(mismatch.body.code).toBe('invalid_cursor');
+    const otherOrg = await get(`/v1/contacts?limit=2&cursor=${encodeURIComponent(cursor)}`, { token: await tokenFor(other.users.admin) });
+    expect(otherOrg.body.code).toBe('invalid_cursor');
+  });
+
+  it('bounds offset and says to use a cursor', async () => {
+    expect(idsOf(await list('offset=3&limit=1'))).toEqual([ids[1]]);
+    const res = await list('offset=20000');
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/cursor/);
+  });
+
+  it('counts exact, planned and estimated, and reports them in Content-Range', async () => {
+    const exact = await list('limit=2', { Prefer: 'count=exact' });
+    expect(exact.body.count).toEqual({ value: 5, method: 'exact' });
+    expect(exact.headers.get('content-range')).toBe('0-1/5');
+    const estimated = await list('limit=2', { Prefer: 'count=estimated' });
+    expect(estimated.body.count).toEqual({ value: 5, method: 'exact' });
+    const planned = await list('limit=2', { Prefer: 'count=planned' });
+    expect(planned.body.count.method).toBe('planned');
+    expect(planned.body.count.value).toBeGreaterThanOrEqual(0);
+  });
+
+  it('searches: trigram for one term, full text for words, prefix for short input', async () => {
+    const trgm = await list('q=nders');
+    expect(idsOf(trgm)).toEqual([ids[3]]);
+    expect(trgm.body.meta.searchMode).toMatchObject({ mode: 'trigram', ranked: true });
+    const typo = await list('q=Hanah');
+    expect(idsOf(typo)).toContain(ids[1]);
+    const fts = await list('q=' + encodeURIComponent('john doe'));
+    expect(idsOf(fts)).toEqual([ids[2]]);
+    expect(fts.body.meta.searchMode.mode).toBe('fts');
+    const prefix = await list('q=ma');
+    expect(idsOf(prefix)).toEqual([ids[4]]);
+    expect(prefix.body.meta.searchMode.mode).toBe('prefix');
+    const short = await list('q=ma&search_mode=trigram');
+    expect(short.status).toBe(400);
+    const ordered = await list('q=an&order=first_name.asc&search_mode=prefix');
+    expect(ordered.body.meta.searchMode.ranked).toBe(false);
+  });
+
+  it('answers the JSON query form with the seeds\' operator names', async () => {
+    const res = await SELF.fetch('http://localhost/v1/contacts/query', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        where: { or: [{ field: 'name', operator: 'contains', value: 'an' }, { field: 'email', operator: 'endsWith', value: 'doe.example' }] },
+        orderBy: [{ field: 'first_name', direction: 'asc' }],
+        select: 'id,first_name',
+        count: 'exact',
+      }),
+    });
+    const body = await res.json<any>();
+    expect(res.status).toBe(200);
+    expect(body.data.map((r: any) => r.first_name)).toEqual(['Anna', 'Daniel', 'Hannah', 'John']);
+    expect(body.count).toEqual({ value: 4, method: 'exact' });
+    const bad = await SELF.fetch('http://localhost/v1/contacts/query', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ where: { field: 'first_name', operator: 'regex', value: '.*' } }),
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json<any>()).code).toBe('invalid_body');
+  });
+
+  it('gets one record, and a record of another org is a 404', async () => {
+    const one = await get(`/v1/contacts/${ids[0]}?select=id,first_name,company(name)`, { token });
+    expect(one.body.data).toEqual({ id: ids[0], first_name: 'Anna', company: { name: 'Acme GmbH' } });
+    const foreign = await get(`/v1/contacts/${ids[0]}`, { token: await tokenFor(other.users.admin) });
+    expect(foreign.status).toBe(404);
+    expect((await get(`/v1/contacts/${ids[5]}`, { token })).status).toBe(404);
+    expect((await get(`/v1/contacts/${ids[5]}?deleted=include`, { token })).status).toBe(200);
+    expect((await get('/v1/contacts/not-a-uuid', { token })).status).toBe(400);
+  });
+
+  it('rejects unknown fields, unsupported operators and wrongly typed values with the path', async () => {
+    expect((await list('password=eq.x')).body).toMatchObject({ code: 'unknown_field', errors: [{ path: 'password' }] });
+    expect((await list('gender=ilike.*m*')).body).toMatchObject({ code: 'unsupported_operator' });
+    expect((await list('first_name=regex.x')).body).toMatchObject({ code: 'unsupported_operator' });
+    expect((await list('birthday=gt.yesterday')).body).toMatchObject({ code: 'invalid_query', errors: [{ path: 'birthday' }] });
+    expect((await list('owner_id=eq.1')).body).toMatchObject({ code: 'invalid_query' });
+    expect((await list('gender=eq.robot')).body.code).toBe('invalid_query');
+    expect((await list('limit=5000')).body.code).toBe('invalid_query');
+    expect((await list('first_name=Anna')).body.code).toBe('invalid_query');
+    expect((await list('or=(first_name.eq.Anna')).body.code).toBe('invalid_query');
+  });
+});
