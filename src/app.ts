@@ -6,6 +6,7 @@ import { AppError, toProblem } from './http/errors';
 import { createRouter } from './http/openapi';
 import { services } from './http/services';
 import { appUsersRoutes } from './resources/appusers/routes';
+import { postgrestRoutes } from './resources/postgrest';
 import { resourceRoutes } from './resources/router';
 import { systemRoutes } from './routes/system';
 
@@ -34,6 +35,7 @@ export function createApp() {
   app.route('/', systemRoutes);
   app.route('/', appUsersRoutes);
   app.route('/', resourceRoutes());
+  app.route('/', postgrestRoutes);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -60,7 +62,10 @@ export function createApp() {
       else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId: requestIdValue, ...detail }));
     }
     const headers: Record<string, string> = { 'Content-Type': 'application/problem+json', ...appErr.headers };
-    return c.json(toProblem(appErr, requestIdValue), appErr.status as ContentfulStatusCode, headers);
+    const problem = toProblem(appErr, requestIdValue);
+    // PostgREST clients (postgrest-js) read message/details/hint: add them on the /rest mount.
+    const body = c.req.path.startsWith('/rest/') ? { ...problem, message: problem.detail, details: null, hint: null } : problem;
+    return c.json(body, appErr.status as ContentfulStatusCode, headers);
   });
 
   return app;

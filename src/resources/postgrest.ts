@@ -1,0 +1,60 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireAuth } from '../http/auth';
+import { AppError } from '../http/errors';
+import { createRouter, errorResponses } from '../http/openapi';
+import { LIMITS } from '../query/ast';
+import { listRows } from '../query/list';
+import { parseQueryString } from '../query/parse-query-string';
+import { RESOURCES } from './registry';
+import { contentRange } from './render';
+import { listContext } from './router';
+
+const SINGLE = 'application/vnd.pgrst.object+json';
+
+/** `Range: 0-9` (items) → offset/limit, as PostgREST reads it. */
+function applyRange(header: string | undefined, params: URLSearchParams): void {
+  if (!header || params.has('limit') || params.has('offset')) return;
+  const m = /^(?:items=)?\s*(\d{1,9})-(\d{1,9})?\s*$/.exec(header);
+  if (!m) throw new AppError('invalid_query', 'Range: expected "first-last" (e.g. 0-9).', [{ path: 'Range', message: 'malformed range' }]);
+  const first = Number(m[1]);
+  const last = m[2] === undefined ? first + LIMITS.maxLimit - 1 : Number(m[2]);
+  if (last < first) throw new AppError('invalid_query', 'Range: last is before first.', [{ path: 'Range', message: 'empty range' }]);
+  params.set('offset', String(first));
+  params.set('limit', String(Math.min(last - first + 1, LIMITS.maxLimit)));
+}
+
+const route = createRoute({
+  method: 'get',
+  path: '/rest/v1/{table}',
+  tags: ['compatibility'],
+  summary: 'PostgREST wire format for reads',
+  description:
+    'A bare JSON array, `Content-Range`, `Prefer: count=exact|planned|estimated` with `Preference-Applied`, `Range`/`Range-Unit`, `offset`/`limit`, `select`, `order` and the filters, so `@supabase/postgrest-js` works unchanged. Without `limit`, at most 1000 rows (like a PostgREST max-rows setting).',
+  middleware: [requireAuth()] as const,
+  request: { params: z.object({ table: z.string() }) },
+  responses: { 200: { description: 'Rows', content: { 'application/json': { schema: z.array(z.record(z.string(), z.unknown())) } } }, ...errorResponses },
+});
+
+export const postgrestRoutes = createRouter().openapi(route, async (c) => {
+  const { table } = c.req.valid('param');
+  const resource = Object.hasOwn(RESOURCES, table) ? RESOURCES[table] : undefined;
+  if (!resource) throw new AppError('not_found', `Unknown table "${table.slice(0, 64)}". Tables: ${Object.keys(RESOURCES).join(', ')}.`);
+  const params = new URL(c.req.url).searchParams;
+  applyRange(c.req.header('Range'), params);
+  const prefer = c.req.header('Prefer');
+  const req = parseQueryString(params, prefer);
+  if (!params.has('limit')) req.limit = LIMITS.maxLimit;
+  const single = (c.req.header('Accept') ?? '').includes(SINGLE);
+  if (single) req.limit = 2;
+  const result = await listRows(listContext(c), resource, req);
+  if (req.count) c.header('Preference-Applied', `count=${req.count}`);
+  c.header('Content-Range', contentRange(result));
+  if (single) {
+    if (result.rows.length !== 1) {
+      throw new AppError('not_acceptable', `JSON object requested, multiple (or no) rows returned (${result.rows.length}${result.page.hasMore ? '+' : ''}).`);
+    }
+    return c.json(result.rows[0] as Record<string, unknown>, 200, { 'Content-Type': `${SINGLE}; charset=utf-8` }) as never;
+  }
+  const partial = !!c.req.header('Range') && !!result.count && result.rows.length < result.count.value;
+  return c.json(result.rows, partial ? (206 as 200) : 200);
+});

@@ -1,0 +1,96 @@
+import { PostgrestClient } from '@supabase/postgrest-js';
+import { SELF } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createContacts, createOrg, type TestOrg } from '../support/factories';
+import { tokenFor } from '../support/http';
+import { withClient } from '../support/sql';
+
+// @supabase/postgrest-js, unchanged, as the client of /rest/v1.
+describe('/rest/v1 with postgrest-js', () => {
+  let org: TestOrg;
+  let db: PostgrestClient;
+  let ids: string[];
+
+  beforeAll(async () => {
+    org = await createOrg();
+    ids = await createContacts(org.id, [
+      { first_name: 'Anna', last_name: 'Berg', birthday: '1985-03-04', gender: 'female' },
+      { first_name: 'Hannah', last_name: 'Smith', birthday: '1990-07-15', gender: 'female' },
+      { first_name: 'John', last_name: 'Doe', birthday: null, gender: 'male' },
+      { first_name: 'Daniel', last_name: 'Anderson', birthday: '1979-12-31', gender: 'male' },
+    ]);
+    await withClient(async (c) => {
+      const co = (await c.query(`insert into companies (org_id, name, domain) values ($1, 'Acme GmbH', 'acme.example') returning id`, [org.id])).rows[0].id;
+      await c.query(`update contacts set primary_company_id = $1 where id = $2`, [co, ids[0]]);
+    });
+    const token = await tokenFor(org.users.admin);
+    db = new PostgrestClient('http://localhost/rest/v1', {
+      headers: { Authorization: `Bearer ${token}` },
+      fetch: (input, init) => SELF.fetch(input as string, init as RequestInit),
+    });
+  });
+
+  const names = (data: any[] | null) => (data ?? []).map((r) => r.first_name);
+
+  it('select with a relation, eq and order', async () => {
+    const { data, error } = await db.from('contacts').select('id, first_name, company(name, domain)').eq('first_name', 'Anna');
+    expect(error).toBeNull();
+    expect(data).toEqual([{ id: ids[0], first_name: 'Anna', company: { name: 'Acme GmbH', domain: 'acme.example' } }]);
+  });
+
+  it('neq, gt, lt, ilike, in, is, or, not', async () => {
+    const q = () => db.from('contacts').select('first_name').order('first_name', { ascending: true });
+    expect(names((await q().neq('first_name', 'Anna')).data)).toEqual(['Daniel', 'Hannah', 'John']);
+    expect(names((await q().gt('birthday', '1985-03-04')).data)).toEqual(['Hannah']);
+    expect(names((await q().lt('birthday', '1985-03-04')).data)).toEqual(['Daniel']);
+    expect(names((await q().ilike('last_name', '%ER%')).data)).toEqual(['Anna', 'Daniel']);
+    expect(names((await q().in('first_name', ['John', 'Anna', 'Nobody, Really'])).data)).toEqual(['Anna', 'John']);
+    expect(names((await q().is('birthday', null)).data)).toEqual(['John']);
+    expect(names((await q().or('first_name.eq.John,last_name.eq.Smith')).data)).toEqual(['Hannah', 'John']);
+    expect(names((await q().not('gender', 'eq', 'female')).data)).toEqual(['Daniel', 'John']);
+  });
+
+  it('order descending and range', async () => {
+    const { data, error } = await db.from('contacts').select('first_name').order('first_name', { ascending: false }).range(1, 2);
+    expect(error).toBeNull();
+    expect(names(data)).toEqual(['Hannah', 'Daniel']);
+  });
+
+  it("count: 'exact' and 'planned'", async () => {
+    const exact = await db.from('contacts').select('id', { count: 'exact' }).limit(1);
+    expect(exact.error).toBeNull();
+    expect(exact.count).toBe(4);
+    expect(exact.data).toHaveLength(1);
+    const planned = await db.from('contacts').select('id', { count: 'planned' }).limit(1);
+    expect(planned.error).toBeNull();
+    expect(typeof planned.count).toBe('number');
+    const head = await db.from('contacts').select('*', { count: 'exact', head: true });
+    expect(head.count).toBe(4);
+  });
+
+  it('single() returns one object, or an error for several', async () => {
+    const one = await db.from('contacts').select('first_name').eq('last_name', 'Doe').single();
+    expect(one.data).toEqual({ first_name: 'John' });
+    const many = await db.from('contacts').select('first_name').single();
+    expect(many.error).not.toBeNull();
+  });
+
+  it('errors come back as errors, with a message', async () => {
+    const { data, error } = await db.from('contacts').select('first_name').eq('password', 'x');
+    expect(data).toBeNull();
+    expect(error?.message).toMatch(/not a field/);
+    const unknown = await db.from('secrets').select('*');
+    expect(unknown.error).not.toBeNull();
+  });
+
+  it('answers the raw wire format: bare array, Content-Range, Preference-Applied, Range header', async () => {
+    const token = await tokenFor(org.users.admin);
+    const res = await SELF.fetch('http://localhost/rest/v1/contacts?select=first_name&order=first_name.asc', {
+      headers: { Authorization: `Bearer ${token}`, Range: '0-1', 'Range-Unit': 'items', Prefer: 'count=exact' },
+    });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('content-range')).toBe('0-1/4');
+    expect(res.headers.get('preference-applied')).toBe('count=exact');
+    expect(await res.json()).toEqual([{ first_name: 'Anna' }, { first_name: 'Daniel' }]);
+  });
+});
