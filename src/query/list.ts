@@ -53,12 +53,34 @@ function rankedKeys(resource: ResourceDef): OrderKey[] {
   ];
 }
 
+/** A compiled list: the page statement, the count's FROM/WHERE, and what execution needs. */
+export interface ListPlan {
+  statement: string;
+  values: unknown[];
+  /** `from … where …` without cursor/limit, and the values it uses ($1…$n), for counts. */
+  fromWhere: string;
+  filterValues: unknown[];
+  keys: OrderKey[];
+  shape: string;
+  indexFriendly: boolean;
+  search?: SearchPlan;
+  ranked: boolean;
+}
+
+function checkPaging(req: ListRequest): void {
+  if (req.cursor && req.offset !== undefined) throw new AppError('invalid_query', 'Use either cursor or offset, not both.', [{ path: 'offset', message: 'conflicts with cursor' }]);
+  if ((req.offset ?? 0) > LIMITS.maxOffset) {
+    throw new AppError('invalid_query', `offset is limited to ${LIMITS.maxOffset}; page deeper with cursor (page.nextCursor) — it costs the same at any depth.`, [{ path: 'offset', message: 'too deep; use cursor' }]);
+  }
+}
+
 /**
- * Lists a resource with one parameterised statement for the page (plus one for a count when
- * asked). The page subquery reads only the page through the order's index; relations are
- * embedded by scalar subqueries over those rows only.
+ * Compiles a list request to one parameterised statement (pure: no I/O but the cursor check).
+ * The page subquery reads only the page through the order's index; relations are embedded by
+ * scalar subqueries over those rows only; the tenant predicate is always the first conjunct.
  */
-export async function listRows(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<ListResult> {
+export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resource: ResourceDef, req: ListRequest): Promise<ListPlan> {
+  checkPaging(req);
   const a = resource.alias;
   const p = new Params(ctx.auth.orgId);
   const search = req.q !== undefined ? planSearch(resource, req.q, req.search, p) : undefined;
@@ -68,16 +90,7 @@ export async function listRows(ctx: ListContext, resource: ResourceDef, req: Lis
   const keys = ranked ? rankedKeys(resource) : resolveOrder(resource, req.order);
   const projection = resolveProjection(resource, req.select);
   const shape = await shapeHash([resource.name, ctx.auth.orgId, ctx.auth.userId, req.where, keys.map((k) => [k.name, k.dir, k.nulls]), req.q ?? null, search?.mode ?? null, req.deleted]);
-
-  if (req.cursor && req.offset !== undefined) throw new AppError('invalid_query', 'Use either cursor or offset, not both.', [{ path: 'offset', message: 'conflicts with cursor' }]);
-  if ((req.offset ?? 0) > LIMITS.maxOffset) {
-    throw new AppError('invalid_query', `offset is limited to ${LIMITS.maxOffset}; page deeper with cursor (page.nextCursor) — it costs the same at any depth.`, [{ path: 'offset', message: 'too deep; use cursor' }]);
-  }
-  const pageWhere = [...where];
-  if (req.cursor) {
-    const cursor = await decodeCursor(ctx.secret, req.cursor, shape, keys.length);
-    pageWhere.push(keysetSql(keys, cursor.k, p));
-  }
+  const cursorWhere = req.cursor ? [keysetSql(keys, (await decodeCursor(ctx.secret, req.cursor, shape, keys.length)).k, p)] : [];
 
   const orderCols = keys.filter((k) => k.name !== '__rank').map((k) => resource.fields[k.name].column);
   const cols = neededColumns(resource, projection, orderCols).map((c) => `${a}.${c}`).join(', ');
@@ -85,39 +98,54 @@ export async function listRows(ctx: ListContext, resource: ResourceDef, req: Lis
   const from = `from ${resource.table} ${a}`;
   let inner: string;
   if (ranked) {
-    const cursorWhere = pageWhere.slice(where.length);
     inner = `select * from (select ${cols}, (${search!.rank})::float4 as __rank ${from} where ${where.join(' and ')} limit ${SEARCH_CANDIDATES}) ${a}
       ${cursorWhere.length ? `where ${cursorWhere.join(' and ')}` : ''} order by ${orderSql(keys)} limit ${limitParam}`;
   } else {
     const offset = req.offset ? ` offset ${p.add(req.offset)}` : '';
-    inner = `select ${cols} ${from} where ${pageWhere.join(' and ')} order by ${orderSql(keys)} limit ${limitParam}${offset}`;
+    inner = `select ${cols} ${from} where ${[...where, ...cursorWhere].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}${offset}`;
   }
   const outCols = [
     ...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`),
     ...projection.relations.map((r, i) => relationSql(a, r, i)),
     ...keys.map((k, i) => `${k.expr}::text as __k${i}`),
   ];
-  const statement = `select ${outCols.join(', ')} from (${inner}) ${a} order by ${orderSql(keys)}`;
+  return {
+    statement: `select ${outCols.join(', ')} from (${inner}) ${a} order by ${orderSql(keys)}`,
+    values: p.values,
+    fromWhere: `${from} where ${where.join(' and ')}`,
+    filterValues,
+    keys,
+    shape,
+    indexFriendly,
+    search,
+    ranked,
+  };
+}
 
-  if (!indexFriendly) await guardCost(ctx.db, shape, statement, p.values);
-  const { rows } = req.limit === 0 ? { rows: [] } : await ctx.db.query<Record<string, unknown>>(statement, p.values);
+async function countPlan(ctx: ListContext, plan: ListPlan, mode: ListRequest['count']): Promise<Count | undefined> {
+  if (mode === 'exact') return { value: (await ctx.db.query<{ n: number }>(`select count(*)::int as n ${plan.fromWhere}`, plan.filterValues)).rows[0].n, method: 'exact' };
+  if (mode === 'planned') return { value: await plannedRows(ctx.db, `select 1 ${plan.fromWhere}`, plan.filterValues), method: 'planned' };
+  if (mode === 'estimated') return countRows(ctx.db, plan.fromWhere, plan.filterValues, ctx.countLimit);
+  return undefined;
+}
+
+/** Runs a list: the page statement (after the cost guard for risky shapes), then the count if asked. */
+export async function listRows(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<ListResult> {
+  const plan = await planList(ctx, resource, req);
+  if (!plan.indexFriendly) await guardCost(ctx.db, plan.shape, plan.statement, plan.values);
+  const { rows } = req.limit === 0 ? { rows: [] } : await ctx.db.query<Record<string, unknown>>(plan.statement, plan.values);
   const hasMore = rows.length > req.limit;
   if (hasMore) rows.length = req.limit;
   const last = rows[rows.length - 1];
-  const nextCursor = hasMore && last ? await encodeCursor(ctx.secret, shape, keys.map((_, i) => (last[`__k${i}`] as string | null) ?? null)) : null;
-  for (const r of rows) for (let i = 0; i < keys.length; i++) delete r[`__k${i}`];
-
-  const fromWhere = `${from} where ${where.join(' and ')}`;
-  let count: Count | undefined;
-  if (req.count === 'exact') count = { value: (await ctx.db.query<{ n: number }>(`select count(*)::int as n ${fromWhere}`, filterValues)).rows[0].n, method: 'exact' };
-  else if (req.count === 'planned') count = { value: await plannedRows(ctx.db, `select 1 ${fromWhere}`, filterValues), method: 'planned' };
-  else if (req.count === 'estimated') count = await countRows(ctx.db, fromWhere, filterValues, ctx.countLimit);
-
+  const nextCursor = hasMore && last ? await encodeCursor(ctx.secret, plan.shape, plan.keys.map((_, i) => (last[`__k${i}`] as string | null) ?? null)) : null;
+  for (const r of rows) for (let i = 0; i < plan.keys.length; i++) delete r[`__k${i}`];
+  const count = await countPlan(ctx, plan, req.count);
+  const search = plan.search;
   return {
     rows,
     page: { limit: req.limit, nextCursor, hasMore, ...(req.offset !== undefined ? { offset: req.offset } : {}) },
     ...(count ? { count } : {}),
-    ...(search ? { search: { mode: search.mode, reason: search.reason, ranked, ...(ranked ? { candidates: SEARCH_CANDIDATES } : {}) } } : {}),
+    ...(search ? { search: { mode: search.mode, reason: search.reason, ranked: plan.ranked, ...(plan.ranked ? { candidates: SEARCH_CANDIDATES } : {}) } } : {}),
   };
 }
 
