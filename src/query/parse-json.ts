@@ -47,6 +47,14 @@ export const QueryBodySchema = z.strictObject({
 });
 export type QueryBody = z.infer<typeof QueryBodySchema>;
 
+/**
+ * The body as documented in OpenAPI: `where` is recursive, which the document generator cannot
+ * expand, so it is described in prose there and validated by QueryBodySchema in the handler.
+ */
+export const QueryBodyDocSchema = QueryBodySchema.extend({
+  where: z.unknown().optional().describe('{field, operator, value} | {and: [...]} | {or: [...]} | {not: {...}}; operators: ' + JSON_OPERATORS.join(', ')),
+});
+
 const list = (v: unknown) => (Array.isArray(v) ? v : [v]);
 
 function toFilter(w: Where, path: string, depth: number): Filter {

@@ -4,7 +4,7 @@ import { requireAuth } from '../http/auth';
 import type { AppContext } from '../http/context';
 import { createRouter, errorResponses } from '../http/openapi';
 import { getRow, type ListContext, listRows } from '../query/list';
-import { parseQueryBody, QueryBodySchema } from '../query/parse-json';
+import { parseQueryBody, QueryBodyDocSchema } from '../query/parse-json';
 import { parseQueryString, parseSelect } from '../query/parse-query-string';
 import type { ResourceDef } from '../query/resource';
 import type { Context } from 'hono';
@@ -64,7 +64,7 @@ function routesFor(r: ResourceDef) {
     summary: `Query ${r.name} with a JSON body`,
     description: 'The same compiler as GET, with `where` trees using the seeds\' operator names.',
     middleware: [requireAuth()] as const,
-    request: { body: { content: { 'application/json': { schema: QueryBodySchema } } } },
+    request: { body: { content: { 'application/json': { schema: QueryBodyDocSchema } } } },
     responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: Envelope } } }, ...errorResponses },
   });
   const get = createRoute({

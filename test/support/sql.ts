@@ -19,16 +19,26 @@ export function sql<T extends pg.QueryResultRow = Record<string, any>>(text: str
 }
 
 /** EXPLAIN (FORMAT JSON) of a statement, flattened to the list of node types and index names. */
-export async function explain(text: string, values: unknown[] = []): Promise<{ nodes: string[]; indexes: string[]; plan: unknown }> {
+export interface Explained {
+  nodes: string[];
+  indexes: string[];
+  /** Relations read by a sequential scan. */
+  seqScans: string[];
+  plan: unknown;
+}
+
+export async function explain(text: string, values: unknown[] = []): Promise<Explained> {
   const rows = await sql<{ 'QUERY PLAN': any }>(`explain (format json) ${text}`, values);
   const plan = rows[0]['QUERY PLAN'][0].Plan;
   const nodes: string[] = [];
   const indexes: string[] = [];
+  const seqScans: string[] = [];
   const walk = (n: any) => {
     nodes.push(n['Node Type']);
     if (n['Index Name']) indexes.push(n['Index Name']);
+    if (n['Node Type'] === 'Seq Scan') seqScans.push(n['Relation Name']);
     for (const child of n.Plans ?? []) walk(child);
   };
   walk(plan);
-  return { nodes, indexes, plan };
+  return { nodes, indexes, seqScans, plan };
 }

@@ -33,11 +33,11 @@ export const activities = pgTable(
     ...timestamps(),
   },
   (t) => [
-    index('activities_org_created_idx').on(t.orgId, t.createdAt.desc(), t.id.desc()),
+    index('activities_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('activities_org_due_idx').on(t.orgId, t.dueAt, t.id),
     index('activities_org_status_due_idx').on(t.orgId, t.status, t.dueAt),
     index('activities_org_owner_idx').on(t.orgId, t.ownerId),
-    index('activities_contact_idx').on(t.contactId, t.createdAt.desc()),
+    index('activities_contact_idx').on(t.contactId, t.createdAt.desc().nullsFirst()),
     index('activities_company_idx').on(t.companyId),
     index('activities_deal_idx').on(t.dealId),
     index('activities_lead_idx').on(t.leadId),

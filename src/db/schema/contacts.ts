@@ -37,8 +37,8 @@ export const contacts = pgTable(
   (t) => [
     uniqueIndex('contacts_org_customer_id_key').on(t.orgId, t.customerId),
     // Every sortable field has an index that yields its order within an org (both directions).
-    index('contacts_org_created_idx').on(t.orgId, t.createdAt.desc(), t.id.desc()).where(live),
-    index('contacts_org_updated_idx').on(t.orgId, t.updatedAt.desc(), t.id.desc()).where(live),
+    index('contacts_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(live),
+    index('contacts_org_updated_idx').on(t.orgId, t.updatedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(live),
     index('contacts_org_id_idx').on(t.orgId, t.id).where(live),
     index('contacts_org_first_name_idx').on(t.orgId, t.firstName, t.id).where(live),
     index('contacts_org_last_name_idx').on(t.orgId, t.lastName, t.id).where(live),
@@ -46,8 +46,8 @@ export const contacts = pgTable(
     index('contacts_org_phone_idx').on(t.orgId, t.phone, t.id).where(live),
     index('contacts_org_gender_idx').on(t.orgId, t.gender, t.id).where(live),
     index('contacts_org_birthday_idx').on(t.orgId, t.birthday, t.id).where(live),
-    index('contacts_org_deleted_idx').on(t.orgId, t.deletedAt.desc(), t.id.desc()).where(sql`deleted_at is not null`),
-    index('contacts_org_owner_idx').on(t.orgId, t.ownerId, t.createdAt.desc()),
+    index('contacts_org_deleted_idx').on(t.orgId, t.deletedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`deleted_at is not null`),
+    index('contacts_org_owner_idx').on(t.orgId, t.ownerId, t.createdAt.desc().nullsFirst()),
     index('contacts_address_idx').on(t.addressId),
     index('contacts_org_company_idx').on(t.orgId, t.primaryCompanyId),
     // Substring / typo-tolerant search and ranked full text.

@@ -26,7 +26,7 @@ export const exportJobs = pgTable(
     ...timestamps(),
   },
   (t) => [
-    index('export_jobs_org_created_idx').on(t.orgId, t.createdAt.desc(), t.id.desc()),
+    index('export_jobs_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('export_jobs_expires_idx').on(t.expiresAt),
     oneOf('export_jobs_format_check', t.format, EXPORT_FORMATS),
     oneOf('export_jobs_status_check', t.status, JOB_STATUSES),

@@ -16,6 +16,6 @@ export const pipelines = pgTable(
     // One default pipeline per org (seed constraint unique_default_pipeline_per_org).
     uniqueIndex('pipelines_one_default_per_org').on(t.orgId).where(sql`is_default`),
     uniqueIndex('pipelines_org_name_key').on(t.orgId, t.name),
-    index('pipelines_org_created_idx').on(t.orgId, t.createdAt.desc(), t.id.desc()),
+    index('pipelines_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   ],
 );

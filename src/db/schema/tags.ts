@@ -17,7 +17,7 @@ export const tags = pgTable(
   },
   (t) => [
     uniqueIndex('tags_org_name_key').on(t.orgId, t.name),
-    index('tags_org_created_idx').on(t.orgId, t.createdAt.desc(), t.id.desc()),
+    index('tags_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   ],
 );
 

@@ -13,6 +13,6 @@ export const teams = pgTable(
   },
   (t) => [
     uniqueIndex('teams_org_name_key').on(t.orgId, t.name),
-    index('teams_org_created_idx').on(t.orgId, t.createdAt.desc(), t.id.desc()),
+    index('teams_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   ],
 );

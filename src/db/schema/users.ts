@@ -22,7 +22,7 @@ export const users = pgTable(
   (t) => [
     uniqueIndex('users_org_email_key').on(t.orgId, sql`lower(${t.email})`),
     index('users_email_idx').on(sql`lower(${t.email})`),
-    index('users_org_created_idx').on(t.orgId, t.createdAt.desc(), t.id.desc()),
+    index('users_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('users_org_manager_idx').on(t.orgId, t.managerId),
     index('users_org_team_idx').on(t.orgId, t.teamId),
     oneOf('users_role_check', t.role, USER_ROLES),

@@ -15,7 +15,7 @@ export const workflows = pgTable(
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     ...timestamps(),
   },
-  (t) => [index('workflows_org_created_idx').on(t.orgId, t.createdAt.desc(), t.id.desc())],
+  (t) => [index('workflows_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())],
 );
 
 export const workflowRuns = pgTable(
@@ -31,7 +31,7 @@ export const workflowRuns = pgTable(
     ...timestamps(),
   },
   (t) => [
-    index('workflow_runs_org_created_idx').on(t.orgId, t.createdAt.desc(), t.id.desc()),
+    index('workflow_runs_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('workflow_runs_workflow_idx').on(t.workflowId),
     oneOf('workflow_runs_status_check', t.status, JOB_STATUSES),
   ],

@@ -75,11 +75,19 @@ left join addresses ad on ad.id = p.address_id and ${orgPredicate('ad')}
 order by ${orderBy(q, 'p')}`;
 }
 
-export async function listAppUsers({ db, auth, query, countLimit }: { db: Db; auth: Auth; query: AppUsersQuery; countLimit: number }): Promise<AppUsersPage> {
-  const p = new Params(auth.orgId);
+/** The statements for one request, without running them (plan tests EXPLAIN these). */
+export function compileAppUsers(orgId: string, query: AppUsersQuery, page: number): { fromWhere: string; filterValues: unknown[]; pageSql: string; values: unknown[] } {
+  const p = new Params(orgId);
   const fromWhere = compileWhere(query, p);
   const filterValues = [...p.values];
-  const count = await countRows(db, fromWhere, filterValues, countLimit);
+  const limit = p.add(query.pageSize);
+  const offset = p.add((page - 1) * query.pageSize);
+  return { fromWhere, filterValues, pageSql: pageSql(fromWhere, query, limit, offset), values: p.values };
+}
+
+export async function listAppUsers({ db, auth, query, countLimit }: { db: Db; auth: Auth; query: AppUsersQuery; countLimit: number }): Promise<AppUsersPage> {
+  const probe = compileAppUsers(auth.orgId, query, 1);
+  const count = await countRows(db, probe.fromWhere, probe.filterValues, countLimit);
   const pages = Math.max(1, Math.ceil(count.value / query.pageSize));
   const page = Number.isFinite(query.page) ? query.page : pages;
   if ((page - 1) * query.pageSize > MAX_OFFSET) {
@@ -89,9 +97,8 @@ export async function listAppUsers({ db, auth, query, countLimit }: { db: Db; au
   if (count.method === 'exact' && page > pages) {
     throw new AppError('not_found', `Invalid page: page ${page} is past the last page (${pages}).`);
   }
-  const limit = p.add(query.pageSize);
-  const offset = p.add((page - 1) * query.pageSize);
-  const { rows } = await db.query<AppUser>(pageSql(fromWhere, query, limit, offset), p.values);
+  const compiled = compileAppUsers(auth.orgId, query, page);
+  const { rows } = await db.query<AppUser>(compiled.pageSql, compiled.values);
   if (!rows.length && page > 1) throw new AppError('not_found', `Invalid page: page ${page} has no results.`);
   // An estimate can undershoot; never claim fewer rows than this page proves exist.
   const seen = (page - 1) * query.pageSize + rows.length;
