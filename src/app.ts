@@ -1,9 +1,11 @@
 import { Scalar } from '@scalar/hono-api-reference';
+import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { timing } from 'hono/timing';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, toProblem } from './http/errors';
 import { createRouter } from './http/openapi';
+import { limitRequestSize } from './http/limits';
 import { services } from './http/services';
 import { appUsersRoutes } from './resources/appusers/routes';
 import { postgrestRoutes } from './resources/postgrest';
@@ -30,6 +32,7 @@ export function createApp() {
     c.header('X-Request-Id', c.var.requestId);
   });
   app.use(timing({ totalDescription: 'total', autoEnd: true, crossOrigin: false }));
+  app.use(limitRequestSize());
   app.use(services());
 
   app.route('/', systemRoutes);
@@ -52,8 +55,11 @@ export function createApp() {
   app.onError((err, c) => {
     const requestIdValue = c.var.requestId ?? crypto.randomUUID();
     let appErr: AppError;
+    const status = err instanceof HTTPException ? err.status : 0;
     if (err instanceof AppError) appErr = err;
-    else if ((err as { status?: number }).status === 404) appErr = new AppError('not_found', 'Not found.');
+    else if (status === 400) appErr = new AppError('invalid_body', 'The request body is not valid JSON.');
+    else if (status === 413) appErr = new AppError('payload_too_large', 'The request body is too large.');
+    else if (status === 404) appErr = new AppError('not_found', 'Not found.');
     else {
       appErr = new AppError('internal', 'Something went wrong on our side. Quote the request id when reporting it.');
       const log = c.var.services?.log;

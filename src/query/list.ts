@@ -164,6 +164,6 @@ export async function getRow(ctx: ListContext, resource: ResourceDef, id: string
     ...projection.relations.map((r, i) => relationSql(a, r, i)),
   ];
   const { rows } = await ctx.db.query<Record<string, unknown>>(`select ${outCols.join(', ')} from ${resource.table} ${a} where ${where.join(' and ')}`, p.values);
-  if (!rows.length) throw new AppError('not_found', `No ${resource.name} record with id ${id}.`);
+  if (!rows.length) throw new AppError('not_found', `No such record in ${resource.name}.`);
   return rows[0];
 }

@@ -19,10 +19,11 @@ export interface SearchPlan {
 const WEBSEARCH_SYNTAX = /["()]|\s-|^-|\bor\b/i;
 
 /** Picks the mode for `q` when the client left it to us, and says why. */
-function chooseMode(q: string, requested: SearchMode): { mode: SearchPlan['mode']; reason: string } {
+function chooseMode(q: string, requested: SearchMode, hasTrigram: boolean): { mode: SearchPlan['mode']; reason: string } {
   if (requested !== 'auto') return { mode: requested, reason: 'requested' };
   if (q.length < 3) return { mode: 'prefix', reason: 'shorter than 3 characters: word-prefix search' };
   if (/\s/.test(q) || WEBSEARCH_SYNTAX.test(q)) return { mode: 'fts', reason: 'several words or websearch syntax: ranked full-text' };
+  if (!hasTrigram) return { mode: 'fts', reason: 'one term; this resource has no trigram-indexed fields: ranked full-text' };
   return { mode: 'trigram', reason: 'one term: substring and typo-tolerant trigram match' };
 }
 
@@ -38,7 +39,7 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   const q = rawQ.trim();
   if (!q) throw new AppError('invalid_query', 'q: give a search term.', [{ path: 'q', message: 'empty search' }]);
   if (q.length > LIMITS.maxQueryLength) throw new AppError('invalid_query', `q: at most ${LIMITS.maxQueryLength} characters.`, [{ path: 'q', message: 'too long' }]);
-  const { mode, reason } = chooseMode(q, requested);
+  const { mode, reason } = chooseMode(q, requested, search.trigram.length > 0);
   const a = resource.alias;
   const vector = `${a}.${search.vector}`;
   if (mode === 'fts') {
@@ -50,6 +51,9 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
     if (!terms) throw new AppError('invalid_query', 'q: prefix search needs letters or digits.', [{ path: 'q', message: 'no searchable characters' }]);
     const query = `to_tsquery('simple', ${p.add(terms)})`;
     return { mode, reason, where: `${vector} @@ ${query}`, rank: `ts_rank(${vector}, ${query})` };
+  }
+  if (!search.trigram.length) {
+    throw new AppError('invalid_query', `q: ${resource.name} has no trigram-indexed fields; use search_mode=fts or prefix.`, [{ path: 'search_mode', message: 'trigram not available' }]);
   }
   if (q.length < 3) {
     throw new AppError('invalid_query', 'q: trigram search needs at least 3 characters; use search_mode=prefix for shorter input.', [{ path: 'q', message: 'too short for trigram' }]);

@@ -39,9 +39,14 @@ function validDateTime(v: string): boolean {
   return DATETIME.test(v) && validDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v));
 }
 
-/** Takes the last value of a repeated parameter, trimmed; empty means absent (as the seed). */
+const MAX_FILTER_LENGTH = 200;
+
+/** A parameter's value, trimmed; empty means absent (as the seed). Over-long values are refused, not cut. */
 function text(q: Record<string, string | undefined>, key: string): string | undefined {
   const v = q[key]?.trim();
+  if (v && v.length > MAX_FILTER_LENGTH) {
+    throw new AppError('invalid_query', `${key}: at most ${MAX_FILTER_LENGTH} characters.`, [{ path: key, message: 'value too long' }]);
+  }
   return v ? v : undefined;
 }
 
@@ -89,11 +94,11 @@ export function parseAppUsersQuery(q: Record<string, string | undefined>): AppUs
   };
   for (const key of Object.keys(CONTAINS_FILTERS) as Array<keyof typeof CONTAINS_FILTERS>) {
     const v = text(q, key);
-    if (v) out.contains[key] = v.slice(0, 200);
+    if (v) out.contains[key] = v;
   }
   for (const key of Object.keys(EXACT_FILTERS) as Array<keyof typeof EXACT_FILTERS>) {
     const v = text(q, key);
-    if (v) out.exact[key] = key === 'gender' ? v.toLowerCase() : v.slice(0, 200);
+    if (v) out.exact[key] = key === 'gender' ? v.toLowerCase() : v;
   }
   const birthday = text(q, 'birthday');
   if (birthday && validDate(birthday)) out.birthday = birthday;
