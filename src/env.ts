@@ -15,6 +15,7 @@ const VarsSchema = z.object({
   JWT_SECRET: z.string().min(16, 'JWT_SECRET must be at least 16 characters'),
   INTERNAL_TOKEN: z.string().min(8),
   COUNT_EXACT_LIMIT: z.coerce.number().int().positive().max(1_000_000).default(10_000),
+  STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 export type Vars = z.infer<typeof VarsSchema>;

@@ -23,10 +23,12 @@ type RawClient = {
   on(event: 'error', cb: (err: Error) => void): unknown;
 };
 
-function makeClient(env: AppEnv): { client: RawClient; driver: Db['driver'] } {
+function makeClient(env: AppEnv, statementTimeoutMs: number): { client: RawClient; driver: Db['driver'] } {
+  // statement_timeout travels as a startup parameter: Postgres itself cancels runaway queries.
   if (env.HYPERDRIVE) {
     // A client per request: a Worker cannot keep sockets across requests; Hyperdrive pools.
-    return { client: new pg.Client({ connectionString: env.HYPERDRIVE.connectionString }) as unknown as RawClient, driver: 'hyperdrive' };
+    const client = new pg.Client({ connectionString: env.HYPERDRIVE.connectionString, statement_timeout: statementTimeoutMs });
+    return { client: client as unknown as RawClient, driver: 'hyperdrive' };
   }
   if (env.DATABASE_URL) {
     if (env.NEON_WS_PROXY) {
@@ -36,12 +38,12 @@ function makeClient(env: AppEnv): { client: RawClient; driver: Db['driver'] } {
       neonConfig.pipelineTLS = false;
       neonConfig.pipelineConnect = false;
     }
-    return { client: new NeonClient({ connectionString: env.DATABASE_URL }) as unknown as RawClient, driver: 'neon' };
+    return { client: new NeonClient({ connectionString: env.DATABASE_URL, statement_timeout: statementTimeoutMs }) as unknown as RawClient, driver: 'neon' };
   }
   throw new AppError('service_unavailable', 'No database is configured for this deployment.');
 }
 
-export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, unknown>) => void): Db {
+export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, unknown>) => void, statementTimeoutMs = 10_000): Db {
   let connecting: Promise<RawClient> | null = null;
   let closed = false;
   let driver: Db['driver'] = env.HYPERDRIVE ? 'hyperdrive' : 'neon';
@@ -49,7 +51,7 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
 
   const connection = () =>
     (connecting ??= (async () => {
-      const made = makeClient(env);
+      const made = makeClient(env, statementTimeoutMs);
       driver = made.driver;
       // Without a listener, a dropped socket becomes an unhandled error in workerd.
       // Closing the socket also rejects the pending read: that one is expected, not logged.

@@ -13,7 +13,7 @@ export function services(): MiddlewareHandler<AppContext> {
   return async (c, next) => {
     const vars = readVars(c.env);
     const log = createLogger(c.var.requestId, vars.LOG_LEVEL);
-    const db = createDb(c.env, (msg, extra) => log('error', msg, extra));
+    const db = createDb(c.env, (msg, extra) => log('error', msg, extra), vars.STATEMENT_TIMEOUT_MS);
     c.set('services', { db, log, vars });
     try {
       await next();

@@ -1,5 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../src/db/client';
 import worker from '../../src/index';
 import { createContacts, createOrg, type TestOrg } from '../support/factories';
 import { tokenFor } from '../support/http';
@@ -69,4 +70,18 @@ describe('database drivers', () => {
     expect(body.code).toBe('service_unavailable');
     expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres:/);
   });
+});
+
+describe('statement timeout', () => {
+  for (const which of Object.keys(envs) as Array<keyof typeof envs>) {
+    it(`${which}: Postgres cancels a statement past STATEMENT_TIMEOUT_MS → query_too_expensive`, async () => {
+      const db = createDb(envs[which]() as never, () => {}, 200);
+      try {
+        await expect(db.query('select pg_sleep(2)')).rejects.toMatchObject({ code: 'query_too_expensive', status: 422 });
+        expect((await db.query<{ ok: number }>('select 1 as ok')).rows[0].ok).toBe(1);
+      } finally {
+        await db.close();
+      }
+    });
+  }
 });
