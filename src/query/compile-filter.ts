@@ -37,9 +37,9 @@ function conditionSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: '
 function tagsSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: 'tags' }>, p: Params): string {
   const link = resource.tagLinks!;
   const semi = (nameSql: string) =>
-    `${resource.alias}.id in (select l.entity_id from ${link} l join tags t on t.id = l.tag_id and t.org_id = $1 where l.org_id = $1 and ${nameSql})`;
-  if (f.op === 'ov') return semi(`t.name = any(${p.add(f.names)}::text[])`);
-  return f.names.map((n) => semi(`t.name = ${p.add(n)}`)).join(' and ');
+    `${resource.alias}.id in (select tag_link.entity_id from ${link} tag_link join tags tag_row on tag_row.id = tag_link.tag_id and tag_row.org_id = $1 where tag_link.org_id = $1 and ${nameSql})`;
+  if (f.op === 'ov') return semi(`tag_row.name = any(${p.add(f.names)}::text[])`);
+  return f.names.map((n) => semi(`tag_row.name = ${p.add(n)}`)).join(' and ');
 }
 
 export function compileFilter(resource: ResourceDef, f: CheckedFilter, p: Params): string {

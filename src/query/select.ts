@@ -53,7 +53,8 @@ function jsonObject(alias: string, fields: Array<[string, FieldDef]>): string {
 /** One embedded relation as a scalar subquery over the page's rows (never N+1 round trips). */
 export function relationSql(pageAlias: string, rel: Projection['relations'][number], index: number): string {
   const target = rel.def.target();
-  const r = `r${index}`;
+  // Distinct from every resource alias, so an embed never shadows the page's columns.
+  const r = `rel${index}`;
   const live = target.softDelete ? ` and ${r}.deleted_at is null` : '';
   const obj = jsonObject(r, rel.fields);
   if (rel.def.kind === 'one') {
@@ -62,8 +63,8 @@ export function relationSql(pageAlias: string, rel: Projection['relations'][numb
   const limit = rel.def.limit ?? 100;
   if (rel.def.through) {
     const t = rel.def.through;
-    return `(select coalesce(json_agg(${obj}), '[]'::json) from (select ${r}.* from ${t.table} l join ${target.table} ${r} on ${r}.id = l.${t.targetKey} and ${r}.org_id = $1${live}
-      where l.${t.localKey} = ${pageAlias}.id and l.org_id = $1 order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.name}"`;
+    return `(select coalesce(json_agg(${obj}), '[]'::json) from (select ${r}.* from ${t.table} link${index} join ${target.table} ${r} on ${r}.id = link${index}.${t.targetKey} and ${r}.org_id = $1${live}
+      where link${index}.${t.localKey} = ${pageAlias}.id and link${index}.org_id = $1 order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.name}"`;
   }
   return `(select coalesce(json_agg(${obj}), '[]'::json) from (select * from ${target.table} ${r} where ${r}.${rel.def.foreignKey} = ${pageAlias}.id and ${r}.org_id = $1${live}
     order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.name}"`;
