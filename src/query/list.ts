@@ -90,19 +90,23 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
   const keys = ranked ? rankedKeys(resource) : resolveOrder(resource, req.order);
   const projection = resolveProjection(resource, req.select);
   const shape = await shapeHash([resource.name, ctx.auth.orgId, ctx.auth.userId, req.where, keys.map((k) => [k.name, k.dir, k.nulls]), req.q ?? null, search?.mode ?? null, req.deleted]);
-  const cursorWhere = req.cursor ? [keysetSql(keys, (await decodeCursor(ctx.secret, req.cursor, shape, keys.length)).k, p)] : [];
+  const keyset = req.cursor ? keysetSql(keys, (await decodeCursor(ctx.secret, req.cursor, shape, keys.length)).k, p) : undefined;
 
   const orderCols = keys.filter((k) => k.name !== '__rank').map((k) => resource.fields[k.name].column);
   const cols = neededColumns(resource, projection, orderCols).map((c) => `${a}.${c}`).join(', ');
   const limitParam = p.add(req.limit + 1);
   const from = `from ${resource.table} ${a}`;
   let inner: string;
+  const page = (extra?: string) => `select ${cols} ${from} where ${[...where, ...(extra ? [`(${extra})`] : [])].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}`;
   if (ranked) {
     inner = `select * from (select ${cols}, (${search!.rank})::float4 as __rank ${from} where ${where.join(' and ')} limit ${SEARCH_CANDIDATES}) ${a}
-      ${cursorWhere.length ? `where ${cursorWhere.join(' and ')}` : ''} order by ${orderSql(keys)} limit ${limitParam}`;
+      ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}`;
+  } else if (keyset?.tail) {
+    // Two index ranges read in order (e.g. the rest of the non-NULL names, then the NULLs).
+    inner = `select * from ((${page(keyset.head)}) union all (${page(keyset.tail)})) ${a} order by ${orderSql(keys)} limit ${limitParam}`;
   } else {
     const offset = req.offset ? ` offset ${p.add(req.offset)}` : '';
-    inner = `select ${cols} ${from} where ${[...where, ...cursorWhere].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}${offset}`;
+    inner = `${page(keyset?.head)}${offset}`;
   }
   const outCols = [
     ...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`),

@@ -61,13 +61,24 @@ export function orderSql(keys: readonly OrderKey[], alias?: { from: string; to: 
     .join(', ');
 }
 
-/** Rows strictly after the cursor position, in lexicographic order over the keys. */
-export function keysetSql(keys: readonly OrderKey[], values: readonly (string | null)[], p: Params): string {
+/**
+ * Rows strictly after the cursor, as `head` (the next rows in index order) and, when NULLs of
+ * the leading key still follow, `tail` (read after head). Both are index range conditions, so
+ * a page costs the same at any depth; orders with several nullable keys fall back to the
+ * general (correct, slower) lexicographic OR chain.
+ */
+export function keysetSql(keys: readonly OrderKey[], values: readonly (string | null)[], p: Params): { head: string; tail?: string } {
   const bound = (i: number) => `${p.add(values[i])}::${keys[i].type}`;
   const sameDir = keys.every((k) => k.dir === keys[0].dir);
-  if (sameDir && !keys.some((k) => k.nullable)) {
-    // Row comparison: the index on (org_id, k1, …, id) serves it as a range scan.
-    return `(${keys.map((k) => k.expr).join(', ')}) ${keys[0].dir === 'asc' ? '>' : '<'} (${keys.map((_, i) => bound(i)).join(', ')})`;
+  const cmp = keys[0].dir === 'asc' ? '>' : '<';
+  const row = () => `(${keys.map((k) => k.expr).join(', ')}) ${cmp} (${keys.map((_, i) => bound(i)).join(', ')})`;
+  if (sameDir && !keys.some((k) => k.nullable)) return { head: row() };
+  if (sameDir && keys.length === 2 && !keys[1].nullable) {
+    // Leading nullable key + id; NULLs sit where the index puts them (last asc, first desc).
+    const [k, id] = keys;
+    if (values[0] !== null) return k.dir === 'asc' ? { head: row(), tail: `${k.expr} is null` } : { head: row() };
+    const inNulls = `${k.expr} is null and ${id.expr} ${cmp} ${bound(1)}`;
+    return k.dir === 'asc' ? { head: inNulls } : { head: inNulls, tail: `${k.expr} is not null` };
   }
   const ors: string[] = [];
   for (let i = 0; i < keys.length; i++) {
@@ -76,7 +87,7 @@ export function keysetSql(keys: readonly OrderKey[], values: readonly (string | 
     if (after === null) continue;
     ors.push([...eqs, after].join(' and '));
   }
-  return ors.length ? `(${ors.map((o) => `(${o})`).join(' or ')})` : 'false';
+  return { head: ors.length ? `(${ors.map((o) => `(${o})`).join(' or ')})` : 'false' };
 }
 
 function afterSql(k: OrderKey, v: string | null, bound: () => string): string | null {

@@ -109,6 +109,22 @@ describe('list plans on seeded data', () => {
     expect(text).toMatch(/"Index Cond":"[^"]*created_at/);
   });
 
+  for (const dir of ['asc', 'desc']) {
+    it(`a deep cursor on a nullable field (last_name.${dir}) is an index range, not a filter`, async () => {
+      const [row] = await sql<{ v: string; id: string }>(
+        `select last_name as v, id::text as id from contacts where org_id = $1 and deleted_at is null order by last_name ${dir}, id ${dir} offset 40000 limit 1`,
+        [auth.orgId],
+      );
+      const qs = `order=last_name.${dir}&limit=25`;
+      const first = await planList({ auth, secret: SECRET }, contacts, parseQueryString(new URLSearchParams(qs)));
+      const cursor = await encodeCursor(SECRET, first.shape, [row.v, row.id]);
+      const { explained } = await explainList(contacts, `${qs}&cursor=${encodeURIComponent(cursor)}`);
+      const text = JSON.stringify(explained.plan);
+      expect(text).toMatch(/"Index Cond":"[^"]*ROW\(last_name, id\)/);
+      expect(text).not.toMatch(/"Filter":"[^"]*last_name/);
+    });
+  }
+
   it('an estimated count probes through an index', async () => {
     const plan = await planList({ auth, secret: SECRET }, contacts, parseQueryString(new URLSearchParams('limit=25')));
     const explained = await explain(`select count(*)::int as n from (select 1 ${plan.fromWhere} limit 10001) bounded`, plan.filterValues);

@@ -112,17 +112,45 @@ describe('GET /v1/contacts', () => {
     expect((await list('select=id,wallet(name)')).body.code).toBe('unknown_field');
   });
 
-  it('walks every row exactly once by cursor', async () => {
+  async function walk(qs: string, pageSize: number): Promise<string[]> {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: any = await list(`limit=2&order=last_name.asc${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: any = await list(`limit=${pageSize}&${qs}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       expect(res.status).toBe(200);
       seen.push(...idsOf(res));
       cursor = res.body.page.nextCursor;
       expect(res.body.page.hasMore).toBe(cursor !== null);
     } while (cursor);
-    expect(seen).toEqual([ids[3], ids[0], ids[2], ids[1], ids[4]]);
+    return seen;
+  }
+
+  it('walks every row exactly once by cursor, through NULLs in either direction', async () => {
+    for (const size of [1, 2, 3]) {
+      expect(await walk('order=last_name.asc', size)).toEqual([ids[3], ids[0], ids[2], ids[1], ids[4]]);
+      expect(await walk('order=last_name.desc', size)).toEqual([ids[4], ids[1], ids[2], ids[0], ids[3]]);
+      expect(await walk('order=birthday.desc', size)).toEqual([ids[2], ids[4], ids[1], ids[0], ids[3]]);
+      expect(await walk('', size)).toEqual(newestFirst(0, 1, 2, 3, 4));
+      expect(await walk('order=last_name.asc,first_name.desc', size)).toEqual([ids[3], ids[0], ids[2], ids[1], ids[4]]);
+    }
+  });
+
+  it('a cursor walk neither skips nor repeats rows that existed at the start while rows are inserted', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let round = 0;
+    do {
+      const res: any = await list(`limit=2&order=last_name.asc${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      seen.push(...idsOf(res));
+      cursor = res.body.page.nextCursor;
+      // Concurrent inserts before and after the cursor position.
+      await createContacts(org.id, [{ first_name: `New${round}`, last_name: round % 2 ? 'Aaa' : 'Zzz' }]);
+      round++;
+    } while (cursor);
+    const original = [ids[3], ids[0], ids[2], ids[1], ids[4]];
+    expect(seen.filter((id) => original.includes(id))).toEqual(original);
+    expect(new Set(seen).size).toBe(seen.length);
+    await withClient((c) => c.query(`delete from contacts where org_id = $1 and first_name like 'New%'`, [org.id]));
   });
 
   it('rejects tampered, mismatched and other-org cursors', async () => {
