@@ -7,18 +7,17 @@ export interface Count {
 }
 
 /**
- * Exact where that is cheap, estimated above a threshold: count at most `limit + 1` rows
- * (bounded cost whatever the table size); past the limit, take the planner's estimate,
- * never reporting less than what was actually counted.
+ * Exact where that is cheap, estimated above a threshold (PostgREST's `count=estimated`):
+ * ask the planner first (no execution); when it expects more than `limit` rows, report its
+ * estimate. Otherwise count, but at most `limit + 1` rows, so a planner that underestimates
+ * still costs a bounded count, and the answer never claims fewer rows than were counted.
  */
 export async function countRows(db: Db, fromWhere: string, values: readonly unknown[], limit: number): Promise<Count> {
-  const probe = await db.query<{ n: number }>(
-    `select count(*)::int as n from (select 1 ${fromWhere} limit ${limit + 1}) bounded`,
-    values,
-  );
+  const planned = await plannedRows(db, `select 1 ${fromWhere}`, values);
+  if (planned > limit) return { value: planned, method: 'estimated' };
+  const probe = await db.query<{ n: number }>(`select count(*)::int as n from (select 1 ${fromWhere} limit ${limit + 1}) bounded`, values);
   const counted = probe.rows[0]?.n ?? 0;
-  if (counted <= limit) return { value: counted, method: 'exact' };
-  return { value: Math.max(counted, await plannedRows(db, `select 1 ${fromWhere}`, values)), method: 'estimated' };
+  return counted <= limit ? { value: counted, method: 'exact' } : { value: Math.max(counted, planned), method: 'estimated' };
 }
 
 /** The planner's row estimate for a statement (EXPLAIN, no execution). */
