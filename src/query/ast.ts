@@ -41,7 +41,8 @@ export interface SelectTree {
 }
 
 export type CountMode = 'exact' | 'planned' | 'estimated';
-export type SearchMode = 'auto' | 'fts' | 'trigram' | 'prefix';
+export type SearchMode = 'auto' | 'fts' | 'trigram' | 'fuzzy' | 'prefix';
+export const SEARCH_MODES: readonly SearchMode[] = ['auto', 'fts', 'trigram', 'fuzzy', 'prefix'];
 export type DeletedMode = 'exclude' | 'include' | 'only';
 
 export interface ListRequest {

@@ -13,6 +13,8 @@ export interface CursorPayload {
   k: (string | null)[];
   /** Expiry, seconds since the epoch. */
   x: number;
+  /** Search mode that produced the page, when auto mode fell back (signed like the rest). */
+  m?: string;
 }
 
 export const CURSOR_TTL_SECONDS = 24 * 3600;
@@ -46,11 +48,24 @@ export async function shapeHash(shape: unknown): Promise<string> {
   return b64url(new Uint8Array(digest)).slice(0, 22);
 }
 
-export async function encodeCursor(secret: string, shape: string, keys: (string | null)[], now = Date.now()): Promise<string> {
-  const payload: CursorPayload = { v: 1, h: shape, k: keys, x: Math.floor(now / 1000) + CURSOR_TTL_SECONDS };
+export async function encodeCursor(secret: string, shape: string, keys: (string | null)[], now = Date.now(), mode?: string): Promise<string> {
+  const payload: CursorPayload = { v: 1, h: shape, k: keys, x: Math.floor(now / 1000) + CURSOR_TTL_SECONDS, ...(mode ? { m: mode } : {}) };
   const body = b64url(enc.encode(JSON.stringify(payload)));
   const sig = new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), enc.encode(body)));
   return `${body}.${b64url(sig)}`;
+}
+
+/**
+ * The search mode a cursor was made under, read without verification: it only selects which
+ * query to rebuild, and decodeCursor then verifies the signature against that query's shape.
+ */
+export function peekCursorMode(cursor: string): string | undefined {
+  try {
+    const m = JSON.parse(new TextDecoder().decode(fromB64url(cursor.split('.')[0]))).m;
+    return typeof m === 'string' ? m : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const invalid = (detail: string) => new AppError('invalid_cursor', detail, [{ path: 'cursor', message: detail }]);

@@ -6,11 +6,11 @@ import { checkFilters } from './check';
 import { compileFilter, isIndexFriendly } from './compile-filter';
 import { countRows, type Count, plannedRows } from './count';
 import { guardCost } from './cost';
-import { decodeCursor, encodeCursor, shapeHash } from './cursor';
+import { decodeCursor, encodeCursor, peekCursorMode, shapeHash } from './cursor';
 import { keysetSql, type OrderKey, orderSql, resolveOrder } from './order';
 import { orgPredicate, Params } from './params';
 import type { ResourceDef } from './resource';
-import { planSearch, SEARCH_CANDIDATES, type SearchPlan } from './search';
+import { FUZZY_FALLBACK_REASON, planSearch, type SearchPlan } from './search';
 import { neededColumns, relationSql, renderSql, resolveProjection } from './select';
 
 export interface ListResult {
@@ -79,11 +79,12 @@ function checkPaging(req: ListRequest): void {
  * The page subquery reads only the page through the order's index; relations are embedded by
  * scalar subqueries over those rows only; the tenant predicate is always the first conjunct.
  */
-export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resource: ResourceDef, req: ListRequest): Promise<ListPlan> {
+export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resource: ResourceDef, req: ListRequest & { fallback?: boolean }): Promise<ListPlan> {
   checkPaging(req);
   const a = resource.alias;
   const p = new Params(ctx.auth.orgId);
   const search = req.q !== undefined ? planSearch(resource, req.q, req.search, p) : undefined;
+  if (search && req.search === 'fuzzy' && req.fallback) search.reason = FUZZY_FALLBACK_REASON;
   const ranked = !!search && search.mode !== 'prefix' && !req.order.length;
   const { where, indexFriendly } = baseWhere(resource, req, p, search);
   const filterValues = [...p.values];
@@ -99,7 +100,10 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
   let inner: string;
   const page = (extra?: string) => `select ${cols} ${from} where ${[...where, ...(extra ? [`(${extra})`] : [])].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}`;
   if (ranked) {
-    inner = `select * from (select ${cols}, (${search!.rank})::float4 as __rank ${from} where ${where.join(' and ')} limit ${SEARCH_CANDIDATES}) ${a}
+    // Candidates are the most recent matches in the default order: the planner can then walk
+    // that index for common terms (stopping at the cap) or use the text index for rare ones.
+    const candidateOrder = orderSql(resolveOrder(resource, []));
+    inner = `select * from (select ${cols}, (${search!.rank})::float4 as __rank ${from} where ${where.join(' and ')} order by ${candidateOrder} limit ${search!.candidates}) ${a}
       ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}`;
   } else if (keyset?.tail) {
     // Two index ranges read in order (e.g. the rest of the non-NULL names, then the NULLs).
@@ -133,15 +137,29 @@ async function countPlan(ctx: ListContext, plan: ListPlan, mode: ListRequest['co
   return undefined;
 }
 
-/** Runs a list: the page statement (after the cost guard for risky shapes), then the count if asked. */
+/**
+ * Runs a list: the page statement (after the cost guard for risky shapes), then the count if
+ * asked. In auto search mode a term with no substring match is retried by word similarity
+ * (typos), and later pages of that result keep the mode through their cursor.
+ */
 export async function listRows(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<ListResult> {
+  if (req.search === 'auto' && req.cursor && peekCursorMode(req.cursor) === 'fuzzy') return runList(ctx, resource, { ...req, search: 'fuzzy', fallback: true });
+  const result = await runList(ctx, resource, req);
+  if (req.search === 'auto' && result.search?.mode === 'trigram' && !result.rows.length && !req.cursor && !req.offset) {
+    return runList(ctx, resource, { ...req, search: 'fuzzy', fallback: true });
+  }
+  return result;
+}
+
+async function runList(ctx: ListContext, resource: ResourceDef, req: ListRequest & { fallback?: boolean }): Promise<ListResult> {
   const plan = await planList(ctx, resource, req);
   if (!plan.indexFriendly) await guardCost(ctx.db, plan.shape, plan.statement, plan.values);
   const { rows } = req.limit === 0 ? { rows: [] } : await ctx.db.query<Record<string, unknown>>(plan.statement, plan.values);
   const hasMore = rows.length > req.limit;
   if (hasMore) rows.length = req.limit;
   const last = rows[rows.length - 1];
-  const nextCursor = hasMore && last ? await encodeCursor(ctx.secret, plan.shape, plan.keys.map((_, i) => (last[`__k${i}`] as string | null) ?? null)) : null;
+  const keyValues = last ? plan.keys.map((_, i) => (last[`__k${i}`] as string | null) ?? null) : [];
+  const nextCursor = hasMore && last ? await encodeCursor(ctx.secret, plan.shape, keyValues, Date.now(), req.fallback ? 'fuzzy' : undefined) : null;
   for (const r of rows) for (let i = 0; i < plan.keys.length; i++) delete r[`__k${i}`];
   const count = await countPlan(ctx, plan, req.count);
   const search = plan.search;
@@ -149,7 +167,7 @@ export async function listRows(ctx: ListContext, resource: ResourceDef, req: Lis
     rows,
     page: { limit: req.limit, nextCursor, hasMore, ...(req.offset !== undefined ? { offset: req.offset } : {}) },
     ...(count ? { count } : {}),
-    ...(search ? { search: { mode: search.mode, reason: search.reason, ranked: plan.ranked, ...(plan.ranked ? { candidates: SEARCH_CANDIDATES } : {}) } } : {}),
+    ...(search ? { search: { mode: search.mode, reason: search.reason, ranked: plan.ranked, ...(plan.ranked ? { candidates: search.candidates } : {}) } } : {}),
   };
 }
 

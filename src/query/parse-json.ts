@@ -42,7 +42,7 @@ export const QueryBodySchema = z.strictObject({
   offset: z.number().int().min(0).optional(),
   count: z.enum(['exact', 'planned', 'estimated']).optional(),
   q: z.string().max(LIMITS.maxQueryLength).optional(),
-  searchMode: z.enum(['auto', 'fts', 'trigram', 'prefix']).default('auto'),
+  searchMode: z.enum(['auto', 'fts', 'trigram', 'fuzzy', 'prefix']).default('auto'),
   deleted: z.enum(['exclude', 'include', 'only']).default('exclude'),
 });
 export type QueryBody = z.infer<typeof QueryBodySchema>;

@@ -1,5 +1,5 @@
 import { AppError } from '../http/errors';
-import { type CountMode, type DeletedMode, type Filter, LIMITS, type ListRequest, OPERATORS, type Operator, type OrderTerm, type SearchMode, type SelectTree } from './ast';
+import { type CountMode, type DeletedMode, type Filter, LIMITS, type ListRequest, OPERATORS, type Operator, type OrderTerm, SEARCH_MODES, type SearchMode, type SelectTree } from './ast';
 import { parseList, splitTopLevel, unquote } from './split';
 
 /** Parameters with a meaning of their own; every other key is a filter on a field. */
@@ -111,7 +111,7 @@ export function parseQueryString(params: URLSearchParams, prefer?: string): List
       case 'offset': req.offset = parseInt10(value, 'offset', 0, 999_999_999); break;
       case 'cursor': req.cursor = value; break;
       case 'q': req.q = value; break;
-      case 'search_mode': req.search = oneOf<SearchMode>(value, ['auto', 'fts', 'trigram', 'prefix'], 'search_mode', 'auto'); break;
+      case 'search_mode': req.search = oneOf<SearchMode>(value, SEARCH_MODES, 'search_mode', 'auto'); break;
       case 'deleted': req.deleted = oneOf<DeletedMode>(value, ['exclude', 'include', 'only'], 'deleted', 'exclude'); break;
       case 'count': req.count = oneOf<CountMode>(value, ['exact', 'planned', 'estimated'], 'count', 'exact'); break;
       case 'or': case 'and': case 'not.or': case 'not.and': {

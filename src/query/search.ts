@@ -4,8 +4,11 @@ import type { Params } from './params';
 import type { ResourceDef } from './resource';
 import { escapeLike } from './values';
 
-/** Ranked search looks at most this many matches: big orgs stay fast, ranking stays cheap. */
-export const SEARCH_CANDIDATES = 1000;
+/**
+ * Ranked search looks at most at this many matches (the most recent ones), so big orgs stay
+ * fast and ranking stays cheap: full-text ranking is cheap per row, similarity is not.
+ */
+export const SEARCH_CANDIDATES: Record<Exclude<SearchMode, 'auto'>, number> = { fts: 1000, prefix: 1000, trigram: 300, fuzzy: 300 };
 
 export interface SearchPlan {
   mode: Exclude<SearchMode, 'auto'>;
@@ -14,7 +17,11 @@ export interface SearchPlan {
   where: string;
   /** Relevance expression (higher is better), for ranked mode. */
   rank: string;
+  candidates: number;
 }
+
+/** Said in meta.searchMode when auto mode found no substring match and retried by similarity. */
+export const FUZZY_FALLBACK_REASON = 'no substring match: typo-tolerant word similarity';
 
 const WEBSEARCH_SYNTAX = /["()]|\s-|^-|\bor\b/i;
 
@@ -24,7 +31,7 @@ function chooseMode(q: string, requested: SearchMode, hasTrigram: boolean): { mo
   if (q.length < 3) return { mode: 'prefix', reason: 'shorter than 3 characters: word-prefix search' };
   if (/\s/.test(q) || WEBSEARCH_SYNTAX.test(q)) return { mode: 'fts', reason: 'several words or websearch syntax: ranked full-text' };
   if (!hasTrigram) return { mode: 'fts', reason: 'one term; this resource has no trigram-indexed fields: ranked full-text' };
-  return { mode: 'trigram', reason: 'one term: substring and typo-tolerant trigram match' };
+  return { mode: 'trigram', reason: 'one term: substring match (typo-tolerant similarity if nothing matches)' };
 }
 
 /** Letters and digits of `q` as prefix terms: `ma jo` → `ma:* & jo:*`. */
@@ -44,25 +51,28 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   const vector = `${a}.${search.vector}`;
   if (mode === 'fts') {
     const query = `websearch_to_tsquery('simple', ${p.add(q)})`;
-    return { mode, reason, where: `${vector} @@ ${query}`, rank: `ts_rank(${vector}, ${query})` };
+    return { mode, reason, where: `${vector} @@ ${query}`, rank: `ts_rank(${vector}, ${query})`, candidates: SEARCH_CANDIDATES[mode] };
   }
   if (mode === 'prefix') {
     const terms = prefixQuery(q);
     if (!terms) throw new AppError('invalid_query', 'q: prefix search needs letters or digits.', [{ path: 'q', message: 'no searchable characters' }]);
     const query = `to_tsquery('simple', ${p.add(terms)})`;
-    return { mode, reason, where: `${vector} @@ ${query}`, rank: `ts_rank(${vector}, ${query})` };
+    return { mode, reason, where: `${vector} @@ ${query}`, rank: `ts_rank(${vector}, ${query})`, candidates: SEARCH_CANDIDATES[mode] };
   }
   if (!search.trigram.length) {
-    throw new AppError('invalid_query', `q: ${resource.name} has no trigram-indexed fields; use search_mode=fts or prefix.`, [{ path: 'search_mode', message: 'trigram not available' }]);
+    throw new AppError('invalid_query', `q: ${resource.name} has no trigram-indexed fields; use search_mode=fts or prefix.`, [{ path: 'search_mode', message: `${mode} not available` }]);
   }
   if (q.length < 3) {
-    throw new AppError('invalid_query', 'q: trigram search needs at least 3 characters; use search_mode=prefix for shorter input.', [{ path: 'q', message: 'too short for trigram' }]);
+    throw new AppError('invalid_query', `q: ${mode} search needs at least 3 characters; use search_mode=prefix for shorter input.`, [{ path: 'q', message: `too short for ${mode}` }]);
   }
   const cols = search.trigram.map((f) => `${a}.${resource.fields[f].column}`);
-  const pattern = p.add(`%${escapeLike(q)}%`);
   const term = p.add(q);
-  // Substring (ILIKE) or a close word (word similarity, for typos); both served by the trigram GIN indexes.
-  const where = cols.map((c) => `${c} ilike ${pattern} or ${term} <% ${c}`).join(' or ');
   const rank = `greatest(${cols.map((c) => `word_similarity(${term}, coalesce(${c}, ''))`).join(', ')})`;
-  return { mode, reason, where: `(${where})`, rank };
+  if (mode === 'fuzzy') {
+    // Close words (typos): word similarity above pg_trgm's threshold, served by the trigram GIN indexes.
+    return { mode, reason, where: `(${cols.map((c) => `${term} <% ${c}`).join(' or ')})`, rank, candidates: SEARCH_CANDIDATES[mode] };
+  }
+  // Substring: cheap per row, so the planner may walk the recency index for common terms.
+  const pattern = p.add(`%${escapeLike(q)}%`);
+  return { mode, reason, where: `(${cols.map((c) => `${c} ilike ${pattern}`).join(' or ')})`, rank, candidates: SEARCH_CANDIDATES[mode] };
 }

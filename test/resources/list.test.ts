@@ -193,6 +193,14 @@ describe('GET /v1/contacts', () => {
     expect(trgm.body.meta.searchMode).toMatchObject({ mode: 'trigram', ranked: true });
     const typo = await list('q=Hanah');
     expect(idsOf(typo)).toContain(ids[1]);
+    expect(typo.body.meta.searchMode).toMatchObject({ mode: 'fuzzy', reason: expect.stringMatching(/no substring match/) });
+    const typoPages = await list('q=Andersen&limit=1');
+    expect(typoPages.body.meta.searchMode.mode).toBe('fuzzy');
+    if (typoPages.body.page.nextCursor) {
+      const next = await list(`q=Andersen&limit=1&cursor=${encodeURIComponent(typoPages.body.page.nextCursor)}`);
+      expect(next.status).toBe(200);
+      expect(next.body.meta.searchMode.mode).toBe('fuzzy');
+    }
     const fts = await list('q=' + encodeURIComponent('john doe'));
     expect(idsOf(fts)).toEqual([ids[2]]);
     expect(fts.body.meta.searchMode.mode).toBe('fts');
