@@ -1,0 +1,30 @@
+import type { BaselineFactory, BenchContext } from '../context';
+import { nodeDb } from '../node-db';
+import { wranglerVars } from '../wrangler-vars';
+
+/**
+ * The db floor of a /v1/contacts request: the route's own steps (parseQueryString, then
+ * listRows with the contacts ResourceDef, as src/resources/router.ts calls them) over a
+ * Node connection, so the statements are the ones the Worker sends; cursors are decoded
+ * with the Worker's secret (JWT_SECRET, as listContext does) and counts use its limit.
+ */
+export function listFloor(search: (ctx: BenchContext) => string, prefer?: string): BaselineFactory {
+  return async (ctx) => {
+    // Loaded lazily: the list compiler is young, and a problem in it must cost only these
+    // floors, not the whole run (appusers and empty do not need it).
+    const [{ parseQueryString }, { listRows }, { RESOURCES }] = await Promise.all([
+      import('../../../src/query/parse-query-string'),
+      import('../../../src/query/list'),
+      import('../../../src/resources/registry'),
+    ]);
+    const resource = RESOURCES.contacts;
+    if (!resource) throw new Error('no contacts resource in src/resources/registry.ts');
+    const req = parseQueryString(new URLSearchParams(search(ctx)), prefer);
+    const list = { auth: ctx.auth, secret: wranglerVars().JWT_SECRET, countLimit: ctx.countLimit };
+    return async () => {
+      const db = nodeDb(ctx.pg);
+      await listRows({ ...list, db }, resource, req);
+      return db.log.length;
+    };
+  };
+}

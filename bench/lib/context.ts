@@ -1,0 +1,76 @@
+import type pg from 'pg';
+import type { Auth } from '../../src/http/auth';
+
+/** Scenario ids exactly as BENCH.md's table names them. */
+export const SCENARIO_IDS = [
+  'empty',
+  'list',
+  'filter',
+  'deep',
+  'search-trgm',
+  'search-fts',
+  'count',
+  'facets',
+  'aggregates',
+  'cache-hit',
+  'appusers',
+  'sharing',
+  'write',
+  'export',
+] as const;
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+export interface DatasetFacts {
+  contacts: number;
+  orgs: number;
+  largest_org_contacts: number;
+}
+
+/** What scenarios see: the warm bench connection, the caller, the server of the current mode. */
+export interface BenchContext {
+  /** A warm connection straight to Postgres (not through the pooler): baselines run on it. */
+  pg: pg.Client;
+  auth: Auth;
+  /** Bearer token for `auth` (admin of the largest org). */
+  token: string;
+  orgSlug: string;
+  /** COUNT_EXACT_LIMIT from wrangler.toml [vars], as the Worker reads it. */
+  countLimit: number;
+  dataset: DatasetFacts;
+  /** Base URL of the wrangler dev server of the mode being measured. */
+  baseUrl: string;
+  /** Values scenarios compute once per run (search terms, a deep cursor), by key. */
+  found: Map<string, string>;
+  log(message: string): void;
+}
+
+export interface HttpRequest {
+  path: string;
+  headers?: Record<string, string>;
+}
+
+/** A baseline is built once per run and returns what one "request" of it does. */
+export type BaselineFactory = (ctx: BenchContext) => Promise<() => Promise<unknown>>;
+
+export interface Variant {
+  /** Short label for tables and the chart ("last_name=son", "exact"). */
+  label: string;
+  request(ctx: BenchContext): HttpRequest;
+  /** The exact SQL the API runs for this request, from the API's own code, on a warm connection. */
+  floor?: BaselineFactory;
+  /** The seeds' "before": no trigram index, OFFSET, COUNT(*) per page, N+1 related queries. */
+  naive?: BaselineFactory;
+  /** A function when the note depends on what prepare found (e.g. the depth reached). */
+  notes?: string | ((ctx: BenchContext) => string);
+}
+
+export interface Scenario {
+  id: ScenarioId;
+  /** Requests carry the bearer token. */
+  auth: boolean;
+  /** Probed once per mode: 404 means "not built yet" and the scenario is skipped. */
+  probe: string;
+  /** Runs once per run after a successful probe (find search terms, walk to a deep cursor). */
+  prepare?(ctx: BenchContext): Promise<void>;
+  variants: Variant[];
+}

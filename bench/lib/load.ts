@@ -1,0 +1,68 @@
+import autocannon from 'autocannon';
+import { Latencies, round, type LatencySummary } from './histogram';
+
+export interface LoadSpec {
+  url: string;
+  headers: Record<string, string>;
+  connections: number;
+  seconds: number;
+}
+
+export interface LoadResult extends LatencySummary {
+  rps: number;
+  /** Non-2xx responses plus socket errors and timeouts. */
+  errors: number;
+  /** Status code → count for anything that was not 2xx, for the notes. */
+  statuses: Record<string, number>;
+  /** Requests still unanswered when the run ended after waiting longer than any answered one. */
+  cutOff: number[];
+}
+
+/**
+ * autocannon drops the requests in flight when a run ends. A request stuck for seconds
+ * would vanish from the percentiles, so a connection whose last answer is older than the
+ * slowest recorded latency counts its wait so far (a lower bound) as one more sample.
+ */
+function cutOffWaits(lastAnswer: Map<object, number>, connections: number, started: number, ended: number, slowest: number): number[] {
+  const waits = [...lastAnswer.values()].map((t) => ended - t);
+  for (let i = lastAnswer.size; i < connections; i++) waits.push(ended - started);
+  return waits.filter((w) => w > slowest);
+}
+
+/**
+ * One autocannon run in this process (the server is wrangler's process tree). Every 2xx
+ * latency goes into our µs histogram; rps counts all responses over the wall time.
+ */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const latencies = new Latencies();
+  const statuses: Record<string, number> = {};
+  const lastAnswer = new Map<object, number>();
+  let responses = 0;
+  let slowest = 0;
+  const started = performance.now();
+  const instance = autocannon({ url: spec.url, headers: spec.headers, connections: spec.connections, pipelining: 1, duration: spec.seconds, timeout: 30 });
+  instance.on('response', (client, status, _bytes, ms) => {
+    responses++;
+    lastAnswer.set(client, performance.now());
+    slowest = Math.max(slowest, ms);
+    if (status >= 200 && status < 300) latencies.record(ms);
+    else statuses[status] = (statuses[status] ?? 0) + 1;
+  });
+  const result = await instance;
+  const ended = performance.now();
+  const cutOff = cutOffWaits(lastAnswer, spec.connections, started, ended, slowest).map(round);
+  for (const wait of cutOff) latencies.record(wait);
+  return {
+    ...latencies.summary(),
+    rps: Math.round((responses / ((ended - started) / 1000)) * 10) / 10,
+    errors: result.non2xx + result.errors,
+    statuses,
+    cutOff,
+  };
+}
+
+/** Warm-up (discarded) then the measured run, at the same concurrency. */
+export async function measure(spec: LoadSpec, warmupSeconds: number): Promise<LoadResult> {
+  if (warmupSeconds > 0) await runLoad({ ...spec, seconds: warmupSeconds });
+  return runLoad(spec);
+}

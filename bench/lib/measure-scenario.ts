@@ -1,0 +1,64 @@
+import type { BenchContext, HttpRequest, Scenario, Variant } from './context';
+import type { LatencySummary } from './histogram';
+import { measure, type LoadResult } from './load';
+import type { BenchOptions, Mode } from './options';
+import { timeLoop } from './timed-loop';
+
+export type ProbeOutcome = { ok: true } | { ok: false; status: number; reason: string; failure: boolean };
+
+/**
+ * One request before any load: 2xx runs the scenario; 404 means the route is not built
+ * yet (skipped, not a failure); anything else is a broken route (skipped and a failure).
+ */
+export async function probe(ctx: BenchContext, scenario: Scenario): Promise<ProbeOutcome> {
+  const headers: Record<string, string> = scenario.auth ? { Authorization: `Bearer ${ctx.token}` } : {};
+  try {
+    const res = await fetch(`${ctx.baseUrl}${scenario.probe}`, { headers, signal: AbortSignal.timeout(60_000) });
+    const body = await res.text();
+    if (res.status >= 200 && res.status < 300) return { ok: true };
+    if (res.status === 404) return { ok: false, status: 404, reason: `GET ${scenario.probe} answered 404: route not built yet`, failure: false };
+    return { ok: false, status: res.status, reason: `GET ${scenario.probe} answered ${res.status}: ${body.slice(0, 200)}`, failure: true };
+  } catch (err) {
+    return { ok: false, status: 0, reason: `GET ${scenario.probe} failed: ${String(err)}`, failure: true };
+  }
+}
+
+/** A baseline's latencies, or why it is missing. */
+export interface Baseline {
+  summary?: LatencySummary;
+  note?: string;
+}
+
+/**
+ * Times a baseline back to back at concurrency 1 on the warm connection. Naive calls can
+ * take seconds at 3M rows: one call warms them, then at least 3 are timed.
+ */
+export async function measureBaseline(kind: 'db floor' | 'naive', ctx: BenchContext, factory: NonNullable<Variant['floor']>, opts: BenchOptions): Promise<Baseline> {
+  try {
+    const once = await factory(ctx);
+    return { summary: await timeLoop(once, { seconds: opts.duration, warmupSeconds: kind === 'naive' ? 0 : Math.min(1, opts.warmup) }) };
+  } catch (err) {
+    const msg = String((err as Error).message ?? err).split('\n')[0].slice(0, 200);
+    ctx.log(`  ${kind} unavailable: ${msg}`);
+    return { note: `${kind} unavailable: ${msg}` };
+  }
+}
+
+export interface Measured {
+  scenario: Scenario;
+  variant: Variant;
+  request: HttpRequest;
+  mode: Mode;
+  concurrency: number;
+  load: LoadResult;
+  notes?: string;
+}
+
+/** The API under load at one concurrency: warm-up, then the measured run. */
+export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant: Variant, mode: Mode, concurrency: number, opts: BenchOptions): Promise<Measured> {
+  const request = variant.request(ctx);
+  const notes = typeof variant.notes === 'function' ? variant.notes(ctx) : variant.notes;
+  const load = await measure({ url: `${ctx.baseUrl}${request.path}`, headers: request.headers ?? {}, connections: concurrency, seconds: opts.duration }, opts.warmup);
+  ctx.log(`  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}`);
+  return { scenario, variant, request, mode, concurrency, load, notes };
+}

@@ -1,0 +1,79 @@
+import type { Goal } from './goals';
+import type { Row } from './results';
+import type { Skipped } from './runner';
+import type { BenchResults } from './schema';
+
+export interface ReportMeta {
+  database: string;
+  seed: number;
+  largestSlug: string;
+  databaseSize: string;
+  sharedBuffers: string;
+  passwordHash: string;
+  postgresStartedHere: boolean;
+  modes: Map<string, string>;
+  duration: number;
+  warmup: number;
+  concurrency: number[];
+}
+
+const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0));
+const ratio = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${v < 10 ? v.toFixed(2) : v.toFixed(0)}×`);
+const int = (n: number) => n.toLocaleString('en');
+
+function header(res: BenchResults, meta: ReportMeta): string[] {
+  const d = res.dataset;
+  const m = res.machine;
+  const modes = [...meta.modes].map(([mode, via]) => `**${mode}**: Worker → ${via}`);
+  return [
+    `# Benchmark results — ${res.at}`,
+    '',
+    `- **Dataset**: ${int(d.contacts)} contacts in ${int(d.orgs)} orgs (largest org \`${meta.largestSlug}\`: ${int(d.largest_org_contacts)} contacts), seed ${meta.seed}, database \`${meta.database}\``,
+    `- **Machine**: ${m.cores} cores, ${m.memory_gb} GB memory, Node ${m.node}, ${m.postgres}`,
+    `- **Postgres shared_buffers**: ${meta.sharedBuffers} for a database of ${meta.databaseSize}${meta.postgresStartedHere ? ' (server started by the bench)' : ' (server was already running; its settings were kept)'}`,
+    `- **Modes**: ${modes.join('; ') || 'none ran'}. A new Postgres connection authenticates against a password stored as ${meta.passwordHash}.`,
+    `- **Load**: autocannon in the bench process against \`wrangler dev\`, ${meta.duration} s per run after ${meta.warmup} s of warm-up, concurrency ${meta.concurrency.join(' and ')}; latencies of 2xx responses in an HDR histogram (µs resolution). Load generator and server share the machine.`,
+    '- **Baselines**: *edge floor* = `empty` in the same mode and concurrency; *db floor* = the API\'s own SQL (its service code run from Node) on a warm `pg` connection, back to back at concurrency 1, timed in each mode right after its concurrency-1 run; *naive* = the seeds\' "before" (`ILIKE` no index can serve, `OFFSET`, `COUNT(*)` per page, one query per row for address and relationships) on a warm connection, one call at a time (so *naive ÷ API* is given at concurrency 1 only).',
+    '',
+  ];
+}
+
+function goalsTable(goals: Goal[]): string[] {
+  const mark = { pass: '✅ pass', fail: '❌ fail', 'not measured': '— not measured' } as const;
+  return ['## Goals (BENCH.md "Where we aim", pooled mode)', '', '| goal | result | detail |', '|---|---|---|', ...goals.map((g) => `| ${g.goal} | ${mark[g.status]} | ${g.detail} |`), ''];
+}
+
+function resultsTable(rows: Row[]): string[] {
+  const lines = [
+    '## Results (ms)',
+    '',
+    '| scenario | mode | conc | p50 | p95 | p99 | rps | errors | db floor | edge floor | p50 ÷ (edge+db floor) | naive p50 | naive ÷ API |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const { result: r, label } of rows) {
+    const floors = r.floor_db_p50_ms !== undefined && r.floor_edge_p50_ms !== undefined ? r.p50_ms / (r.floor_db_p50_ms + r.floor_edge_p50_ms) : undefined;
+    // naive is timed one call at a time, so it is compared with the API at concurrency 1 only.
+    const naive = r.naive_p50_ms !== undefined && r.p50_ms > 0 && r.concurrency === 1 ? r.naive_p50_ms / r.p50_ms : undefined;
+    const cells = [`${r.id} (${label})`, r.mode, r.concurrency, ms(r.p50_ms), ms(r.p95_ms), ms(r.p99_ms), Math.round(r.rps), r.errors, ms(r.floor_db_p50_ms), ms(r.floor_edge_p50_ms), ratio(floors), ms(r.naive_p50_ms), ratio(naive)];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return [...lines, ''];
+}
+
+function skippedList(skipped: Skipped[]): string[] {
+  if (!skipped.length) return [];
+  // One line per scenario and reason, listing the modes it applied to.
+  const merged = new Map<string, Skipped & { modes: string[] }>();
+  for (const s of skipped) {
+    const key = `${s.id}\u0000${s.reason}`;
+    const entry = merged.get(key) ?? { ...s, modes: [] };
+    entry.modes.push(s.mode);
+    merged.set(key, entry);
+  }
+  return ['## Skipped', '', ...[...merged.values()].map((s) => `- **${s.id}** (${s.modes.join(', ')})${s.failure ? ' — FAILURE' : ''}: ${s.reason}`), ''];
+}
+
+export function renderMarkdown(res: BenchResults, rows: Row[], goals: Goal[], skipped: Skipped[], meta: ReportMeta): string {
+  const notes = rows.map((r) => `- ${r.result.id} ${r.result.mode} c${r.result.concurrency}: ${r.result.notes ?? ''}`);
+  return [...header(res, meta), ...goalsTable(goals), ...resultsTable(rows), ...skippedList(skipped), '## Notes', '', ...notes, '', '![p50/p95 per scenario against the baselines]({{svg}})', ''].join('\n');
+}

@@ -1,0 +1,59 @@
+import type { DatasetFacts } from './context';
+import type { LatencySummary } from './histogram';
+import type { Machine } from './machine';
+import type { Measured } from './measure-scenario';
+import { floorKey, variantKey, type RunOutcome } from './runner';
+import { BenchResults, type ScenarioResult } from './schema';
+
+/** A result line plus what the markdown and chart show beyond BENCH.md's JSON shape. */
+export interface Row {
+  result: ScenarioResult;
+  label: string;
+  floorDb?: LatencySummary;
+  naive?: LatencySummary;
+  /** The `empty` result of the same mode and concurrency. */
+  edge?: ScenarioResult;
+}
+
+/** Paths for humans: a 150-character cursor says less than its depth. */
+export function displayPath(path: string): string {
+  return path.replace(/cursor=[^&]+/, 'cursor=<deep>');
+}
+
+function notesFor(m: Measured, floorDb?: LatencySummary, naive?: LatencySummary, extra: string[] = []): string {
+  const prefer = m.request.headers?.Prefer ? ` with Prefer: ${m.request.headers.Prefer}` : '';
+  const parts = [`${m.variant.label}: GET ${displayPath(m.request.path)}${prefer}`];
+  if (floorDb) parts.push(`db floor p95 ${floorDb.p95_ms} ms`);
+  if (naive) parts.push(`naive p95 ${naive.p95_ms} ms (${naive.count} calls)`);
+  const statuses = Object.entries(m.load.statuses).map(([s, n]) => `${s}×${n}`);
+  if (statuses.length) parts.push(`non-2xx: ${statuses.join(', ')}`);
+  if (m.load.cutOff.length) parts.push(`${m.load.cutOff.length} request(s) unanswered at the end of the run after ${m.load.cutOff.join(', ')} ms, counted at that wait`);
+  if (m.notes) parts.push(m.notes);
+  return [...parts, ...extra].join('; ');
+}
+
+export function buildRows(outcome: RunOutcome): Row[] {
+  const edgeOf = (m: Measured) => outcome.measured.find((e) => e.scenario.id === 'empty' && e.mode === m.mode && e.concurrency === m.concurrency);
+  const rows: Row[] = outcome.measured.map((m) => {
+    const floor = outcome.floors.get(floorKey(m.scenario.id, m.variant.label, m.mode));
+    const naive = outcome.naive.get(variantKey(m.scenario.id, m.variant.label));
+    const edge = m.scenario.id === 'empty' ? undefined : edgeOf(m);
+    const { p50_ms, p95_ms, p99_ms, rps, errors } = m.load;
+    const result: ScenarioResult = { id: m.scenario.id, mode: m.mode, concurrency: m.concurrency, p50_ms, p95_ms, p99_ms, rps, errors };
+    if (floor?.summary) result.floor_db_p50_ms = floor.summary.p50_ms;
+    if (edge) result.floor_edge_p50_ms = edge.load.p50_ms;
+    if (naive?.summary) result.naive_p50_ms = naive.summary.p50_ms;
+    const missing = [floor?.note, naive?.note].filter((n): n is string => !!n);
+    result.notes = notesFor(m, floor?.summary, naive?.summary, missing);
+    return { result, label: m.variant.label, floorDb: floor?.summary, naive: naive?.summary };
+  });
+  for (const r of rows) {
+    r.edge = rows.find((e) => e.result.id === 'empty' && e.result.mode === r.result.mode && e.result.concurrency === r.result.concurrency && r.result.id !== 'empty')?.result;
+  }
+  return rows;
+}
+
+/** The JSON document, validated against BENCH.md's shape before anything is written. */
+export function toResults(at: Date, machine: Machine, dataset: DatasetFacts, rows: Row[]): BenchResults {
+  return BenchResults.parse({ at: at.toISOString(), machine, dataset, scenarios: rows.map((r) => r.result) });
+}

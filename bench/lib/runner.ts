@@ -1,0 +1,90 @@
+import { stopping } from './cleanup';
+import type { BenchContext, Scenario, Variant } from './context';
+import { measureBaseline, measureLoad, probe, type Baseline, type Measured } from './measure-scenario';
+import type { BenchOptions, Mode } from './options';
+import { pooledAvailable, startMode } from './servers';
+
+export interface Skipped {
+  id: string;
+  mode: Mode;
+  reason: string;
+  /** A broken route or setup, as opposed to a route that does not exist yet. */
+  failure: boolean;
+}
+
+export interface RunOutcome {
+  measured: Measured[];
+  /** db floors by `floorKey`: per mode, timed right after that mode's first (c1) run. */
+  floors: Map<string, Baseline>;
+  /** naive baselines by `variantKey`: once per run (seconds per call at 3M rows). */
+  naive: Map<string, Baseline>;
+  skipped: Skipped[];
+  /** Mode → what the Worker connected through. */
+  modes: Map<Mode, string>;
+}
+
+export const variantKey = (id: string, label: string) => `${id}/${label}`;
+export const floorKey = (id: string, label: string, mode: Mode) => `${variantKey(id, label)}@${mode}`;
+
+/** Probe, prepare (once per run), then each variant. */
+async function runScenario(ctx: BenchContext, scenario: Scenario, mode: Mode, opts: BenchOptions, out: RunOutcome): Promise<void> {
+  const probed = await probe(ctx, scenario);
+  if (!probed.ok) {
+    ctx.log(`${scenario.id}: skipped in ${mode} mode (${probed.reason})`);
+    out.skipped.push({ id: scenario.id, mode, reason: probed.reason, failure: probed.failure });
+    return;
+  }
+  try {
+    await scenario.prepare?.(ctx);
+  } catch (err) {
+    const reason = `preparing failed: ${String((err as Error).message ?? err).slice(0, 300)}`;
+    ctx.log(`${scenario.id}: skipped in ${mode} mode (${reason})`);
+    out.skipped.push({ id: scenario.id, mode, reason, failure: true });
+    return;
+  }
+  for (const variant of scenario.variants) await runVariant(ctx, scenario, variant, mode, opts, out);
+}
+
+/**
+ * Each concurrency under load. The db floor is timed right after the first (c1) run it is
+ * compared with, so both see the same state of a shared, noisy box; naive once per run.
+ */
+async function runVariant(ctx: BenchContext, scenario: Scenario, variant: Variant, mode: Mode, opts: BenchOptions, out: RunOutcome): Promise<void> {
+  const key = variantKey(scenario.id, variant.label);
+  for (const concurrency of opts.concurrency) {
+    if (stopping()) throw new Error('stopped');
+    out.measured.push(await measureLoad(ctx, scenario, variant, mode, concurrency, opts));
+    if (concurrency === opts.concurrency[0] && variant.floor) {
+      const floor = await measureBaseline('db floor', ctx, variant.floor, opts);
+      out.floors.set(floorKey(scenario.id, variant.label, mode), floor);
+      if (floor.summary) ctx.log(`  ${scenario.id} [${variant.label}] db floor: p50 ${floor.summary.p50_ms} ms, p95 ${floor.summary.p95_ms} ms`);
+    }
+  }
+  if (variant.naive && !out.naive.has(key) && !stopping()) {
+    const naive = await measureBaseline('naive', ctx, variant.naive, opts);
+    out.naive.set(key, naive);
+    if (naive.summary) ctx.log(`  ${scenario.id} [${variant.label}] naive: p50 ${naive.summary.p50_ms} ms, p95 ${naive.summary.p95_ms} ms`);
+  }
+}
+
+/** Every mode in turn: its servers up, every scenario, its servers down (also on failure). */
+export async function runAll(ctx: BenchContext, scenarios: Scenario[], dbUrl: string, runDir: string, opts: BenchOptions): Promise<RunOutcome> {
+  const out: RunOutcome = { measured: [], floors: new Map(), naive: new Map(), skipped: [], modes: new Map() };
+  for (const mode of opts.modes) {
+    if (stopping()) throw new Error('stopped');
+    if (mode === 'pooled' && !pooledAvailable(ctx.log)) {
+      out.skipped.push({ id: '*', mode, reason: 'PgBouncer is not installed (apt-get install -y pgbouncer as root)', failure: false });
+      continue;
+    }
+    ctx.log(`— ${mode} mode —`);
+    const server = await startMode(mode, dbUrl, runDir, ctx.log);
+    out.modes.set(mode, server.via);
+    try {
+      ctx.baseUrl = server.baseUrl;
+      for (const scenario of scenarios) await runScenario(ctx, scenario, mode, opts, out);
+    } finally {
+      await server.stop();
+    }
+  }
+  return out;
+}

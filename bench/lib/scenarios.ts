@@ -1,0 +1,125 @@
+/**
+ * The scenario catalogue: what each BENCH.md scenario requests and how its baselines are
+ * computed. Adding a scenario means adding an entry here. A scenario whose route does not
+ * exist yet (404 at probe time) is skipped with a note, so entries can land before routes.
+ */
+import { appUsersFloor, appUsersNaive } from './baselines/appusers';
+import { contactsNaive, naiveSearch } from './baselines/contacts';
+import { listFloor } from './baselines/list-floor';
+import { deepTarget, walkToDeepCursor } from './deep-cursor';
+import type { BenchContext, Scenario, Variant } from './context';
+import { findCommonWords, findRareSurname } from './terms';
+
+const CONTACTS = '/v1/contacts';
+
+/** A GET on the API as the bench user; `prefer` becomes a Prefer header. */
+function get(path: string, prefer?: string): (ctx: BenchContext) => { path: string; headers: Record<string, string> } {
+  return (ctx) => ({ path, headers: { Authorization: `Bearer ${ctx.token}`, ...(prefer ? { Prefer: prefer } : {}) } });
+}
+
+/** A /v1/contacts variant: the request, its db floor (the list verb's SQL) and the naive equivalent. */
+function contactsVariant(label: string, search: (ctx: BenchContext) => string, naive: Variant['naive'], prefer?: string, notes?: Variant['notes']): Variant {
+  return {
+    label,
+    request: (ctx) => get(`${CONTACTS}?${search(ctx)}`, prefer)(ctx),
+    floor: listFloor(search, prefer),
+    naive,
+    notes,
+  };
+}
+
+/** A search term found by a scenario's prepare step. */
+const term = (key: string) => (ctx: BenchContext) => ctx.found.get(key)!;
+const q = (key: string) => (ctx: BenchContext) => `q=${encodeURIComponent(term(key)(ctx))}`;
+
+export const SCENARIOS: Scenario[] = [
+  {
+    id: 'empty',
+    auth: false,
+    probe: '/empty',
+    variants: [{ label: 'no work', request: () => ({ path: '/empty' }), notes: 'the edge floor: a route that touches nothing' }],
+  },
+  {
+    id: 'list',
+    auth: true,
+    probe: `${CONTACTS}?limit=1`,
+    variants: [contactsVariant('first page', () => 'limit=25', contactsNaive({}))],
+  },
+  {
+    id: 'filter',
+    auth: true,
+    probe: `${CONTACTS}?limit=1`,
+    variants: [
+      contactsVariant(
+        'eq+ilike+range, by last_name',
+        () => 'status=eq.active&last_name=ilike.*son*&created_at=gte.2024-01-01&order=last_name.asc&limit=25',
+        contactsNaive({
+          where: (add) => ["c.status = 'active'", `(c.last_name || '') ilike ${add('%son%')}`, `c.created_at >= ${add('2024-01-01')}::timestamptz`],
+          orderBy: 'c.last_name asc, c.id asc',
+        }),
+      ),
+    ],
+  },
+  {
+    id: 'deep',
+    auth: true,
+    probe: `${CONTACTS}?limit=1`,
+    prepare: walkToDeepCursor,
+    variants: [
+      contactsVariant(
+        'by cursor',
+        (ctx) => `limit=25&cursor=${encodeURIComponent(ctx.found.get('deep.cursor')!)}`,
+        contactsNaive({ offset: (ctx) => Number(ctx.found.get('deep.depth') ?? deepTarget(ctx)) }),
+        undefined,
+        (ctx) => `${Number(ctx.found.get('deep.depth')).toLocaleString('en')} rows deep; naive pages to the same depth with OFFSET`,
+      ),
+    ],
+  },
+  {
+    id: 'count',
+    auth: true,
+    probe: `${CONTACTS}?limit=1`,
+    variants: [
+      contactsVariant('count=estimated', () => 'limit=25', contactsNaive({}), 'count=estimated'),
+      contactsVariant('count=exact', () => 'limit=25', contactsNaive({}), 'count=exact'),
+    ],
+  },
+  {
+    id: 'search-trgm',
+    auth: true,
+    probe: `${CONTACTS}?limit=1&q=son`,
+    prepare: findRareSurname,
+    variants: [
+      contactsVariant('common "son"', () => 'q=son', contactsNaive(naiveSearch(() => 'son'))),
+      contactsVariant('rare surname', q('trgm.rare'), contactsNaive(naiveSearch(term('trgm.rare')))),
+    ],
+  },
+  {
+    id: 'search-fts',
+    auth: true,
+    probe: `${CONTACTS}?limit=1&q=anna`,
+    prepare: findCommonWords,
+    variants: [
+      contactsVariant('one common word', q('fts.one'), contactsNaive(naiveSearch(term('fts.one')))),
+      contactsVariant('two words', q('fts.two'), contactsNaive(naiveSearch(term('fts.two')))),
+    ],
+  },
+  {
+    id: 'appusers',
+    auth: true,
+    probe: '/api/v1/appusers/?page_size=1',
+    variants: [
+      appUsersVariant('last_name=son', 'last_name=son&ordering=-created&page_size=20'),
+      appUsersVariant('city=ber', 'city=ber&ordering=last_name'),
+    ],
+  },
+];
+
+function appUsersVariant(label: string, search: string): Variant {
+  return {
+    label,
+    request: get(`/api/v1/appusers/?${search}`),
+    floor: appUsersFloor(search),
+    naive: appUsersNaive(search),
+  };
+}

@@ -1,0 +1,99 @@
+// npx tsx bench/selftest.ts — the bench harness end to end, for CI (the project's vitest runs
+// inside workerd, where a Node-side harness cannot). Runs `bench/run.ts --quick` into a temp
+// dir and checks the files against BENCH.md's shape. No timing assertions: timings belong
+// in the results, and a shared CI box would make them flaky.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../scripts/lib/config';
+import { BenchResults } from './lib/schema';
+
+const failures: string[] = [];
+const check = (ok: boolean, what: string) => {
+  if (!ok) failures.push(what);
+  process.stderr.write(`[selftest] ${ok ? 'ok  ' : 'FAIL'} ${what}\n`);
+};
+
+/**
+ * The bench as `npm run bench` runs it (node --import tsx: no relay process that could
+ * SIGKILL it mid-cleanup), in its own process with this Node 22.
+ */
+function runBench(args: string[]): Promise<{ code: number; log: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'run.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+    process.stderr.write(chunk);
+  });
+  // Ctrl-C on the selftest reaches the bench too (same process group): it cleans up itself.
+  return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), log })));
+}
+
+/** Whether something still accepts connections on the port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The servers the bench announced (wrangler dev, PgBouncer) must be gone when it exits. */
+async function checkStopped(log: string): Promise<void> {
+  const ports = [...log.matchAll(/(?:wrangler dev on http:\/\/|PgBouncer [\d.]+ on )127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+  check(ports.length > 0, `the bench announced its servers (ports ${ports.join(', ')})`);
+  for (const port of ports) check(!(await listening(port)), `nothing left listening on ${port} after the run`);
+}
+
+function checkFiles(out: string): void {
+  for (const f of ['latest.json', 'latest.md', 'latest.svg']) check(existsSync(path.join(out, f)), `${f} written`);
+  const history = existsSync(path.join(out, 'history')) ? readdirSync(path.join(out, 'history')) : [];
+  for (const ext of ['json', 'md', 'svg']) check(history.some((f) => f.endsWith(`.${ext}`)), `dated history copy .${ext} written`);
+  if (!existsSync(path.join(out, 'latest.json'))) return;
+
+  const parsed = BenchResults.safeParse(JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')));
+  check(parsed.success, `latest.json matches BENCH.md's shape${parsed.success ? '' : `: ${parsed.error.message}`}`);
+  if (!parsed.success) return;
+  const res = parsed.data;
+  check(res.dataset.contacts > 0 && res.dataset.largest_org_contacts > 0, 'dataset facts are stated');
+  const modes = [...new Set(res.scenarios.map((s) => s.mode))];
+  check(modes.length > 0, `at least one mode ran (${modes.join(', ')})`);
+  for (const mode of modes) {
+    for (const conc of [1, 8]) {
+      const at = res.scenarios.filter((s) => s.mode === mode && s.concurrency === conc);
+      check(at.some((s) => s.id === 'empty'), `${mode} c${conc}: empty (edge floor) measured`);
+      const appusers = at.filter((s) => s.id === 'appusers');
+      check(appusers.length > 0, `${mode} c${conc}: appusers measured`);
+      check(appusers.every((s) => s.floor_db_p50_ms !== undefined && s.floor_edge_p50_ms !== undefined && s.naive_p50_ms !== undefined), `${mode} c${conc}: appusers carries db floor, edge floor and naive`);
+      check(at.every((s) => s.errors === 0), `${mode} c${conc}: no errors`);
+    }
+  }
+  const md = readFileSync(path.join(out, 'latest.md'), 'utf8');
+  check(md.includes('| scenario | mode | conc |') && md.includes('## Goals'), 'latest.md has the goals and results tables');
+  const svg = readFileSync(path.join(out, 'latest.svg'), 'utf8');
+  check(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>') && svg.includes('appusers'), 'latest.svg is a chart with the scenarios');
+}
+
+async function main(): Promise<number> {
+  check((await runBench(['--mode', 'sideways'])).code === 2, 'a bad option exits 2');
+  const out = mkdtempSync(path.join(os.tmpdir(), 'crm-bench-selftest-'));
+  const started = Date.now();
+  const { code, log } = await runBench(['--quick', '--scenarios', 'empty,appusers', '--out', out]);
+  check(code === 0, `bench --quick exits 0 (got ${code}, ${Math.round((Date.now() - started) / 1000)} s)`);
+  await checkStopped(log);
+  checkFiles(out);
+  if (failures.length) {
+    process.stderr.write(`[selftest] ${failures.length} check(s) failed; results kept in ${out}\n`);
+    return 1;
+  }
+  rmSync(out, { recursive: true, force: true });
+  process.stderr.write('[selftest] passed\n');
+  return 0;
+}
+
+main().then((code) => process.exit(code), (err) => {
+  process.stderr.write(`[selftest] error: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});
