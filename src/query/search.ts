@@ -8,7 +8,7 @@ import { escapeLike } from './values';
  * Ranked search looks at most at this many matches (the most recent ones), so big orgs stay
  * fast and ranking stays cheap: full-text ranking is cheap per row, similarity is not.
  */
-export const SEARCH_CANDIDATES: Record<Exclude<SearchMode, 'auto'>, number> = { fts: 1000, prefix: 1000, trigram: 300, fuzzy: 300 };
+export const SEARCH_CANDIDATES: Record<Exclude<SearchMode, 'auto'>, number> = { fts: 500, prefix: 500, trigram: 200, fuzzy: 200 };
 
 export interface SearchPlan {
   mode: Exclude<SearchMode, 'auto'>;
