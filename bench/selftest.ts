@@ -11,8 +11,10 @@ import { ROOT } from '../scripts/lib/config';
 import { BenchResults } from './lib/schema';
 
 const failures: string[] = [];
+let passed = 0;
 const check = (ok: boolean, what: string) => {
   if (!ok) failures.push(what);
+  else passed++;
   process.stderr.write(`[selftest] ${ok ? 'ok  ' : 'FAIL'} ${what}\n`);
 };
 
@@ -93,7 +95,11 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => process.exit(code), (err) => {
+main().then((code) => {
+  // The plain closing line CI reads, after vitest's own.
+  console.log(`selftest: ${passed} passed, ${failures.length} failed`);
+  process.exit(code);
+}, (err) => {
   process.stderr.write(`[selftest] error: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 });
