@@ -1,5 +1,15 @@
 import type { Db } from '../db/client';
 
+/**
+ * Tier 0 for estimates: a planner estimate is approximate by nature, so a client paging
+ * through one large result (page 1, 2, 3…) reuses it for a few seconds instead of planning
+ * again. Keyed by the full statement and its values (org id is $1), so it is tenant-scoped;
+ * exact counts are never cached.
+ */
+const ESTIMATE_TTL_MS = 10_000;
+const ESTIMATE_CACHE_SIZE = 1000;
+const estimates = new Map<string, { value: number; until: number }>();
+
 export type CountMethod = 'exact' | 'planned' | 'estimated';
 export interface Count {
   value: number;
@@ -12,9 +22,16 @@ export interface Count {
  * estimate. Otherwise count, but at most `limit + 1` rows, so a planner that underestimates
  * still costs a bounded count, and the answer never claims fewer rows than were counted.
  */
-export async function countRows(db: Db, fromWhere: string, values: readonly unknown[], limit: number): Promise<Count> {
+export async function countRows(db: Db, fromWhere: string, values: readonly unknown[], limit: number, now = Date.now()): Promise<Count> {
+  const key = `${limit}|${fromWhere}|${JSON.stringify(values)}`;
+  const cached = estimates.get(key);
+  if (cached && cached.until > now) return { value: cached.value, method: 'estimated' };
   const planned = await plannedRows(db, `select 1 ${fromWhere}`, values);
-  if (planned > limit) return { value: planned, method: 'estimated' };
+  if (planned > limit) {
+    if (estimates.size >= ESTIMATE_CACHE_SIZE) estimates.delete(estimates.keys().next().value!);
+    estimates.set(key, { value: planned, until: now + ESTIMATE_TTL_MS });
+    return { value: planned, method: 'estimated' };
+  }
   const probe = await db.query<{ n: number }>(`select count(*)::int as n from (select 1 ${fromWhere} limit ${limit + 1}) bounded`, values);
   const counted = probe.rows[0]?.n ?? 0;
   return counted <= limit ? { value: counted, method: 'exact' } : { value: Math.max(counted, planned), method: 'estimated' };
