@@ -21,11 +21,6 @@ export function orgPredicate(alias: string): string {
   return `${alias}.org_id = $1`;
 }
 
-/** Escapes LIKE metacharacters so user text matches literally inside `%…%`. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
-}
-
 /** A timestamptz rendered as ISO 8601 UTC (`…Z`), the same whatever the session time zone. */
 export function isoSql(expr: string): string {
   return `to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;

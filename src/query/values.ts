@@ -20,7 +20,7 @@ export function isValidDate(v: string): boolean {
   return y >= 1 && dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
 }
 
-function isValidTimestamp(v: string): boolean {
+export function isValidTimestamp(v: string): boolean {
   const m = DATETIME.exec(v);
   if (!m || !isValidDate(m[1])) return false;
   if (m[2] !== undefined && (Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4] ?? 0) > 59)) return false;

@@ -1,4 +1,5 @@
 import { AppError } from '../../http/errors';
+import { isValidDate, isValidTimestamp } from '../../query/values';
 import {
   CONTAINS_FILTERS,
   DEFAULT_ORDERING,
@@ -23,22 +24,6 @@ export interface AppUsersQuery {
 }
 
 const INT = /^[+]?\d{1,9}$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATETIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-
-/** A real calendar date (rejects 2024-02-30), as the seed's DateFilter does. */
-function validDate(v: string): boolean {
-  const m = DATE.exec(v);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const dt = new Date(Date.UTC(y, mo - 1, d));
-  return y >= 1 && dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
-}
-
-function validDateTime(v: string): boolean {
-  return DATETIME.test(v) && validDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v));
-}
-
 const MAX_FILTER_LENGTH = 200;
 
 /** A parameter's value, trimmed; empty means absent (as the seed). Over-long values are refused, not cut. */
@@ -101,13 +86,13 @@ export function parseAppUsersQuery(q: Record<string, string | undefined>): AppUs
     if (v) out.exact[key] = key === 'gender' ? v.toLowerCase() : v;
   }
   const birthday = text(q, 'birthday');
-  if (birthday && validDate(birthday)) out.birthday = birthday;
+  if (birthday && isValidDate(birthday)) out.birthday = birthday;
   const pmin = text(q, 'points_min');
   if (pmin && /^-?\d{1,9}$/.test(pmin)) out.pointsMin = Number(pmin);
   const pmax = text(q, 'points_max');
   if (pmax && /^-?\d{1,9}$/.test(pmax)) out.pointsMax = Number(pmax);
   const after = text(q, 'last_activity_after');
-  if (after && validDateTime(after)) out.lastActivityAfter = after.length === 10 ? `${after}T00:00:00Z` : after;
+  if (after && isValidTimestamp(after)) out.lastActivityAfter = after.length === 10 ? `${after}T00:00:00Z` : after;
   if (Number.isFinite(out.page) && (out.page - 1) * out.pageSize > MAX_OFFSET) {
     throw new AppError('invalid_query', `Pages deeper than ${MAX_OFFSET} rows are not served by offset; page with a cursor on GET /v1/contacts instead.`, [
       { path: 'page', message: 'too deep for offset paging' },

@@ -2,7 +2,8 @@ import type { Db } from '../../db/client';
 import type { Auth } from '../../http/auth';
 import { AppError } from '../../http/errors';
 import { countRows, type Count } from '../../query/count';
-import { escapeLike, isoSql, orgPredicate, Params } from '../../query/params';
+import { isoSql, orgPredicate, Params } from '../../query/params';
+import { escapeLike } from '../../query/values';
 import { CONTAINS_FILTERS, EXACT_FILTERS, MAX_OFFSET, ORDERING_FIELDS } from './fields';
 import type { AppUsersQuery } from './parse';
 
