@@ -67,7 +67,7 @@ async function benchContext(dbUrl: string): Promise<{ ctx: BenchContext; largest
 async function report(opts: BenchOptions, at: Date, outcome: RunOutcome, dataset: DatasetFacts, meta: RunFacts): Promise<string> {
   const rows = sortRows(buildRows(outcome), opts);
   if (!rows.length) throw new Error('nothing was measured');
-  const machine = machineFacts(meta.db.postgresVersion, meta.db.sharedBuffers);
+  const machine = machineFacts(meta.db.postgresVersion, meta.db.sharedBuffers, meta.db.hugePages);
   const results = toResults(at, machine, dataset, rows);
   const goals = evaluateGoals(rows);
   const md = renderMarkdown(results, rows, goals, outcome.skipped, {

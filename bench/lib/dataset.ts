@@ -1,15 +1,19 @@
 import os from 'node:os';
 import pg from 'pg';
 import { withDatabase } from '../../scripts/lib/config';
-import { ensurePostgres, migrateDatabase } from '../../scripts/lib/postgres';
+import { databaseUrl } from '../../scripts/lib/config';
+import { answers, ensurePostgres, migrateDatabase } from '../../scripts/lib/postgres';
 import { ensureSeeded, seededWith } from '../../scripts/lib/seed/index';
 import { onCleanup } from './cleanup';
+import { reserveHugePages } from './hugepages';
 import type { DatasetFacts } from './context';
 
 export interface BenchDatabase {
   url: string;
   /** `show shared_buffers` of the server actually used (it may have been started by someone else). */
   sharedBuffers: string;
+  /** `show huge_pages_status`: whether its shared memory sits in 2 MB pages. */
+  hugePages: string;
   postgresVersion: string;
   startedHere: boolean;
   /** How the role's password is stored (md5 or SCRAM): what a new direct connection pays for. */
@@ -46,6 +50,10 @@ function sharedBuffersFor(quick: boolean): string | undefined {
 export async function startDatabase(database: string, quick: boolean, log: (m: string) => void): Promise<BenchDatabase> {
   const sharedBuffers = sharedBuffersFor(quick);
   if (sharedBuffers) process.env.CRM_PG_SHARED_BUFFERS ??= sharedBuffers;
+  const ours = !process.env.DATABASE_URL && !(await answers(databaseUrl()));
+  if (ours && process.env.CRM_PG_SHARED_BUFFERS && !process.env.CRM_PG_HUGE_PAGES) {
+    process.env.CRM_PG_HUGE_PAGES = reserveHugePages(process.env.CRM_PG_SHARED_BUFFERS, log);
+  }
   const server = await ensurePostgres();
   if (server.startedHere) onCleanup('embedded postgres', () => server.stop());
   const url = withDatabase(server.url, database);
@@ -54,8 +62,9 @@ export async function startDatabase(database: string, quick: boolean, log: (m: s
   try {
     const sb = (await c.query<{ shared_buffers: string }>('show shared_buffers')).rows[0].shared_buffers;
     const v = (await c.query<{ server_version: string }>('show server_version')).rows[0].server_version;
-    log(`Postgres ${v} (${server.startedHere ? 'started by the bench' : 'already running'}), shared_buffers ${sb}`);
-    return { url, sharedBuffers: sb, postgresVersion: v.split(' ')[0], startedHere: server.startedHere, passwordHash: await passwordHash(c) };
+    const hp = (await c.query<{ huge_pages_status: string }>('show huge_pages_status').catch(() => ({ rows: [{ huge_pages_status: 'unknown' }] }))).rows[0].huge_pages_status;
+    log(`Postgres ${v} (${server.startedHere ? 'started by the bench' : 'already running'}), shared_buffers ${sb}, huge pages ${hp}`);
+    return { url, sharedBuffers: sb, hugePages: hp, postgresVersion: v.split(' ')[0], startedHere: server.startedHere, passwordHash: await passwordHash(c) };
   } finally {
     await c.end();
   }

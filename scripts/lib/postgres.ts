@@ -13,7 +13,8 @@ export interface RunningPostgres {
   startedHere: boolean;
 }
 
-async function answers(url: string): Promise<boolean> {
+/** True when something answers at `url` (a server someone else started, or ours from before). */
+export async function answers(url: string): Promise<boolean> {
   const c = new pg.Client({ connectionString: withDatabase(url, 'postgres'), connectionTimeoutMillis: 1500 });
   c.on('error', () => {});
   try {
@@ -46,6 +47,8 @@ function serverFlags(): string[] {
     '-c', 'jit=off',
     '-c', 'listen_addresses=127.0.0.1',
     '-c', 'unix_socket_directories=',
+    // 'try' uses huge pages when the machine has them reserved; the bench reserves them (root).
+    '-c', `huge_pages=${process.env.CRM_PG_HUGE_PAGES ?? 'try'}`,
   ];
 }
 

@@ -10,8 +10,8 @@ export interface QueryResult<T> {
 /** What a request gets: parameterised queries on one connection, opened on first use. */
 export interface Db {
   query<T = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResult<T>>;
-  /** Number of statements run and their summed wall time (for Server-Timing and meta). */
-  readonly stats: { queries: number; ms: number };
+  /** Statements run, their summed wall time, and the time spent opening the connection (Server-Timing, meta). */
+  readonly stats: { queries: number; ms: number; connectMs: number };
   readonly driver: 'hyperdrive' | 'neon';
   close(): Promise<void>;
 }
@@ -47,7 +47,7 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
   let connecting: Promise<RawClient> | null = null;
   let closed = false;
   let driver: Db['driver'] = env.HYPERDRIVE ? 'hyperdrive' : 'neon';
-  const stats = { queries: 0, ms: 0 };
+  const stats = { queries: 0, ms: 0, connectMs: 0 };
 
   const connection = () =>
     (connecting ??= (async () => {
@@ -56,11 +56,14 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
       // Without a listener, a dropped socket becomes an unhandled error in workerd.
       // Closing the socket also rejects the pending read: that one is expected, not logged.
       made.client.on('error', (err) => closed || log('db connection error', { error: String(err) }));
+      const started = performance.now();
       try {
         await made.client.connect();
       } catch (err) {
         log('db connect failed', { error: String(err) });
         throw new AppError('service_unavailable', 'The database is unavailable; retry shortly.');
+      } finally {
+        stats.connectMs = performance.now() - started;
       }
       return made.client;
     })());

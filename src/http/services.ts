@@ -18,7 +18,10 @@ export function services(): MiddlewareHandler<AppContext> {
     try {
       await next();
     } finally {
-      if (db.stats.queries > 0) setMetric(c, 'db', db.stats.ms, `${db.stats.queries} queries`);
+      if (db.stats.queries > 0) {
+        setMetric(c, 'db-connect', db.stats.connectMs, 'opening the connection');
+        setMetric(c, 'db', db.stats.ms, `${db.stats.queries} queries`);
+      }
       const closing = db.close();
       try {
         c.executionCtx.waitUntil(closing);
