@@ -103,7 +103,7 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
     // Candidates are the most recent matches in the default order: the planner can then walk
     // that index for common terms (stopping at the cap) or use the text index for rare ones.
     const candidateOrder = orderSql(resolveOrder(resource, []));
-    inner = `select * from (select ${cols}, (${search!.rank})::float4 as __rank ${from} where ${where.join(' and ')} order by ${candidateOrder} limit ${search!.candidates}) ${a}
+    inner = `select * from (select ${cols}, (${search!.rank(p)})::float4 as __rank ${from} where ${where.join(' and ')} order by ${candidateOrder} limit ${search!.candidates}) ${a}
       ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}`;
   } else if (keyset?.tail) {
     // Two index ranges read in order (e.g. the rest of the non-NULL names, then the NULLs).

@@ -15,8 +15,12 @@ export interface SearchPlan {
   reason: string;
   /** WHERE condition selecting matches. */
   where: string;
-  /** Relevance expression (higher is better), for ranked mode. */
-  rank: string;
+  /**
+   * Relevance expression (higher is better), for ranked mode. A function: parameters only the
+   * ranking uses are added after the count's values were taken, so a count statement never
+   * carries a parameter it does not reference (Postgres cannot type those).
+   */
+  rank: (p: Params) => string;
   candidates: number;
 }
 
@@ -51,13 +55,13 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   const vector = `${a}.${search.vector}`;
   if (mode === 'fts') {
     const query = `websearch_to_tsquery('simple', ${p.add(q)})`;
-    return { mode, reason, where: `${vector} @@ ${query}`, rank: `ts_rank(${vector}, ${query})`, candidates: SEARCH_CANDIDATES[mode] };
+    return { mode, reason, where: `${vector} @@ ${query}`, rank: () => `ts_rank(${vector}, ${query})`, candidates: SEARCH_CANDIDATES[mode] };
   }
   if (mode === 'prefix') {
     const terms = prefixQuery(q);
     if (!terms) throw new AppError('invalid_query', 'q: prefix search needs letters or digits.', [{ path: 'q', message: 'no searchable characters' }]);
     const query = `to_tsquery('simple', ${p.add(terms)})`;
-    return { mode, reason, where: `${vector} @@ ${query}`, rank: `ts_rank(${vector}, ${query})`, candidates: SEARCH_CANDIDATES[mode] };
+    return { mode, reason, where: `${vector} @@ ${query}`, rank: () => `ts_rank(${vector}, ${query})`, candidates: SEARCH_CANDIDATES[mode] };
   }
   if (!search.trigram.length) {
     throw new AppError('invalid_query', `q: ${resource.name} has no trigram-indexed fields; use search_mode=fts or prefix.`, [{ path: 'search_mode', message: `${mode} not available` }]);
@@ -66,13 +70,13 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
     throw new AppError('invalid_query', `q: ${mode} search needs at least 3 characters; use search_mode=prefix for shorter input.`, [{ path: 'q', message: `too short for ${mode}` }]);
   }
   const cols = search.trigram.map((f) => `${a}.${resource.fields[f].column}`);
-  const term = p.add(q);
-  const rank = `greatest(${cols.map((c) => `word_similarity(${term}, coalesce(${c}, ''))`).join(', ')})`;
+  const similarity = (term: string) => `greatest(${cols.map((c) => `word_similarity(${term}, coalesce(${c}, ''))`).join(', ')})`;
   if (mode === 'fuzzy') {
+    const term = p.add(q);
     // Close words (typos): word similarity above pg_trgm's threshold, served by the trigram GIN indexes.
-    return { mode, reason, where: `(${cols.map((c) => `${term} <% ${c}`).join(' or ')})`, rank, candidates: SEARCH_CANDIDATES[mode] };
+    return { mode, reason, where: `(${cols.map((c) => `${term} <% ${c}`).join(' or ')})`, rank: () => similarity(term), candidates: SEARCH_CANDIDATES[mode] };
   }
   // Substring: cheap per row, so the planner may walk the recency index for common terms.
   const pattern = p.add(`%${escapeLike(q)}%`);
-  return { mode, reason, where: `(${cols.map((c) => `${c} ilike ${pattern}`).join(' or ')})`, rank, candidates: SEARCH_CANDIDATES[mode] };
+  return { mode, reason, where: `(${cols.map((c) => `${c} ilike ${pattern}`).join(' or ')})`, rank: (later) => similarity(`${later.add(q)}::text`), candidates: SEARCH_CANDIDATES[mode] };
 }
