@@ -71,7 +71,9 @@ export async function ensurePostgres(opts: { quiet?: boolean } = {}): Promise<Ru
     authMethod: 'md5',
     persistent: true,
     createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    // Code-point order (fast, like C) with Unicode case mapping: lower(), ILIKE and
+    // to_tsvector fold 'Ö' to 'ö'. Plain --locale=C folds ASCII only.
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--locale=C'],
     postgresFlags: serverFlags(),
     onLog: () => {},
     onError: (e) => log(e),

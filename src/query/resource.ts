@@ -57,6 +57,11 @@ export interface ResourceDef {
     vector: string;
     /** Text fields with trigram indexes, searched by substring and similarity. */
     trigram: readonly string[];
+    /**
+     * Stored lowercase concatenation of the `trigram` fields with its own trigram index
+     * (schema `searchText`): when present, one-term search reads it instead of each field.
+     */
+    text?: string;
   };
   relations: Record<string, RelationDef>;
 }

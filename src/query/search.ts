@@ -69,12 +69,24 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   if (q.length < 3) {
     throw new AppError('invalid_query', `q: ${mode} search needs at least 3 characters; use search_mode=prefix for shorter input.`, [{ path: 'q', message: `too short for ${mode}` }]);
   }
+  if (search.text) {
+    // One stored lowercase string per row: a plain LIKE (no per-row lowercasing) and one
+    // trigram index; pg_trgm's similarity is case-insensitive already.
+    const text = `${a}.${search.text}`;
+    const similarity = (t: string) => `word_similarity(${t}, ${text})`;
+    if (mode === 'fuzzy') {
+      const t = p.add(q);
+      return { mode, reason, where: `${t} <% ${text}`, rank: () => similarity(t), candidates: SEARCH_CANDIDATES[mode] };
+    }
+    const pattern = p.add(`%${escapeLike(q)}%`);
+    return { mode, reason, where: `${text} like lower(${pattern})`, rank: (later) => similarity(`${later.add(q)}::text`), candidates: SEARCH_CANDIDATES[mode] };
+  }
   const cols = search.trigram.map((f) => `${a}.${resource.fields[f].column}`);
-  const similarity = (term: string) => `greatest(${cols.map((c) => `word_similarity(${term}, coalesce(${c}, ''))`).join(', ')})`;
+  const similarity = (t: string) => `greatest(${cols.map((c) => `word_similarity(${t}, coalesce(${c}, ''))`).join(', ')})`;
   if (mode === 'fuzzy') {
-    const term = p.add(q);
     // Close words (typos): word similarity above pg_trgm's threshold, served by the trigram GIN indexes.
-    return { mode, reason, where: `(${cols.map((c) => `${term} <% ${c}`).join(' or ')})`, rank: () => similarity(term), candidates: SEARCH_CANDIDATES[mode] };
+    const t = p.add(q);
+    return { mode, reason, where: `(${cols.map((c) => `${t} <% ${c}`).join(' or ')})`, rank: () => similarity(t), candidates: SEARCH_CANDIDATES[mode] };
   }
   // Substring: cheap per row, so the planner may walk the recency index for common terms.
   const pattern = p.add(`%${escapeLike(q)}%`);

@@ -272,3 +272,26 @@ describe('GET /v1/contacts', () => {
     expect((await list('or=(first_name.eq.Anna')).body.code).toBe('invalid_query');
   });
 });
+
+describe('search folds case beyond ASCII', () => {
+  let token: string;
+  let id: string;
+  beforeAll(async () => {
+    const org = await createOrg();
+    [id] = await createContacts(org.id, [{ first_name: 'JÖRG', last_name: 'Ölkers', email: 'joerg@oelkers.example' }, { first_name: 'Jorg', last_name: 'Olkers' }]);
+    token = await tokenFor(org.users.admin);
+  });
+  const ids = async (qs: string) => {
+    const res = await get(`/v1/contacts?${qs}`, { token });
+    expect(res.status, qs).toBe(200);
+    return res.body.data.map((r: any) => r.id);
+  };
+
+  it('substring, full-text and ilike find Ölkers by ölk, and not Olkers', async () => {
+    // The cluster is initialised with the builtin C.UTF-8 locale: lower(), ILIKE and
+    // to_tsvector map 'Ö' to 'ö' (with plain C they fold ASCII only and these miss).
+    expect(await ids('q=ölk')).toEqual([id]);
+    expect(await ids(`q=${encodeURIComponent('jörg ölkers')}`)).toEqual([id]);
+    expect(await ids('last_name=ilike.*ÖLK*')).toEqual([id]);
+  });
+});

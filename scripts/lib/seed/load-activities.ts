@@ -8,7 +8,7 @@ import {
 } from './derive';
 import { between, lastName } from './people-sql';
 import { type OrgPlan, type Range } from './plan';
-import { insertSelect, level, series } from './sql-build';
+import { CHRONOLOGICAL, insertSelect, level, series } from './sql-build';
 import { at, textArray } from './sql-rand';
 import { ACTIVITY_BODIES, ACTIVITY_SUBJECTS, ACTIVITY_TYPE_WEIGHTS, ACTIVITY_TYPES } from './vocab-business';
 
@@ -72,7 +72,7 @@ export function activitiesSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number
     owner_id: idOf(ctx, 'user', owner),
     created_at: 'created',
     updated_at: 'coalesce(done, created)',
-  }, activityLevels(ctx, org, lo, hi), 'id');
+  }, activityLevels(ctx, org, lo, hi), CHRONOLOGICAL);
 }
 
 export type TaggedKind = 'contact' | 'company' | 'deal' | 'lead';

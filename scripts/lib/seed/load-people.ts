@@ -10,7 +10,7 @@ import {
 } from './people-sql';
 import { CITY_CODES, CITY_COUNTRIES, CITY_NAMES, postalCode, streetName, streetNumber } from './place-sql';
 import { type OrgPlan } from './plan';
-import { insertSelect, level, series } from './sql-build';
+import { CHRONOLOGICAL, insertSelect, level, series } from './sql-build';
 import { at, intArray, textArray } from './sql-rand';
 import { INDUSTRIES, SIZE_BANDS } from './vocab-business';
 
@@ -40,7 +40,7 @@ export function contactAddressesSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: 
     city: cityIndex(ctx.r, 'c', 'i'),
     created: contactCreated(ctx, 'i'),
   }, contactHasAddress(ctx, 'i'));
-  return insertSelect('addresses', addressCols(ctx, org, 'ca', 'contact_address'), from, 'id');
+  return insertSelect('addresses', addressCols(ctx, org, 'ca', 'contact_address'), from, CHRONOLOGICAL);
 }
 
 export function companyAddressesSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): string {
@@ -48,7 +48,7 @@ export function companyAddressesSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: 
     city: cityIndex(ctx.r, 'co', 'j'),
     created: companyCreated(ctx, 'j'),
   });
-  return insertSelect('addresses', addressCols(ctx, org, 'coa', 'company_address'), from, 'id');
+  return insertSelect('addresses', addressCols(ctx, org, 'coa', 'company_address'), from, CHRONOLOGICAL);
 }
 
 export function companiesSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): string {
@@ -73,7 +73,7 @@ export function companiesSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number)
     updated_at: 'updated',
     deleted_at: deletedAfter(ctx, 'co', 'j', 'updated'),
     deleted_by: `CASE WHEN ${isDeleted(ctx, 'co', 'j')} THEN ${adminIdOf(ctx, org)} END`,
-  }, u, 'id');
+  }, u, CHRONOLOGICAL);
 }
 
 /** Levels computing each contact's draws once: gender, city, company, names, times. */
@@ -120,7 +120,7 @@ export function contactsSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number):
     updated_at: 'updated',
     deleted_at: deletedAfter(ctx, 'c', 'i', 'updated'),
     deleted_by: `CASE WHEN ${isDeleted(ctx, 'c', 'i')} THEN ${adminIdOf(ctx, org)} END`,
-  }, contactLevels(ctx, org, lo, hi), 'id');
+  }, contactLevels(ctx, org, lo, hi), CHRONOLOGICAL);
 }
 
 /** Where a contact or lead came from; a few have no recorded source. */

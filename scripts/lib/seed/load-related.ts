@@ -9,7 +9,7 @@ import {
   between, cityIndex, emailLocal, firstName, freeMailDomain, genderIndex, lastName, phoneNumber,
 } from './people-sql';
 import { type OrgPlan, type PipelinePlan } from './plan';
-import { insertSelect, level, series } from './sql-build';
+import { CHRONOLOGICAL, insertSelect, level, series } from './sql-build';
 import { at, intArray, lit, textArray } from './sql-rand';
 import { CONTACT_COMPANY_ROLES, DEAL_PRODUCTS } from './vocab-business';
 
@@ -70,7 +70,7 @@ export function relationshipsSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: num
     created_at: 'created',
     last_activity_at: 'last',
     updated_at: 'coalesce(last, created)',
-  }, c, 'id');
+  }, c, CHRONOLOGICAL);
 }
 
 const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'unqualified', 'converted'];
@@ -109,7 +109,7 @@ export function leadsSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): st
     updated_at: 'updated',
     deleted_at: deletedAfter(ctx, 'l', 'l', 'updated'),
     deleted_by: `CASE WHEN ${isDeleted(ctx, 'l', 'l')} THEN ${adminIdOf(ctx, org)} END`,
-  }, p, 'id');
+  }, p, CHRONOLOGICAL);
 }
 
 /** Per-pipeline lookups by stage position: probability and open/won/lost. */
@@ -165,5 +165,5 @@ export function dealsSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): st
     updated_at: 'greatest(updated, coalesce(closed, updated))',
     deleted_at: deletedAfter(ctx, 'd', 'd', 'greatest(updated, coalesce(closed, updated))'),
     deleted_by: `CASE WHEN ${isDeleted(ctx, 'd', 'd')} THEN ${adminIdOf(ctx, org)} END`,
-  }, dealLevels(ctx, org, lo, hi), 'id');
+  }, dealLevels(ctx, org, lo, hi), CHRONOLOGICAL);
 }

@@ -5,7 +5,7 @@ import { prng } from './sql-rand';
 import { CURRENCIES, ORG_NAMES, PIPELINES, TEAM_NAMES, TAG_NAMES, type StageDef } from './vocab-business';
 
 /** Bump when the generator's output changes, so stored datasets are re-seeded. */
-export const SEED_VERSION = 2;
+export const SEED_VERSION = 3;
 /** Every timestamp is relative to this instant, so runs produce identical data. */
 export const ANCHOR = '2026-11-01T00:00:00Z';
 

@@ -1,8 +1,15 @@
 // Small builders for the shape every bulk statement shares:
-//   INSERT INTO t (cols) SELECT exprs FROM (fenced levels over generate_series) ORDER BY pk
+//   INSERT INTO t (cols) SELECT exprs FROM (fenced levels over generate_series) ORDER BY key
 // `OFFSET 0` fences a level so values used several times above it are computed once.
-// Rows are sorted by primary key within a chunk: inserting random UUIDs in key order
-// touches each primary-key page once instead of jumping around the index.
+
+/**
+ * Record tables are written in creation order within a chunk, as a live CRM writes them:
+ * the heap then correlates with created_at, and a walk down the recency index (first
+ * pages, search candidates, filters served by that order) reads neighbouring rows from a
+ * few pages instead of one random page per row (6,639 → 352 buffers for 200 search
+ * candidates in the largest org). Link tables stay in key order.
+ */
+export const CHRONOLOGICAL = 'created, id';
 
 export function insertSelect(table: string, cols: Record<string, string>, from: string, orderBy?: string): string {
   const names = Object.keys(cols).join(', ');

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, numeric, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { addresses } from './addresses';
-import { id, oneOf, orgId, softDelete, timestamps, tsvector } from './columns';
+import { id, oneOf, orgId, searchText, softDelete, timestamps, tsvector } from './columns';
 import { SIZE_BANDS } from './enums';
 import { orgs } from './orgs';
 import { users } from './users';
@@ -23,6 +23,7 @@ export const companies = pgTable(
     search: tsvector('search').generatedAlwaysAs(
       sql`to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(domain, '') || ' ' || coalesce(industry, ''))`,
     ),
+    searchText: searchText('name', 'domain'),
     ...timestamps(),
     ...softDelete(),
   },
@@ -38,6 +39,7 @@ export const companies = pgTable(
     index('companies_address_idx').on(t.addressId),
     index('companies_name_trgm').using('gin', sql`${t.name} gin_trgm_ops`),
     index('companies_domain_trgm').using('gin', sql`${t.domain} gin_trgm_ops`),
+    index('companies_search_text_trgm').using('gin', sql`${t.searchText} gin_trgm_ops`),
     index('companies_search_gin').using('gin', t.search),
     oneOf('companies_size_band_check', t.sizeBand, SIZE_BANDS),
   ],

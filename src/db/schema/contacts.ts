@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { date, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { addresses } from './addresses';
-import { id, oneOf, orgId, softDelete, timestamps, tsvector } from './columns';
+import { id, oneOf, orgId, searchText, softDelete, timestamps, tsvector } from './columns';
 import { companies } from './companies';
 import { CONTACT_STATUSES, GENDERS, LIFECYCLE_STAGES, SOURCES } from './enums';
 import { orgs } from './orgs';
@@ -31,6 +31,7 @@ export const contacts = pgTable(
     search: tsvector('search').generatedAlwaysAs(
       sql`to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '') || ' ' || coalesce(customer_id, ''))`,
     ),
+    searchText: searchText('first_name', 'last_name', 'email'),
     ...timestamps(),
     ...softDelete(),
   },
@@ -55,6 +56,7 @@ export const contacts = pgTable(
     index('contacts_last_name_trgm').using('gin', sql`${t.lastName} gin_trgm_ops`),
     index('contacts_email_trgm').using('gin', sql`${t.email} gin_trgm_ops`),
     index('contacts_phone_trgm').using('gin', sql`${t.phone} gin_trgm_ops`),
+    index('contacts_search_text_trgm').using('gin', sql`${t.searchText} gin_trgm_ops`),
     index('contacts_search_gin').using('gin', t.search),
     oneOf('contacts_gender_check', t.gender, GENDERS),
     oneOf('contacts_status_check', t.status, CONTACT_STATUSES),

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { id, oneOf, orgId, softDelete, timestamps, tsvector } from './columns';
+import { id, oneOf, orgId, searchText, softDelete, timestamps, tsvector } from './columns';
 import { contacts } from './contacts';
 import { LEAD_STATUSES, SOURCES } from './enums';
 import { orgs } from './orgs';
@@ -26,6 +26,7 @@ export const leads = pgTable(
     search: tsvector('search').generatedAlwaysAs(
       sql`to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(company_name, ''))`,
     ),
+    searchText: searchText('first_name', 'last_name', 'email', 'company_name'),
     ...timestamps(),
     ...softDelete(),
   },
@@ -42,6 +43,7 @@ export const leads = pgTable(
     index('leads_last_name_trgm').using('gin', sql`${t.lastName} gin_trgm_ops`),
     index('leads_email_trgm').using('gin', sql`${t.email} gin_trgm_ops`),
     index('leads_company_name_trgm').using('gin', sql`${t.companyName} gin_trgm_ops`),
+    index('leads_search_text_trgm').using('gin', sql`${t.searchText} gin_trgm_ops`),
     index('leads_search_gin').using('gin', t.search),
     oneOf('leads_status_check', t.status, LEAD_STATUSES),
     oneOf('leads_source_check', t.source, SOURCES),

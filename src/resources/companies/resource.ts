@@ -24,7 +24,7 @@ export const companies: ResourceDef = {
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: true,
   tagLinks: 'company_tags',
-  search: { vector: 'search', trigram: ['name', 'domain'] },
+  search: { vector: 'search', trigram: ['name', 'domain'], text: 'search_text' },
   relations: {
     address: { kind: 'one', target: () => addresses, localKey: 'address_id' },
     owner: { kind: 'one', target: () => users, localKey: 'owner_id' },

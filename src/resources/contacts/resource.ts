@@ -32,7 +32,7 @@ export const contacts: ResourceDef = {
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: true,
   tagLinks: 'contact_tags',
-  search: { vector: 'search', trigram: ['first_name', 'last_name', 'email'] },
+  search: { vector: 'search', trigram: ['first_name', 'last_name', 'email'], text: 'search_text' },
   relations: {
     company: { kind: 'one', target: () => companies, localKey: 'primary_company_id' },
     address: { kind: 'one', target: () => addresses, localKey: 'address_id' },

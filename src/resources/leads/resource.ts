@@ -28,7 +28,7 @@ export const leads: ResourceDef = {
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: true,
   tagLinks: 'lead_tags',
-  search: { vector: 'search', trigram: ['first_name', 'last_name', 'email', 'company_name'] },
+  search: { vector: 'search', trigram: ['first_name', 'last_name', 'email', 'company_name'], text: 'search_text' },
   relations: {
     owner: { kind: 'one', target: () => users, localKey: 'owner_id' },
     converted_contact: { kind: 'one', target: () => contacts, localKey: 'converted_contact_id' },
