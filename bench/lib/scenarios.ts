@@ -38,6 +38,14 @@ function contactsVariant(label: string, search: (ctx: BenchContext) => string, n
   };
 }
 
+/**
+ * The plain first page again, measured right before the variants it is compared with: the
+ * goals "deep ≤ 1.2 × first page" and "count=estimated ≤ first page" then compare runs
+ * seconds apart, not minutes (on a shared 2-core box, latency drifts 1–2 ms over a run).
+ */
+export const REFERENCE_LABEL = 'first page (reference)';
+const reference = (): Variant => contactsVariant(REFERENCE_LABEL, () => 'limit=25', undefined);
+
 /** A search term found by a scenario's prepare step. */
 const term = (key: string) => (ctx: BenchContext) => ctx.found.get(key)!;
 const q = (key: string) => (ctx: BenchContext) => `q=${encodeURIComponent(term(key)(ctx))}`;
@@ -78,6 +86,7 @@ export const SCENARIOS: Scenario[] = [
     probe: `${CONTACTS}?limit=1`,
     prepare: walkToDeepCursor,
     variants: [
+      reference(),
       contactsVariant(
         'by cursor',
         (ctx) => `limit=25&cursor=${encodeURIComponent(ctx.found.get('deep.cursor')!)}`,
@@ -92,6 +101,7 @@ export const SCENARIOS: Scenario[] = [
     auth: true,
     probe: `${CONTACTS}?limit=1`,
     variants: [
+      reference(),
       contactsVariant('count=estimated', () => 'limit=25', contactsNaive({}), 'count=estimated'),
       contactsVariant('count=exact', () => 'limit=25', contactsNaive({}), 'count=exact'),
     ],
