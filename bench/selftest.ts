@@ -8,6 +8,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../scripts/lib/config';
+import { REFERENCE_LABEL } from './lib/context';
+import { evaluateGoals } from './lib/goals';
+import { parseSize } from './lib/hugepages';
+import type { Row } from './lib/results';
 import { BenchResults } from './lib/schema';
 
 const failures: string[] = [];
@@ -60,6 +64,7 @@ function checkFiles(out: string): void {
   if (!parsed.success) return;
   const res = parsed.data;
   check(res.dataset.contacts > 0 && res.dataset.largest_org_contacts > 0, 'dataset facts are stated');
+  check(/huge pages (on|off|unknown)/.test(res.machine.postgres), 'the machine line states whether Postgres uses huge pages');
   const modes = [...new Set(res.scenarios.map((s) => s.mode))];
   check(modes.length > 0, `at least one mode ran (${modes.join(', ')})`);
   for (const mode of modes) {
@@ -78,7 +83,19 @@ function checkFiles(out: string): void {
   check(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>') && svg.includes('appusers'), 'latest.svg is a chart with the scenarios');
 }
 
+/** Pure pieces whose mistakes would only show as wrong numbers: sizes and goal pairing. */
+function checkUnits(): void {
+  check(parseSize('4GB') === 4 * 2 ** 30 && parseSize('512MB') === 512 * 2 ** 20 && parseSize('131072kB') === 2 ** 27 && parseSize('8192') === 2 ** 23, 'parseSize reads Postgres sizes');
+  check(parseSize('lots') === null && parseSize('4 GiB') === null, 'parseSize refuses what it cannot read');
+  const row = (id: string, label: string, p50: number): Row => ({ label, result: { id, mode: 'pooled', concurrency: 1, p50_ms: p50, p95_ms: p50, p99_ms: p50, rps: 1, errors: 0 } as Row['result'] });
+  const goals = evaluateGoals([row('list', 'first page', 5), row('deep', REFERENCE_LABEL, 10), row('deep', 'by cursor', 11), row('count', REFERENCE_LABEL, 10), row('count', 'count=estimated', 10.5)]);
+  const status = (prefix: string) => goals.find((g) => g.goal.startsWith(prefix))?.status;
+  check(status('c1: deep') === 'pass', 'deep is compared with the first page measured next to it, not the earlier list');
+  check(status('c1: count=estimated') === 'fail', 'count=estimated slower than its reference fails');
+}
+
 async function main(): Promise<number> {
+  checkUnits();
   check((await runBench(['--mode', 'sideways'])).code === 2, 'a bad option exits 2');
   const out = mkdtempSync(path.join(os.tmpdir(), 'crm-bench-selftest-'));
   const started = Date.now();

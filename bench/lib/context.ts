@@ -74,3 +74,10 @@ export interface Scenario {
   prepare?(ctx: BenchContext): Promise<void>;
   variants: Variant[];
 }
+
+/**
+ * Label of the plain first page measured right before the variants it is compared with
+ * (`deep`, `count`): their goals then compare runs seconds apart, not minutes (on a shared
+ * 2-core box, latency drifts 1–2 ms over a run).
+ */
+export const REFERENCE_LABEL = 'first page (reference)';

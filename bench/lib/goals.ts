@@ -1,5 +1,5 @@
 import type { Row } from './results';
-import { REFERENCE_LABEL } from './scenarios';
+import { REFERENCE_LABEL } from './context';
 
 export type GoalStatus = 'pass' | 'fail' | 'not measured';
 

@@ -7,7 +7,7 @@ import { appUsersFloor, appUsersNaive } from './baselines/appusers';
 import { contactsNaive, naiveSearch } from './baselines/contacts';
 import { listFloor } from './baselines/list-floor';
 import { deepTarget, walkToDeepCursor } from './deep-cursor';
-import type { BenchContext, Scenario, Variant } from './context';
+import { REFERENCE_LABEL, type BenchContext, type Scenario, type Variant } from './context';
 import { findCommonWords, findRareSurname } from './terms';
 
 const CONTACTS = '/v1/contacts';
@@ -38,12 +38,7 @@ function contactsVariant(label: string, search: (ctx: BenchContext) => string, n
   };
 }
 
-/**
- * The plain first page again, measured right before the variants it is compared with: the
- * goals "deep ≤ 1.2 × first page" and "count=estimated ≤ first page" then compare runs
- * seconds apart, not minutes (on a shared 2-core box, latency drifts 1–2 ms over a run).
- */
-export const REFERENCE_LABEL = 'first page (reference)';
+/** The plain first page again, right before the variants compared with it (see REFERENCE_LABEL). */
 const reference = (): Variant => contactsVariant(REFERENCE_LABEL, () => 'limit=25', undefined);
 
 /** A search term found by a scenario's prepare step. */

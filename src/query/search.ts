@@ -69,26 +69,34 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   if (q.length < 3) {
     throw new AppError('invalid_query', `q: ${mode} search needs at least 3 characters; use search_mode=prefix for shorter input.`, [{ path: 'q', message: `too short for ${mode}` }]);
   }
+  const { fuzzy, substring, similarity } = trigramSql(resource, search);
+  if (mode === 'fuzzy') {
+    // Close words (typos): word similarity above pg_trgm's threshold, served by the trigram GIN indexes.
+    const t = p.add(q);
+    return { mode, reason, where: fuzzy(t), rank: () => similarity(t), candidates: SEARCH_CANDIDATES[mode] };
+  }
+  // Substring: cheap per row, so the planner may walk the recency index for common terms.
+  const pattern = p.add(`%${escapeLike(q)}%`);
+  return { mode, reason, where: substring(pattern), rank: (later) => similarity(`${later.add(q)}::text`), candidates: SEARCH_CANDIDATES[mode] };
+}
+
+/** SQL for one-term search over the resource's trigram fields, given the term's placeholder. */
+function trigramSql(resource: ResourceDef, search: NonNullable<ResourceDef['search']>) {
+  const a = resource.alias;
   if (search.text) {
     // One stored lowercase string per row: a plain LIKE (no per-row lowercasing) and one
     // trigram index; pg_trgm's similarity is case-insensitive already.
     const text = `${a}.${search.text}`;
-    const similarity = (t: string) => `word_similarity(${t}, ${text})`;
-    if (mode === 'fuzzy') {
-      const t = p.add(q);
-      return { mode, reason, where: `${t} <% ${text}`, rank: () => similarity(t), candidates: SEARCH_CANDIDATES[mode] };
-    }
-    const pattern = p.add(`%${escapeLike(q)}%`);
-    return { mode, reason, where: `${text} like lower(${pattern})`, rank: (later) => similarity(`${later.add(q)}::text`), candidates: SEARCH_CANDIDATES[mode] };
+    return {
+      fuzzy: (t: string) => `${t} <% ${text}`,
+      substring: (pattern: string) => `${text} like lower(${pattern})`,
+      similarity: (t: string) => `word_similarity(${t}, ${text})`,
+    };
   }
   const cols = search.trigram.map((f) => `${a}.${resource.fields[f].column}`);
-  const similarity = (t: string) => `greatest(${cols.map((c) => `word_similarity(${t}, coalesce(${c}, ''))`).join(', ')})`;
-  if (mode === 'fuzzy') {
-    // Close words (typos): word similarity above pg_trgm's threshold, served by the trigram GIN indexes.
-    const t = p.add(q);
-    return { mode, reason, where: `(${cols.map((c) => `${t} <% ${c}`).join(' or ')})`, rank: () => similarity(t), candidates: SEARCH_CANDIDATES[mode] };
-  }
-  // Substring: cheap per row, so the planner may walk the recency index for common terms.
-  const pattern = p.add(`%${escapeLike(q)}%`);
-  return { mode, reason, where: `(${cols.map((c) => `${c} ilike ${pattern}`).join(' or ')})`, rank: (later) => similarity(`${later.add(q)}::text`), candidates: SEARCH_CANDIDATES[mode] };
+  return {
+    fuzzy: (t: string) => `(${cols.map((c) => `${t} <% ${c}`).join(' or ')})`,
+    substring: (pattern: string) => `(${cols.map((c) => `${c} ilike ${pattern}`).join(' or ')})`,
+    similarity: (t: string) => `greatest(${cols.map((c) => `word_similarity(${t}, coalesce(${c}, ''))`).join(', ')})`,
+  };
 }

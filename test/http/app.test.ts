@@ -19,6 +19,7 @@ describe('every response', () => {
   it('reports database time in Server-Timing when the route touched Postgres', async () => {
     const res = await get('/healthz');
     expect(res.headers.get('server-timing')).toMatch(/db;dur=[\d.]+;desc="1 queries"/);
+    expect(res.headers.get('server-timing')).toMatch(/db-connect;dur=[\d.]+;desc="opening the connection"/);
     expect((await get('/empty')).headers.get('server-timing')).not.toMatch(/db;/);
   });
 });

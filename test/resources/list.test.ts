@@ -295,3 +295,40 @@ describe('search folds case beyond ASCII', () => {
     expect(await ids('last_name=ilike.*ÖLK*')).toEqual([id]);
   });
 });
+
+describe('quick search over search_text', () => {
+  let org: TestOrg;
+  let token: string;
+  beforeAll(async () => {
+    org = await createOrg();
+    token = await tokenFor(org.users.admin);
+  });
+  const ids = async (path: string) => {
+    const res = await get(path, { token });
+    expect(res.status, path).toBe(200);
+    expect(res.body.meta.searchMode.mode, path).toBe('trigram');
+    return res.body.data.map((r: any) => r.id);
+  };
+
+  it('treats LIKE wildcards in the term as text', async () => {
+    const [underscore, other, percent] = await createContacts(org.id, [
+      { first_name: 'Una', last_name: 'Score', email: 'una_sc@wild.example' },
+      { first_name: 'Unax', last_name: 'Sc', email: 'unaxsc@wild.example' },
+      { first_name: 'Per', last_name: 'Cent', email: 'per100%off@wild.example' },
+    ]);
+    expect(await ids('/v1/contacts?q=una_sc')).toEqual([underscore]);
+    expect(await ids(`/v1/contacts?q=${encodeURIComponent('100%off')}`)).toEqual([percent]);
+    expect(await ids('/v1/contacts?q=UNAXSC')).toEqual([other]);
+  });
+
+  it('covers every field it concatenates, on contacts, leads and companies', async () => {
+    const [contact] = await createContacts(org.id, [{ first_name: 'Quirin', last_name: 'Zabel', email: 'qz@kontor.example' }]);
+    const { lead, company } = await withClient(async (c) => ({
+      lead: (await c.query(`insert into leads (org_id, first_name, last_name, email, company_name) values ($1, 'Lea', 'Lead', 'lea@lead.example', 'Größe Söhne AG') returning id`, [org.id])).rows[0].id,
+      company: (await c.query(`insert into companies (org_id, name, domain) values ($1, 'Yarrow Works', 'yarrow-works.example') returning id`, [org.id])).rows[0].id,
+    }));
+    for (const q of ['quirin', 'zabel', 'kontor']) expect(await ids(`/v1/contacts?q=${q}`), q).toEqual([contact]);
+    for (const q of ['lea@', 'söhne', 'GRÖßE']) expect(await ids(`/v1/leads?q=${encodeURIComponent(q)}`), q).toEqual([lead]);
+    for (const q of ['yarrow', 'works.exa']) expect(await ids(`/v1/companies?q=${q}`), q).toEqual([company]);
+  });
+});
