@@ -18,6 +18,7 @@ export function nodeDb(client: pg.Client): Db & { log: Statement[] } {
     stats,
     log,
     driver: 'hyperdrive',
+    prewarm() {},
     async query<T>(text: string, values: readonly unknown[] = []) {
       log.push({ text, values });
       const started = performance.now();

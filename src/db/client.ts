@@ -2,6 +2,7 @@ import { Client as NeonClient, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import type { AppEnv } from '../env';
 import { AppError, fromDatabaseError } from '../http/errors';
+import { WorkerSocket } from './socket';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -13,6 +14,11 @@ export interface Db {
   /** Statements run, their summed wall time, and the time spent opening the connection (Server-Timing, meta). */
   readonly stats: { queries: number; ms: number; connectMs: number };
   readonly driver: 'hyperdrive' | 'neon';
+  /**
+   * Starts opening the connection without waiting for it, so the round trips to the pooler
+   * overlap the request's own work (validation, compiling). A failure surfaces on the first query.
+   */
+  prewarm(): void;
   close(): Promise<void>;
 }
 
@@ -27,7 +33,12 @@ function makeClient(env: AppEnv, statementTimeoutMs: number): { client: RawClien
   // statement_timeout travels as a startup parameter: Postgres itself cancels runaway queries.
   if (env.HYPERDRIVE) {
     // A client per request: a Worker cannot keep sockets across requests; Hyperdrive pools.
-    const client = new pg.Client({ connectionString: env.HYPERDRIVE.connectionString, statement_timeout: statementTimeoutMs });
+    const client = new pg.Client({
+      connectionString: env.HYPERDRIVE.connectionString,
+      statement_timeout: statementTimeoutMs,
+      // Our socket adapter (no per-chunk copy); TLS, where configured, stays with pg's own.
+      ...(/[?&](ssl=|sslmode=(?!disable))/.test(env.HYPERDRIVE.connectionString) ? {} : { stream: () => new WorkerSocket() as never }),
+    });
     return { client: client as unknown as RawClient, driver: 'hyperdrive' };
   }
   if (env.DATABASE_URL) {
@@ -72,6 +83,9 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
     stats,
     get driver() {
       return driver;
+    },
+    prewarm() {
+      connection().catch(() => {});
     },
     async query<T>(text: string, values: readonly unknown[] = []) {
       const client = await connection();

@@ -43,6 +43,9 @@ export function requireAuth(): MiddlewareHandler<AppContext> {
     const claims = AuthClaims.safeParse(payload);
     if (!claims.success) throw unauthorized('The token lacks valid sub, org, role or exp claims.');
     c.set('auth', { userId: claims.data.sub, orgId: claims.data.org, role: claims.data.role });
+    // Every authenticated route reads Postgres: open the connection while the route validates
+    // and compiles (only for verified callers, so anonymous traffic never reaches the pool).
+    c.var.services.db.prewarm();
     await next();
   };
 }
