@@ -92,6 +92,12 @@ function checkUnits(): void {
   const status = (prefix: string) => goals.find((g) => g.goal.startsWith(prefix))?.status;
   check(status('c1: deep') === 'pass', 'deep is compared with the first page measured next to it, not the earlier list');
   check(status('c1: count=estimated') === 'fail', 'count=estimated slower than its reference fails');
+  // A first page measured in turns with the variant wins over the reference row minutes apart.
+  const inTurns = (r: Row, p50: number): Row => ({ ...r, reference: { ...r.result, p50_ms: p50 } });
+  const turns = evaluateGoals([row('count', REFERENCE_LABEL, 9), inTurns(row('count', 'count=estimated', 10), 10.2), row('deep', REFERENCE_LABEL, 12), inTurns(row('deep', 'by cursor', 11), 9)]);
+  const turnStatus = (prefix: string) => turns.find((g) => g.goal.startsWith(prefix))?.status;
+  check(turnStatus('c1: count=estimated') === 'pass', 'count=estimated is compared with the first page measured in turns with it');
+  check(turnStatus('c1: deep') === 'fail', 'deep is compared with the first page measured in turns with it');
 }
 
 async function main(): Promise<number> {

@@ -1,7 +1,8 @@
-import type { BenchContext, HttpRequest, Scenario, Variant } from './context';
+import { REFERENCE_LABEL, type BenchContext, type HttpRequest, type Scenario, type Variant } from './context';
 import type { LatencySummary } from './histogram';
 import { measure, type LoadResult } from './load';
 import type { BenchOptions, Mode } from './options';
+import { measurePaired } from './paired';
 import { timeLoop } from './timed-loop';
 
 export type ProbeOutcome = { ok: true } | { ok: false; status: number; reason: string; failure: boolean };
@@ -51,14 +52,38 @@ export interface Measured {
   mode: Mode;
   concurrency: number;
   load: LoadResult;
+  /**
+   * At concurrency 1, what was measured in turns with it (see runPaired): the edge floor
+   * (`/empty`) and, in scenarios that have one, the first page it is compared with.
+   */
+  paired?: { edge?: LoadResult; reference?: LoadResult };
   notes?: string;
+}
+
+/** The requests a c1 run takes turns with: the empty route, and the scenario's reference page. */
+function companions(ctx: BenchContext, scenario: Scenario, variant: Variant): { edge?: HttpRequest; reference?: HttpRequest } {
+  if (scenario.id === 'empty') return {};
+  const reference = variant.label === REFERENCE_LABEL ? undefined : scenario.variants.find((v) => v.label === REFERENCE_LABEL);
+  return { edge: { path: '/empty' }, ...(reference ? { reference: reference.request(ctx) } : {}) };
 }
 
 /** The API under load at one concurrency: warm-up, then the measured run. */
 export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant: Variant, mode: Mode, concurrency: number, opts: BenchOptions): Promise<Measured> {
   const request = variant.request(ctx);
   const notes = typeof variant.notes === 'function' ? variant.notes(ctx) : variant.notes;
-  const load = await measure({ url: `${ctx.baseUrl}${request.path}`, headers: request.headers ?? {}, connections: concurrency, seconds: opts.duration }, opts.warmup);
+  const spec = (r: HttpRequest) => ({ url: `${ctx.baseUrl}${r.path}`, headers: r.headers ?? {} });
+  let load: LoadResult;
+  let paired: Measured['paired'];
+  if (concurrency === 1) {
+    const withIt = companions(ctx, scenario, variant);
+    const keys = Object.keys(withIt) as Array<keyof typeof withIt>;
+    const [own, ...others] = await measurePaired([spec(request), ...keys.map((k) => spec(withIt[k]!))], opts.duration, opts.warmup);
+    load = own;
+    if (keys.length) paired = Object.fromEntries(keys.map((k, i) => [k, others[i]]));
+  } else {
+    load = await measure({ ...spec(request), connections: concurrency, seconds: opts.duration }, opts.warmup);
+  }
   ctx.log(`  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}`);
-  return { scenario, variant, request, mode, concurrency, load, notes };
+  if (paired?.edge) ctx.log(`    in turns: edge floor p50 ${paired.edge.p50_ms} ms, p95 ${paired.edge.p95_ms} ms${paired.reference ? `; first page p50 ${paired.reference.p50_ms} ms` : ''}`);
+  return { scenario, variant, request, mode, concurrency, load, paired, notes };
 }

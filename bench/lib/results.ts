@@ -11,8 +11,15 @@ export interface Row {
   label: string;
   floorDb?: LatencySummary;
   naive?: LatencySummary;
-  /** The `empty` result of the same mode and concurrency. */
+  /** The edge floor it is compared with: `empty` measured in turns with it (c1), else the `empty` row of its mode and concurrency. */
   edge?: ScenarioResult;
+  /** The first page measured in turns with it (`deep`, `count` at c1). */
+  reference?: ScenarioResult;
+}
+
+function asResult(m: Measured, id: ScenarioResult['id'], load: Measured['load']): ScenarioResult {
+  const { p50_ms, p95_ms, p99_ms, rps, errors } = load;
+  return { id, mode: m.mode, concurrency: m.concurrency, p50_ms, p95_ms, p99_ms, rps, errors };
 }
 
 /** Paths for humans: a 150-character cursor says less than its depth. */
@@ -37,19 +44,20 @@ export function buildRows(outcome: RunOutcome): Row[] {
   const rows: Row[] = outcome.measured.map((m) => {
     const floor = outcome.floors.get(floorKey(m.scenario.id, m.variant.label, m.mode));
     const naive = outcome.naive.get(variantKey(m.scenario.id, m.variant.label));
-    const edge = m.scenario.id === 'empty' ? undefined : edgeOf(m);
-    const { p50_ms, p95_ms, p99_ms, rps, errors } = m.load;
-    const result: ScenarioResult = { id: m.scenario.id, mode: m.mode, concurrency: m.concurrency, p50_ms, p95_ms, p99_ms, rps, errors };
+    const edgeRow = m.scenario.id === 'empty' ? undefined : edgeOf(m);
+    const edge = m.paired?.edge ? asResult(m, 'empty', m.paired.edge) : edgeRow ? asResult(edgeRow, 'empty', edgeRow.load) : undefined;
+    const reference = m.paired?.reference ? asResult(m, m.scenario.id, m.paired.reference) : undefined;
+    const result = asResult(m, m.scenario.id, m.load);
     if (floor?.summary) result.floor_db_p50_ms = floor.summary.p50_ms;
-    if (edge) result.floor_edge_p50_ms = edge.load.p50_ms;
+    if (edge) result.floor_edge_p50_ms = edge.p50_ms;
     if (naive?.summary) result.naive_p50_ms = naive.summary.p50_ms;
     const missing = [floor?.note, naive?.note].filter((n): n is string => !!n);
-    result.notes = notesFor(m, floor?.summary, naive?.summary, missing);
-    return { result, label: m.variant.label, floorDb: floor?.summary, naive: naive?.summary };
+    const turns = m.paired?.edge
+      ? [`measured in turns with the empty route (p50 ${edge!.p50_ms} ms, p95 ${edge!.p95_ms} ms)${reference ? ` and the first page (p50 ${reference.p50_ms} ms, p95 ${reference.p95_ms} ms)` : ''}`]
+      : [];
+    result.notes = notesFor(m, floor?.summary, naive?.summary, [...missing, ...turns]);
+    return { result, label: m.variant.label, floorDb: floor?.summary, naive: naive?.summary, edge, reference };
   });
-  for (const r of rows) {
-    r.edge = rows.find((e) => e.result.id === 'empty' && e.result.mode === r.result.mode && e.result.concurrency === r.result.concurrency && r.result.id !== 'empty')?.result;
-  }
   return rows;
 }
 

@@ -1,0 +1,66 @@
+import http from 'node:http';
+import { Latencies, round } from './histogram';
+import type { LoadResult } from './load';
+
+export interface PairedSpec {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** One GET on the shared keep-alive socket: status and milliseconds to the last body byte. */
+function get(agent: http.Agent, spec: PairedSpec): Promise<{ status: number; ms: number }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const req = http.get(spec.url, { agent, headers: spec.headers, timeout: 30_000 }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      res.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
+  });
+}
+
+/**
+ * Concurrency 1, interleaved: the requests take turns on one keep-alive connection
+ * (A, B, C, A, B, C…) for `seconds`, each into its own histogram. On a shared 2-core box
+ * latency drifts by a millisecond or two within minutes; measured in turns, a route and the
+ * baseline it is compared with (the empty route, the first page) see the same machine.
+ */
+export async function runPaired(specs: PairedSpec[], seconds: number): Promise<LoadResult[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const latencies = specs.map(() => new Latencies());
+  const statuses = specs.map((): Record<string, number> => ({}));
+  const errors = specs.map(() => 0);
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  try {
+    while (performance.now() < until) {
+      for (let i = 0; i < specs.length; i++) {
+        const { status, ms } = await get(agent, specs[i]);
+        if (status >= 200 && status < 300) latencies[i].record(ms);
+        else {
+          errors[i]++;
+          statuses[i][status] = (statuses[i][status] ?? 0) + 1;
+        }
+      }
+    }
+  } finally {
+    agent.destroy();
+  }
+  const wall = (performance.now() - started) / 1000;
+  return specs.map((_, i) => ({
+    ...latencies[i].summary(),
+    // Its answers per second of the shared run (the turns split the connection's time).
+    rps: round((latencies[i].count + errors[i]) / wall),
+    errors: errors[i],
+    statuses: statuses[i],
+    cutOff: [],
+  }));
+}
+
+/** Warm-up (discarded) then the measured turns. */
+export async function measurePaired(specs: PairedSpec[], seconds: number, warmupSeconds: number): Promise<LoadResult[]> {
+  if (warmupSeconds > 0) await runPaired(specs, warmupSeconds);
+  return runPaired(specs, seconds);
+}
