@@ -17,6 +17,9 @@ export class WorkerSocket extends EventEmitter {
   private writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
   /** After end(): the read that closing cancels is expected, not an error. */
   private ending = false;
+  /** Writes made in one turn (pg sends Parse, Bind, Describe, Execute, Sync one by one) go out as one. */
+  private pending: Uint8Array[] = [];
+  private pendingCallbacks: Array<(err?: unknown) => void> = [];
 
   setNoDelay(): this {
     return this;
@@ -74,14 +77,31 @@ export class WorkerSocket extends EventEmitter {
       done?.();
       return true;
     }
+    if (!this.pending.length) queueMicrotask(() => this.flush());
+    this.pending.push(bytes);
+    if (done) this.pendingCallbacks.push(done);
+    return true;
+  }
+
+  private flush(): void {
+    const chunks = this.pending;
+    const callbacks = this.pendingCallbacks;
+    this.pending = [];
+    this.pendingCallbacks = [];
+    if (!this.writer) {
+      for (const cb of callbacks) cb(new Error('The socket is closed.'));
+      return;
+    }
+    const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     this.writer.write(bytes).then(
-      () => done?.(),
+      () => {
+        for (const cb of callbacks) cb();
+      },
       (err) => {
-        done?.(err);
+        for (const cb of callbacks) cb(err);
         this.fail(err);
       },
     );
-    return true;
   }
 
   end(data?: Uint8Array | string, _encoding?: BufferEncoding, callback?: () => void): this {

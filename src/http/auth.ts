@@ -22,6 +22,19 @@ export interface Auth {
 
 const BEARER = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)\s*$/;
 
+const keys = new Map<string, Promise<CryptoKey>>();
+
+/** The HMAC key imported once per isolate and secret, not on every request. */
+function verifyKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    key.catch(() => keys.delete(secret));
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 function unauthorized(detail: string): AppError {
   return new AppError('unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer realm="crm"' });
 }
@@ -35,7 +48,7 @@ export function requireAuth(): MiddlewareHandler<AppContext> {
     if (!match) throw unauthorized('The Authorization header is not a bearer JWT.');
     let payload: unknown;
     try {
-      payload = await verify(match[1], c.var.services.vars.JWT_SECRET, 'HS256');
+      payload = await verify(match[1], await verifyKey(c.var.services.vars.JWT_SECRET), 'HS256');
     } catch (err) {
       const name = (err as Error)?.name ?? '';
       throw unauthorized(name === 'JwtTokenExpired' ? 'The token has expired.' : 'The token is invalid.');

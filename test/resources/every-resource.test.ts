@@ -36,6 +36,20 @@ describe('every /v1 resource', () => {
         expect((await get(`/v1/${name}?limit=10`, { token: outsider })).body.data.map((r: any) => r.id)).not.toContain(id);
       });
 
+      it('a listed row is the same JSON as the record by id: every field and relation, same types', async () => {
+        // Lists splice the JSON Postgres builds per row; get-by-id goes through pg's parsers
+        // and JSON.stringify. Both must give the same values, numbers as numbers, nulls as null.
+        const id = own[name] ? fx.ids[own[name]!] : fx.org.users.admin.id;
+        const fields = Object.entries(resource.fields).filter(([, f]) => !f.internal && f.type !== 'tsvector').map(([k]) => k);
+        const select = [...fields, ...Object.keys(resource.relations).map((r) => `${r}(*)`)].join(',');
+        const listed = await get(`/v1/${name}?id=eq.${id}&select=${select}`, { token });
+        const one = await get(`/v1/${name}/${id}?select=${select}`, { token });
+        expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+        expect(one.status, JSON.stringify(one.body)).toBe(200);
+        expect(listed.body.data).toEqual([one.body.data]);
+        expect(Object.keys(listed.body.data[0])).toEqual(Object.keys(one.body.data));
+      });
+
       it('orders by every sortable field, both ways', async () => {
         for (const [field, def] of Object.entries(resource.fields)) {
           if (!def.sortable) continue;
