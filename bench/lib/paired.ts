@@ -22,12 +22,13 @@ function get(agent: http.Agent, spec: PairedSpec): Promise<{ status: number; ms:
 }
 
 /**
- * Concurrency 1, interleaved: the requests take turns on one keep-alive connection
- * (A, B, C, A, B, C…) for `seconds`, each into its own histogram. On a shared 2-core box
- * latency drifts by a millisecond or two within minutes; measured in turns, a route and the
- * baseline it is compared with (the empty route, the first page) see the same machine.
+ * Concurrency 1, interleaved: the requests take turns on one keep-alive connection for
+ * `seconds`, in `turns` order (indexes into `specs`; default each once), each into its own
+ * histogram. On a shared 2-core box latency drifts by a millisecond or two within minutes;
+ * measured in turns, a route and the baseline it is compared with (the empty route, the
+ * first page) see the same machine.
  */
-export async function runPaired(specs: PairedSpec[], seconds: number): Promise<LoadResult[]> {
+export async function runPaired(specs: PairedSpec[], seconds: number, turns: number[] = specs.map((_, i) => i)): Promise<LoadResult[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const latencies = specs.map(() => new Latencies());
   const statuses = specs.map((): Record<string, number> => ({}));
@@ -36,7 +37,7 @@ export async function runPaired(specs: PairedSpec[], seconds: number): Promise<L
   const until = started + seconds * 1000;
   try {
     while (performance.now() < until) {
-      for (let i = 0; i < specs.length; i++) {
+      for (const i of turns) {
         const { status, ms } = await get(agent, specs[i]);
         if (status >= 200 && status < 300) latencies[i].record(ms);
         else {
@@ -60,7 +61,7 @@ export async function runPaired(specs: PairedSpec[], seconds: number): Promise<L
 }
 
 /** Warm-up (discarded) then the measured turns. */
-export async function measurePaired(specs: PairedSpec[], seconds: number, warmupSeconds: number): Promise<LoadResult[]> {
-  if (warmupSeconds > 0) await runPaired(specs, warmupSeconds);
-  return runPaired(specs, seconds);
+export async function measurePaired(specs: PairedSpec[], seconds: number, warmupSeconds: number, turns?: number[]): Promise<LoadResult[]> {
+  if (warmupSeconds > 0) await runPaired(specs, warmupSeconds, turns);
+  return runPaired(specs, seconds, turns);
 }
