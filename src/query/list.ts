@@ -93,7 +93,9 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
   const shape = await shapeHash([resource.name, ctx.auth.orgId, ctx.auth.userId, req.where, keys.map((k) => [k.name, k.dir, k.nulls]), req.q ?? null, search?.mode ?? null, req.deleted]);
   const keyset = req.cursor ? keysetSql(keys, (await decodeCursor(ctx.secret, req.cursor, shape, keys.length)).k, p) : undefined;
 
-  const orderCols = keys.filter((k) => k.name !== '__rank').map((k) => resource.fields[k.name].column);
+  // Ranked candidates are taken in the default order, so its columns travel too.
+  const defaultKeys = resolveOrder(resource, []);
+  const orderCols = [...keys, ...(ranked ? defaultKeys : [])].filter((k) => k.name !== '__rank').map((k) => resource.fields[k.name].column);
   const cols = neededColumns(resource, projection, orderCols).map((c) => `${a}.${c}`).join(', ');
   const limitParam = p.add(req.limit + 1);
   const from = `from ${resource.table} ${a}`;
@@ -102,8 +104,17 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
   if (ranked) {
     // Candidates are the most recent matches in the default order: the planner can then walk
     // that index for common terms (stopping at the cap) or use the text index for rare ones.
-    const candidateOrder = orderSql(resolveOrder(resource, []));
-    inner = `select * from (select ${cols}, (${search!.rank(p)})::float4 as __rank ${from} where ${where.join(' and ')} order by ${candidateOrder} limit ${search!.candidates}) ${a}
+    const candidateOrder = orderSql(defaultKeys);
+    const matches = `select ${cols}, (${search!.rank(p)})::float4 as __rank ${from} where ${where.join(' and ')}`;
+    // Typo matches are few by nature (auto mode only tries them when no substring matched),
+    // but the planner estimates their selectivity from a sample: on some ANALYZE samples it
+    // expects many and walks the recency index, reading the whole org for 39 matches. OFFSET 0
+    // keeps the match set a subquery of its own, planned for all its rows: the trigram index.
+    const candidates =
+      search!.mode === 'fuzzy'
+        ? `select * from (${matches} offset 0) ${a} order by ${candidateOrder}`
+        : `${matches} order by ${candidateOrder}`;
+    inner = `select * from (${candidates} limit ${search!.candidates}) ${a}
       ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}`;
   } else if (keyset?.tail) {
     // Two index ranges read in order (e.g. the rest of the non-NULL names, then the NULLs).
