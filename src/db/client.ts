@@ -29,6 +29,11 @@ type RawClient = {
   on(event: 'error', cb: (err: Error) => void): unknown;
 };
 
+/** Whether a connection string asks for TLS (then pg's own adapter, which can upgrade, is used). */
+export function wantsTls(connectionString: string): boolean {
+  return /[?&](ssl=|sslmode=(?!disable))/.test(connectionString);
+}
+
 function makeClient(env: AppEnv, statementTimeoutMs: number): { client: RawClient; driver: Db['driver'] } {
   // statement_timeout travels as a startup parameter: Postgres itself cancels runaway queries.
   if (env.HYPERDRIVE) {
@@ -37,7 +42,7 @@ function makeClient(env: AppEnv, statementTimeoutMs: number): { client: RawClien
       connectionString: env.HYPERDRIVE.connectionString,
       statement_timeout: statementTimeoutMs,
       // Our socket adapter (no per-chunk copy); TLS, where configured, stays with pg's own.
-      ...(/[?&](ssl=|sslmode=(?!disable))/.test(env.HYPERDRIVE.connectionString) ? {} : { stream: () => new WorkerSocket() as never }),
+      ...(wantsTls(env.HYPERDRIVE.connectionString) ? {} : { stream: () => new WorkerSocket() as never }),
     });
     return { client: client as unknown as RawClient, driver: 'hyperdrive' };
   }

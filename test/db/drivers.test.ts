@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDb } from '../../src/db/client';
+import { createDb, wantsTls } from '../../src/db/client';
 import worker from '../../src/index';
 import { createContacts, createOrg, type TestOrg } from '../support/factories';
 import { tokenFor } from '../support/http';
@@ -48,6 +48,27 @@ describe('database drivers', () => {
       expect(res.body.results[0]).toMatchObject({ first_name: 'Neon', relationships: [{ points: 7 }] });
     });
   }
+
+  it('hyperdrive: our socket carries a result of many chunks intact, then the next statement, then closes', async () => {
+    // src/db/socket.ts wraps each chunk it reads and batches writes: a wrong offset, a lost
+    // or reordered chunk, or a batch sent out of order would corrupt this or hang the next query.
+    const db = createDb(env as never, () => {});
+    const { rows } = await db.query<{ s: string; h: string }>(
+      `select s, md5(s) as h from (select string_agg(md5(i::text), '' order by i) as s from generate_series(1, 20000) i) t`,
+    );
+    expect(rows[0].s.length).toBe(640_000);
+    const digest = new Uint8Array(await crypto.subtle.digest('MD5', new TextEncoder().encode(rows[0].s)));
+    expect([...digest].map((b) => b.toString(16).padStart(2, '0')).join('')).toBe(rows[0].h);
+    expect((await db.query<{ n: number }>('select $1::int + 1 as n', [41])).rows[0].n).toBe(42);
+    await db.close();
+  });
+
+  it('TLS connection strings keep pg\'s own socket; plain ones use ours', () => {
+    expect(wantsTls('postgres://u:p@h:5432/db')).toBe(false);
+    expect(wantsTls('postgres://u:p@h:5432/db?sslmode=disable')).toBe(false);
+    expect(wantsTls('postgres://u:p@h:5432/db?sslmode=require')).toBe(true);
+    expect(wantsTls('postgres://u:p@h:5432/db?application_name=x&ssl=true')).toBe(true);
+  });
 
   it('with no database configured, a DB route is a 503 problem, not a 500', async () => {
     const ctx = createExecutionContext();

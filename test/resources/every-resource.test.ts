@@ -37,8 +37,8 @@ describe('every /v1 resource', () => {
       });
 
       it('a listed row is the same JSON as the record by id: every field and relation, same types', async () => {
-        // Lists splice the JSON Postgres builds per row; get-by-id goes through pg's parsers
-        // and JSON.stringify. Both must give the same values, numbers as numbers, nulls as null.
+        // Two compilers of the same projection (planList's page statement, getRow's): every
+        // field and embedded relation must come back with the same values and JSON types.
         const id = own[name] ? fx.ids[own[name]!] : fx.org.users.admin.id;
         const fields = Object.entries(resource.fields).filter(([, f]) => !f.internal && f.type !== 'tsvector').map(([k]) => k);
         const select = [...fields, ...Object.keys(resource.relations).map((r) => `${r}(*)`)].join(',');
