@@ -1,5 +1,5 @@
 import type { CheckedFilter } from './check';
-import type { Params } from './params';
+import { orgTsquery, type Params } from './params';
 import type { ResourceDef } from './resource';
 import { escapeLike, likePattern, SQL_TYPES } from './values';
 
@@ -27,7 +27,7 @@ function conditionSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: '
     case 'endswith':
       return `${col} ilike ${p.add(`%${escapeLike(String(f.value))}`)}`;
     case 'fts': case 'plfts': case 'phfts': case 'wfts':
-      return `${col} @@ ${TSQUERY[f.op]}(${p.add(f.config ?? 'simple')}::regconfig, ${p.add(f.value)})`;
+      return `${col} @@ ${orgTsquery(`${TSQUERY[f.op]}(${p.add(f.config ?? 'simple')}::regconfig, ${p.add(f.value)})`)}`;
     default:
       throw new Error(`operator ${f.op} reached the compiler unchecked`);
   }

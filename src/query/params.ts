@@ -21,6 +21,14 @@ export function orgPredicate(alias: string): string {
   return `${alias}.org_id = $1`;
 }
 
+/**
+ * A tsquery tagged with the caller's org, to match the org-tagged `search` tsvectors
+ * (migration 0005): the GIN index then reads only this org's postings.
+ */
+export function orgTsquery(query: string): string {
+  return `crm_org_tsquery($1::uuid, ${query})`;
+}
+
 /** A timestamptz rendered as ISO 8601 UTC (`…Z`), the same whatever the session time zone. */
 export function isoSql(expr: string): string {
   return `to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;

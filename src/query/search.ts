@@ -1,6 +1,6 @@
 import { AppError } from '../http/errors';
 import { LIMITS, type SearchMode } from './ast';
-import type { Params } from './params';
+import { orgTsquery, type Params } from './params';
 import type { ResourceDef } from './resource';
 import { escapeLike } from './values';
 
@@ -54,13 +54,13 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   const a = resource.alias;
   const vector = `${a}.${search.vector}`;
   if (mode === 'fts') {
-    const query = `websearch_to_tsquery('simple', ${p.add(q)})`;
+    const query = orgTsquery(`websearch_to_tsquery('simple', ${p.add(q)})`);
     return { mode, reason, where: `${vector} @@ ${query}`, rank: () => `ts_rank(${vector}, ${query})`, candidates: SEARCH_CANDIDATES[mode] };
   }
   if (mode === 'prefix') {
     const terms = prefixQuery(q);
     if (!terms) throw new AppError('invalid_query', 'q: prefix search needs letters or digits.', [{ path: 'q', message: 'no searchable characters' }]);
-    const query = `to_tsquery('simple', ${p.add(terms)})`;
+    const query = orgTsquery(`to_tsquery('simple', ${p.add(terms)})`);
     return { mode, reason, where: `${vector} @@ ${query}`, rank: () => `ts_rank(${vector}, ${query})`, candidates: SEARCH_CANDIDATES[mode] };
   }
   if (!search.trigram.length) {

@@ -102,6 +102,28 @@ describe('list plans on seeded data', () => {
     expect(explained.indexes).toContain('contacts_search_gin');
   });
 
+  it('search: the full-text index yields only this org\'s matches (org-tagged lexemes)', async () => {
+    // Independently of the tagging: how many rows of this org, and of the others, hold both words.
+    const q = 'maria müller';
+    const words = `to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '') || ' ' || coalesce(customer_id, '')) @@ websearch_to_tsquery('simple', $2)`;
+    const [counts] = await sql<{ mine: number; others: number }>(
+      `select count(*) filter (where org_id = $1)::int as mine, count(*) filter (where org_id <> $1)::int as others from contacts where ${words}`,
+      [auth.orgId, q],
+    );
+    expect(counts.mine).toBeGreaterThan(0);
+    expect(counts.others).toBeGreaterThan(0); // or the assertion below could not fail
+    const plan = await planList({ auth, secret: SECRET }, contacts, parseQueryString(new URLSearchParams({ q })));
+    const [row] = await sql<{ 'QUERY PLAN': any }>(`explain (analyze, format json) ${plan.statement}`, plan.values);
+    const scans: any[] = [];
+    (function walk(n: any) {
+      if (n['Index Name'] === 'contacts_search_gin') scans.push(n);
+      for (const child of n.Plans ?? []) walk(child);
+    })(row['QUERY PLAN'][0].Plan);
+    expect(scans).toHaveLength(1);
+    // Without the tag the index returns every org's matches (mine + others).
+    expect(scans[0]['Actual Rows']).toBe(counts.mine);
+  });
+
   it('search: prefix mode (short input) never scans the table', async () => {
     const { plan } = await explainList(contacts, 'q=ma');
     expect(plan.search?.mode).toBe('prefix');

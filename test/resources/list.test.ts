@@ -332,3 +332,45 @@ describe('quick search over search_text', () => {
     for (const q of ['yarrow', 'works.exa']) expect(await ids(`/v1/companies?q=${q}`), q).toEqual([company]);
   });
 });
+
+describe('full-text search on org-tagged lexemes', () => {
+  let token: string;
+  let ids: string[];
+  beforeAll(async () => {
+    const [org, other] = await Promise.all([createOrg(), createOrg()]);
+    ids = await createContacts(org.id, [
+      { first_name: 'Maria', last_name: 'Müller', email: 'mm@tag.example' },
+      { first_name: 'Müller', last_name: 'Maria', email: 'm2@tag.example' },
+      { first_name: 'Mariana', last_name: 'Berg', email: 'mb@tag.example' },
+      { first_name: 'Seán', last_name: "O'Brien", email: 'sob@tag.example' },
+    ]);
+    // The same words in another org: its rows share no posting with ours and never show.
+    await createContacts(other.id, [{ first_name: 'Maria', last_name: 'Müller', email: 'mm@other.example' }, { first_name: 'Seán', last_name: "O'Brien" }]);
+    token = await tokenFor(org.users.admin);
+  });
+  const found = async (qs: string) => {
+    const res = await get(`/v1/contacts?${qs}`, { token });
+    expect(res.status, qs).toBe(200);
+    return res.body.data.map((r: any) => ids.indexOf(r.id)).sort();
+  };
+  const q = (s: string) => `q=${encodeURIComponent(s)}`;
+
+  it('words, phrases, negation and prefixes match within the org only', async () => {
+    expect(await found(q('maria müller'))).toEqual([0, 1]);
+    expect(await found(q('"maria müller"'))).toEqual([0]);
+    expect(await found(q('maria -berg'))).toEqual([0, 1]);
+    expect(await found(q('mariana or müller'))).toEqual([0, 1, 2]);
+    expect(await found('q=ma')).toEqual([0, 1, 2]);
+    expect(await found(q("seán o'brien"))).toEqual([3]);
+  });
+
+  it('every full-text filter operator, with and without a config', async () => {
+    expect(await found('search=fts.maria')).toEqual([0, 1]);
+    expect(await found(`search=fts.${encodeURIComponent('mari:*')}`)).toEqual([0, 1, 2]);
+    expect(await found(`search=plfts.${encodeURIComponent("o'brien")}`)).toEqual([3]);
+    expect(await found(`search=phfts.${encodeURIComponent('müller maria')}`)).toEqual([1]);
+    expect(await found(`search=wfts.${encodeURIComponent('"maria müller" or berg')}`)).toEqual([0, 2]);
+    expect(await found(`search=phfts(simple).${encodeURIComponent('maria müller')}`)).toEqual([0]);
+    expect(await found(`search=not.fts.maria`)).toEqual([2, 3]);
+  });
+});

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { id, oneOf, orgId, timestamps, tsvector } from './columns';
+import { id, oneOf, orgId, orgSearch, timestamps } from './columns';
 import { companies } from './companies';
 import { contacts } from './contacts';
 import { deals } from './deals';
@@ -27,9 +27,7 @@ export const activities = pgTable(
     dealId: uuid('deal_id').references(() => deals.id, { onDelete: 'cascade' }),
     leadId: uuid('lead_id').references(() => leads.id, { onDelete: 'cascade' }),
     ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
-    search: tsvector('search').generatedAlwaysAs(
-      sql`to_tsvector('simple', coalesce(subject, '') || ' ' || coalesce(body, ''))`,
-    ),
+    search: orgSearch('subject', 'body'),
     ...timestamps(),
   },
   (t) => [

@@ -18,6 +18,16 @@ export const softDelete = () => ({
 export const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 /**
+ * `search`: the full-text fields as a tsvector whose every lexeme carries the org's tag
+ * (`crm_org_tsvector`, migration 0005), so the GIN posting list of a word holds only that
+ * org's rows. Queries tag their tsquery the same way (`orgTsquery`): a search in one org no
+ * longer decodes, rechecks and discards every other org's matches. The tag is a hint for the
+ * index, not the wall: the org predicate still decides which rows are seen.
+ */
+export const orgSearch = (...columns: string[]) =>
+  tsvector('search').generatedAlwaysAs(sql.raw(`crm_org_tsvector(org_id, to_tsvector('simple', ${columns.map((c) => `coalesce(${c}, '')`).join(` || ' ' || `)}))`));
+
+/**
  * `search_text`: the quick-search fields lowercased into one stored string, for one-term
  * substring search (`q=`). One case-sensitive LIKE per row instead of an ILIKE per field
  * (ILIKE lowercases every value on every row) and one trigram index instead of a bitmap OR

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { index, numeric, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { addresses } from './addresses';
-import { id, oneOf, orgId, searchText, softDelete, timestamps, tsvector } from './columns';
+import { id, oneOf, orgId, orgSearch, searchText, softDelete, timestamps } from './columns';
 import { SIZE_BANDS } from './enums';
 import { orgs } from './orgs';
 import { users } from './users';
@@ -20,9 +20,7 @@ export const companies = pgTable(
     annualRevenue: numeric('annual_revenue', { precision: 16, scale: 2 }),
     addressId: uuid('address_id').references(() => addresses.id, { onDelete: 'set null' }),
     ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
-    search: tsvector('search').generatedAlwaysAs(
-      sql`to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(domain, '') || ' ' || coalesce(industry, ''))`,
-    ),
+    search: orgSearch('name', 'domain', 'industry'),
     searchText: searchText('name', 'domain'),
     ...timestamps(),
     ...softDelete(),

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { date, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { addresses } from './addresses';
-import { id, oneOf, orgId, searchText, softDelete, timestamps, tsvector } from './columns';
+import { id, oneOf, orgId, orgSearch, searchText, softDelete, timestamps } from './columns';
 import { companies } from './companies';
 import { CONTACT_STATUSES, GENDERS, LIFECYCLE_STAGES, SOURCES } from './enums';
 import { orgs } from './orgs';
@@ -28,9 +28,7 @@ export const contacts = pgTable(
     addressId: uuid('address_id').references(() => addresses.id, { onDelete: 'set null' }),
     primaryCompanyId: uuid('primary_company_id').references(() => companies.id, { onDelete: 'set null' }),
     ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
-    search: tsvector('search').generatedAlwaysAs(
-      sql`to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '') || ' ' || coalesce(customer_id, ''))`,
-    ),
+    search: orgSearch('first_name', 'last_name', 'email', 'phone', 'customer_id'),
     searchText: searchText('first_name', 'last_name', 'email'),
     ...timestamps(),
     ...softDelete(),

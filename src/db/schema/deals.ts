@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, date, index, integer, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { id, oneOf, orgId, softDelete, timestamps, tsvector } from './columns';
+import { id, oneOf, orgId, orgSearch, softDelete, timestamps } from './columns';
 import { companies } from './companies';
 import { contacts } from './contacts';
 import { DEAL_STATUSES } from './enums';
@@ -28,7 +28,7 @@ export const deals = pgTable(
     contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
     companyId: uuid('company_id').references(() => companies.id, { onDelete: 'set null' }),
     ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
-    search: tsvector('search').generatedAlwaysAs(sql`to_tsvector('simple', coalesce(name, ''))`),
+    search: orgSearch('name'),
     ...timestamps(),
     ...softDelete(),
   },

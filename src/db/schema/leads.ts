@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { id, oneOf, orgId, searchText, softDelete, timestamps, tsvector } from './columns';
+import { id, oneOf, orgId, orgSearch, searchText, softDelete, timestamps } from './columns';
 import { contacts } from './contacts';
 import { LEAD_STATUSES, SOURCES } from './enums';
 import { orgs } from './orgs';
@@ -23,9 +23,7 @@ export const leads = pgTable(
     score: integer('score').notNull().default(0),
     ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
     convertedContactId: uuid('converted_contact_id').references(() => contacts.id, { onDelete: 'set null' }),
-    search: tsvector('search').generatedAlwaysAs(
-      sql`to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(company_name, ''))`,
-    ),
+    search: orgSearch('first_name', 'last_name', 'email', 'company_name'),
     searchText: searchText('first_name', 'last_name', 'email', 'company_name'),
     ...timestamps(),
     ...softDelete(),
