@@ -93,10 +93,13 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
   const shape = await shapeHash([resource.name, ctx.auth.orgId, ctx.auth.userId, req.where, keys.map((k) => [k.name, k.dir, k.nulls]), req.q ?? null, search?.mode ?? null, req.deleted]);
   const keyset = req.cursor ? keysetSql(keys, (await decodeCursor(ctx.secret, req.cursor, shape, keys.length)).k, p) : undefined;
 
-  // Ranked candidates are taken in the default order, so its columns travel too.
+  // Ranked candidates are taken in the default order, so its columns travel too. They carry
+  // only keys (id, default order, rank): a walk of the recency index can then be index-only
+  // where the index includes the searched text, and the page's columns are read for its rows
+  // alone, by primary key, in the outer join.
   const defaultKeys = resolveOrder(resource, []);
   const orderCols = [...keys, ...(ranked ? defaultKeys : [])].filter((k) => k.name !== '__rank').map((k) => resource.fields[k.name].column);
-  const cols = neededColumns(resource, projection, orderCols).map((c) => `${a}.${c}`).join(', ');
+  const cols = (ranked ? [...new Set(['id', ...orderCols])] : neededColumns(resource, projection, orderCols)).map((c) => `${a}.${c}`).join(', ');
   const limitParam = p.add(req.limit + 1);
   const from = `from ${resource.table} ${a}`;
   let inner: string;
@@ -123,13 +126,16 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
     const offset = req.offset ? ` offset ${p.add(req.offset)}` : '';
     inner = `${page(keyset?.head)}${offset}`;
   }
+  // Ranked pages join their rows back (as `<alias>_row`, tenant predicate included).
+  const row = ranked ? `${a}_row` : a;
   const outCols = [
-    ...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`),
-    ...projection.relations.map((r, i) => relationSql(a, r, i)),
+    ...projection.columns.map(([n, f]) => `${renderSql(`${row}.${f.column}`, f)} as "${n}"`),
+    ...projection.relations.map((r, i) => relationSql(row, r, i)),
     ...keys.map((k, i) => `${k.expr}::text as __k${i}`),
   ];
+  const join = ranked ? ` join ${resource.table} ${row} on ${row}.id = ${a}.id and ${orgPredicate(row)}` : '';
   return {
-    statement: `select ${outCols.join(', ')} from (${inner}) ${a} order by ${orderSql(keys)}`,
+    statement: `select ${outCols.join(', ')} from (${inner}) ${a}${join} order by ${orderSql(keys)}`,
     values: p.values,
     fromWhere: `${from} where ${where.join(' and ')}`,
     filterValues,

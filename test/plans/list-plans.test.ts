@@ -87,6 +87,19 @@ describe('list plans on seeded data', () => {
     expect(explained.indexes).toContain('contacts_search_text_trgm');
   });
 
+  it('search: a common term walks the recency index that carries search_text, index-only', async () => {
+    const { plan, explained } = await explainList(contacts, 'q=son&select=id,first_name,company(name)');
+    expect(plan.search?.mode).toBe('trigram');
+    const nodes: Array<{ type: string; index?: string }> = [];
+    (function walk(n: any) {
+      nodes.push({ type: n['Node Type'], index: n['Index Name'] });
+      for (const child of n.Plans ?? []) walk(child);
+    })(explained.plan);
+    expect(nodes).toContainEqual({ type: 'Index Only Scan', index: 'contacts_org_created_search_idx' });
+    // The page's own columns are read for its rows only, by primary key.
+    expect(nodes).toContainEqual({ type: 'Index Scan', index: 'contacts_pkey' });
+  });
+
   it('search: typo-tolerant mode reads the same index', async () => {
     const { plan, explained } = await explainList(contacts, 'q=wickwo&search_mode=fuzzy');
     expect(plan.search?.mode).toBe('fuzzy');

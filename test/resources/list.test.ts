@@ -213,6 +213,20 @@ describe('GET /v1/contacts', () => {
     expect(ordered.body.meta.searchMode.ranked).toBe(false);
   });
 
+  it('ranked search pages carry the selected columns and relations of each row', async () => {
+    // Ranked pages rank narrow candidates, then join their rows back: the join must bring the
+    // right row's columns and embeds, and only rows of this org.
+    const res = await list('q=anna&select=id,first_name,company(name),tags(name)');
+    expect(res.status).toBe(200);
+    expect(res.body.meta.searchMode).toMatchObject({ mode: 'trigram', ranked: true });
+    expect(res.body.data).toEqual([
+      { id: ids[0], first_name: 'Anna', company: { name: 'Acme GmbH' }, tags: [{ name: 'vip' }] },
+      { id: ids[1], first_name: 'Hannah', company: { name: 'Acme GmbH' }, tags: [{ name: 'churn-risk' }, { name: 'vip' }] },
+    ]);
+    const fts = await list(`q=${encodeURIComponent('hannah smith')}&select=first_name,company(name)`);
+    expect(fts.body.data).toEqual([{ first_name: 'Hannah', company: { name: 'Acme GmbH' } }]);
+  });
+
   it('counts every search mode with every count method', async () => {
     // A parameter only the ranking uses once leaked into the count statement: Postgres could
     // not type it and the request was a 500.
