@@ -115,9 +115,14 @@ export const SCENARIOS: Scenario[] = [
     id: 'search-fts',
     auth: true,
     probe: `${CONTACTS}?limit=1&q=anna`,
-    prepare: findCommonWords,
+    prepare: async (ctx) => {
+      await findCommonWords(ctx);
+      await findRareSurname(ctx);
+    },
+    // One term alone would be served by trigram search in auto mode: full text is asked for.
     variants: [
-      contactsVariant('one common word', q('fts.one'), contactsNaive(naiveSearch(term('fts.one')))),
+      contactsVariant('one common word', (ctx) => `${q('fts.one')(ctx)}&search_mode=fts`, contactsNaive(naiveSearch(term('fts.one')))),
+      contactsVariant('one rare word', (ctx) => `${q('trgm.rare')(ctx)}&search_mode=fts`, contactsNaive(naiveSearch(term('trgm.rare')))),
       contactsVariant('two words', q('fts.two'), contactsNaive(naiveSearch(term('fts.two')))),
     ],
   },
