@@ -97,6 +97,21 @@ describe('every /v1 resource', () => {
     expect(res.body.data).toEqual({ name: 'Sales', stages: [{ name: 'Qualify', position: 0, is_won: false }, { name: 'Won', position: 1, is_won: true }] });
   });
 
+  // Each table's org-tagged tsvector (migration 0005) is its own generated column: prove each
+  // one answers the tagged query of its own org, by q= full text, by prefix and by filter.
+  const fullText: Record<string, keyof CrmFixture['ids']> = { contacts: 'contact', companies: 'company', leads: 'lead', deals: 'deal', activities: 'activity' };
+  for (const [name, key] of Object.entries(fullText)) {
+    it(`${name}: full-text search, prefix and fts filter find the fixture in its org only`, async () => {
+      for (const qs of ['q=fixture&search_mode=fts', 'q=fi', 'search=fts.fixture', 'search=plfts.FIXTURE']) {
+        const res = await get(`/v1/${name}?${qs}&select=id`, { token });
+        expect(res.status, `${name}?${qs}`).toBe(200);
+        expect(res.body.data.map((r: any) => r.id), `${name}?${qs}`).toContain(fx.ids[key]);
+        const theirs = await get(`/v1/${name}?${qs}&select=id`, { token: outsider });
+        expect(theirs.body.data, `${name}?${qs} as another org`).toEqual([]);
+      }
+    });
+  }
+
   it('searches activities by full text (no trigram fields there)', async () => {
     const res = await get('/v1/activities?q=fixture', { token });
     expect(res.status).toBe(200);

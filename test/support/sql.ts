@@ -22,23 +22,30 @@ export function sql<T extends pg.QueryResultRow = Record<string, any>>(text: str
 export interface Explained {
   nodes: string[];
   indexes: string[];
+  /** Index reads as `{type, index}` (e.g. an Index Only Scan of one index), with actual rows under ANALYZE. */
+  indexScans: Array<{ type: string; index: string; actualRows?: number }>;
   /** Relations read by a sequential scan. */
   seqScans: string[];
   plan: unknown;
 }
 
-export async function explain(text: string, values: unknown[] = []): Promise<Explained> {
-  const rows = await sql<{ 'QUERY PLAN': any }>(`explain (format json) ${text}`, values);
+/** `analyze: true` runs the statement (EXPLAIN ANALYZE), so scans report their actual rows. */
+export async function explain(text: string, values: unknown[] = [], opts: { analyze?: boolean } = {}): Promise<Explained> {
+  const rows = await sql<{ 'QUERY PLAN': any }>(`explain (${opts.analyze ? 'analyze, ' : ''}format json) ${text}`, values);
   const plan = rows[0]['QUERY PLAN'][0].Plan;
   const nodes: string[] = [];
   const indexes: string[] = [];
+  const indexScans: Explained['indexScans'] = [];
   const seqScans: string[] = [];
   const walk = (n: any) => {
     nodes.push(n['Node Type']);
-    if (n['Index Name']) indexes.push(n['Index Name']);
+    if (n['Index Name']) {
+      indexes.push(n['Index Name']);
+      indexScans.push({ type: n['Node Type'], index: n['Index Name'], ...(opts.analyze ? { actualRows: n['Actual Rows'] } : {}) });
+    }
     if (n['Node Type'] === 'Seq Scan') seqScans.push(n['Relation Name']);
     for (const child of n.Plans ?? []) walk(child);
   };
   walk(plan);
-  return { nodes, indexes, seqScans, plan };
+  return { nodes, indexes, indexScans, seqScans, plan };
 }
