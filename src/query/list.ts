@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor, peekCursorMode, shapeHash } from './cursor'
 import { keysetSql, type OrderKey, orderSql, resolveOrder } from './order';
 import { orgPredicate, Params } from './params';
 import type { ResourceDef } from './resource';
-import { FUZZY_FALLBACK_REASON, planSearch, type SearchPlan } from './search';
+import { FUZZY_FALLBACK_REASON, planSearch, SEARCH_CANDIDATES, type SearchPlan } from './search';
 import { neededColumns, relationSql, renderSql, resolveProjection } from './select';
 
 export interface ListResult {
@@ -117,7 +117,7 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
       search!.mode === 'fuzzy'
         ? `select * from (${matches} offset 0) ${a} order by ${candidateOrder}`
         : `${matches} order by ${candidateOrder}`;
-    inner = `select * from (${candidates} limit ${search!.candidates}) ${a}
+    inner = `select * from (${candidates} limit ${SEARCH_CANDIDATES}) ${a}
       ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}`;
   } else if (keyset?.tail) {
     // Two index ranges read in order (e.g. the rest of the non-NULL names, then the NULLs).
@@ -184,7 +184,7 @@ async function runList(ctx: ListContext, resource: ResourceDef, req: ListRequest
     rows,
     page: { limit: req.limit, nextCursor, hasMore, ...(req.offset !== undefined ? { offset: req.offset } : {}) },
     ...(count ? { count } : {}),
-    ...(search ? { search: { mode: search.mode, reason: search.reason, ranked: plan.ranked, ...(plan.ranked ? { candidates: search.candidates } : {}) } } : {}),
+    ...(search ? { search: { mode: search.mode, reason: search.reason, ranked: plan.ranked, ...(plan.ranked ? { candidates: SEARCH_CANDIDATES } : {}) } } : {}),
   };
 }
 

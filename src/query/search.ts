@@ -5,13 +5,13 @@ import type { ResourceDef } from './resource';
 import { escapeLike } from './values';
 
 /**
- * Ranked search looks at most at this many matches (the most recent ones), so big orgs stay
- * fast and ranking stays cheap. Full text once took 500: for one common word the planner walks
- * the recency index until it has them (7.8 ms for `maria` in the largest of 3M contacts, 3.4
- * ms for 200), and ts_rank over short name and email fields is nearly flat for one word, so the
- * extra 300 bought little ranking.
+ * Ranked search (every mode but prefix, which keeps the list's order) looks at most at this
+ * many matches, the most recent ones, so big orgs stay fast and ranking stays cheap. Full text
+ * once took 500: for one common word the planner walks the recency index until it has them
+ * (7.8 ms for `maria` in the largest of 3M contacts, 3.4 ms for 200), and ts_rank over short
+ * name and email fields is nearly flat for one word, so the extra 300 bought little ranking.
  */
-export const SEARCH_CANDIDATES: Record<Exclude<SearchMode, 'auto'>, number> = { fts: 200, prefix: 200, trigram: 200, fuzzy: 200 };
+export const SEARCH_CANDIDATES = 200;
 
 export interface SearchPlan {
   mode: Exclude<SearchMode, 'auto'>;
@@ -24,7 +24,6 @@ export interface SearchPlan {
    * carries a parameter it does not reference (Postgres cannot type those).
    */
   rank: (p: Params) => string;
-  candidates: number;
 }
 
 /** Said in meta.searchMode when auto mode found no substring match and retried by similarity. */
@@ -58,13 +57,13 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   const vector = `${a}.${search.vector}`;
   if (mode === 'fts') {
     const query = orgTsquery(`websearch_to_tsquery('simple', ${p.add(q)})`);
-    return { mode, reason, where: `${vector} @@ ${query}`, rank: () => `ts_rank(${vector}, ${query})`, candidates: SEARCH_CANDIDATES[mode] };
+    return { mode, reason, where: `${vector} @@ ${query}`, rank: () => `ts_rank(${vector}, ${query})` };
   }
   if (mode === 'prefix') {
     const terms = prefixQuery(q);
     if (!terms) throw new AppError('invalid_query', 'q: prefix search needs letters or digits.', [{ path: 'q', message: 'no searchable characters' }]);
     const query = orgTsquery(`to_tsquery('simple', ${p.add(terms)})`);
-    return { mode, reason, where: `${vector} @@ ${query}`, rank: () => `ts_rank(${vector}, ${query})`, candidates: SEARCH_CANDIDATES[mode] };
+    return { mode, reason, where: `${vector} @@ ${query}`, rank: () => `ts_rank(${vector}, ${query})` };
   }
   if (!search.trigram.length) {
     throw new AppError('invalid_query', `q: ${resource.name} has no trigram-indexed fields; use search_mode=fts or prefix.`, [{ path: 'search_mode', message: `${mode} not available` }]);
@@ -76,11 +75,11 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   if (mode === 'fuzzy') {
     // Close words (typos): word similarity above pg_trgm's threshold, served by the trigram GIN indexes.
     const t = p.add(q);
-    return { mode, reason, where: fuzzy(t), rank: () => similarity(t), candidates: SEARCH_CANDIDATES[mode] };
+    return { mode, reason, where: fuzzy(t), rank: () => similarity(t) };
   }
   // Substring: cheap per row, so the planner may walk the recency index for common terms.
   const pattern = p.add(`%${escapeLike(q)}%`);
-  return { mode, reason, where: substring(pattern), rank: (later) => similarity(`${later.add(q)}::text`), candidates: SEARCH_CANDIDATES[mode] };
+  return { mode, reason, where: substring(pattern), rank: (later) => similarity(`${later.add(q)}::text`) };
 }
 
 /** SQL for one-term search over the resource's trigram fields, given the term's placeholder. */

@@ -225,6 +225,9 @@ describe('GET /v1/contacts', () => {
     ]);
     const fts = await list(`q=${encodeURIComponent('hannah smith')}&select=first_name,company(name)`);
     expect(fts.body.data).toEqual([{ first_name: 'Hannah', company: { name: 'Acme GmbH' } }]);
+    // Every ranked mode ranks the same capped candidate set (the 200 most recent matches).
+    expect(res.body.meta.searchMode.candidates).toBe(200);
+    expect(fts.body.meta.searchMode).toMatchObject({ mode: 'fts', ranked: true, candidates: 200 });
   });
 
   it('counts every search mode with every count method', async () => {
