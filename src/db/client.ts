@@ -2,7 +2,7 @@ import { Client as NeonClient, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import type { AppEnv } from '../env';
 import { AppError, fromDatabaseError } from '../http/errors';
-import { WorkerSocket } from './socket';
+import { WireClient } from './wire';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -22,7 +22,21 @@ export interface Db {
   close(): Promise<void>;
 }
 
-type RawClient = {
+/**
+ * One connection, whichever driver: `start` begins opening it, `query` runs a statement
+ * (queued behind the login where the driver can pipeline), `end` closes it.
+ */
+interface Connection {
+  start(): void;
+  query(text: string, values: unknown[]): Promise<Record<string, unknown>[]>;
+  end(): Promise<void>;
+  /** Milliseconds from start to a finished login (0 until then). */
+  connectMs(): number;
+  /** Whether the login finished: an error before it means the database is unavailable. */
+  connected(): boolean;
+}
+
+type PgLike = {
   connect(): Promise<unknown>;
   query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
   end(): Promise<void>;
@@ -34,17 +48,62 @@ export function wantsTls(connectionString: string): boolean {
   return /[?&](ssl=|sslmode=(?!disable))/.test(connectionString);
 }
 
-function makeClient(env: AppEnv, statementTimeoutMs: number): { client: RawClient; driver: Db['driver'] } {
+/** pg and Neon's driver: log in, then query (no statement can ride along with the login). */
+function viaClient(client: PgLike, onError: (err: Error) => void): Connection {
+  client.on('error', onError);
+  let opening: Promise<unknown> | null = null;
+  let ok = false;
+  let ms = 0;
+  const start = () => {
+    if (opening) return opening;
+    const started = performance.now();
+    opening = client.connect().then(
+      () => {
+        ok = true;
+        ms = performance.now() - started;
+      },
+      (err) => {
+        ms = performance.now() - started;
+        throw err;
+      },
+    );
+    opening.catch(() => {});
+    return opening;
+  };
+  return {
+    start: () => void start(),
+    async query(text, values) {
+      await start();
+      return (await client.query({ text, values })).rows as Record<string, unknown>[];
+    },
+    end: () => client.end(),
+    connectMs: () => ms,
+    connected: () => ok,
+  };
+}
+
+/** Our wire client: the first statement goes out with the password (src/db/wire.ts). */
+function viaWire(connectionString: string, statementTimeoutMs: number, onError: (err: Error) => void): Connection {
+  const client = new WireClient({ connectionString, params: { statement_timeout: String(statementTimeoutMs) } });
+  client.onError = onError;
+  return {
+    start: () => client.start(),
+    query: (text, values) => client.query(text, values),
+    end: () => client.end(),
+    connectMs: () => client.connectMs,
+    connected: () => client.isReady,
+  };
+}
+
+function makeConnection(env: AppEnv, statementTimeoutMs: number, onError: (err: Error) => void): { conn: Connection; driver: Db['driver'] } {
   // statement_timeout travels as a startup parameter: Postgres itself cancels runaway queries.
   if (env.HYPERDRIVE) {
-    // A client per request: a Worker cannot keep sockets across requests; Hyperdrive pools.
-    const client = new pg.Client({
-      connectionString: env.HYPERDRIVE.connectionString,
-      statement_timeout: statementTimeoutMs,
-      // Our socket adapter (no per-chunk copy); TLS, where configured, stays with pg's own.
-      ...(wantsTls(env.HYPERDRIVE.connectionString) ? {} : { stream: () => new WorkerSocket() as never }),
-    });
-    return { client: client as unknown as RawClient, driver: 'hyperdrive' };
+    // A connection per request: a Worker cannot keep sockets across requests; Hyperdrive pools.
+    const url = env.HYPERDRIVE.connectionString;
+    if (!wantsTls(url)) return { conn: viaWire(url, statementTimeoutMs, onError), driver: 'hyperdrive' };
+    // TLS, where configured, stays with pg, which can upgrade the socket.
+    const client = new pg.Client({ connectionString: url, statement_timeout: statementTimeoutMs });
+    return { conn: viaClient(client as unknown as PgLike, onError), driver: 'hyperdrive' };
   }
   if (env.DATABASE_URL) {
     if (env.NEON_WS_PROXY) {
@@ -54,35 +113,32 @@ function makeClient(env: AppEnv, statementTimeoutMs: number): { client: RawClien
       neonConfig.pipelineTLS = false;
       neonConfig.pipelineConnect = false;
     }
-    return { client: new NeonClient({ connectionString: env.DATABASE_URL, statement_timeout: statementTimeoutMs }) as unknown as RawClient, driver: 'neon' };
+    const client = new NeonClient({ connectionString: env.DATABASE_URL, statement_timeout: statementTimeoutMs });
+    return { conn: viaClient(client as unknown as PgLike, onError), driver: 'neon' };
   }
   throw new AppError('service_unavailable', 'No database is configured for this deployment.');
 }
 
 export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, unknown>) => void, statementTimeoutMs = 10_000): Db {
-  let connecting: Promise<RawClient> | null = null;
+  let made: { conn: Connection; driver: Db['driver'] } | null = null;
   let closed = false;
   let driver: Db['driver'] = env.HYPERDRIVE ? 'hyperdrive' : 'neon';
   const stats = { queries: 0, ms: 0, connectMs: 0 };
 
-  const connection = () =>
-    (connecting ??= (async () => {
-      const made = makeClient(env, statementTimeoutMs);
-      driver = made.driver;
+  const connection = (): Connection => {
+    if (!made) {
       // Without a listener, a dropped socket becomes an unhandled error in workerd.
-      // Closing the socket also rejects the pending read: that one is expected, not logged.
-      made.client.on('error', (err) => closed || log('db connection error', { error: String(err) }));
-      const started = performance.now();
-      try {
-        await made.client.connect();
-      } catch (err) {
-        log('db connect failed', { error: String(err) });
-        throw new AppError('service_unavailable', 'The database is unavailable; retry shortly.');
-      } finally {
-        stats.connectMs = performance.now() - started;
-      }
-      return made.client;
-    })());
+      // Closing the socket also ends the pending read: that one is expected, not logged.
+      made = makeConnection(env, statementTimeoutMs, (err) => closed || log('db connection error', { error: String(err) }));
+      driver = made.driver;
+      made.conn.start();
+    }
+    return made.conn;
+  };
+  const unavailable = (err: unknown) => {
+    log('db connect failed', { error: String(err) });
+    return new AppError('service_unavailable', 'The database is unavailable; retry shortly.');
+  };
 
   return {
     stats,
@@ -90,16 +146,23 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
       return driver;
     },
     prewarm() {
-      connection().catch(() => {});
+      try {
+        connection();
+      } catch {
+        // No database configured: the first query reports it.
+      }
     },
     async query<T>(text: string, values: readonly unknown[] = []) {
-      const client = await connection();
+      const conn = connection();
       const started = performance.now();
       try {
         // Unnamed statements only: named ones collide behind transaction-mode poolers.
-        const res = await client.query({ text, values: values as unknown[] });
-        return { rows: res.rows as T[] };
+        const rows = await conn.query(text, values as unknown[]);
+        return { rows: rows as T[] };
       } catch (err) {
+        // A failure before the login finished (refused, wrong password, dropped) is the
+        // database being unavailable, not this statement's fault.
+        if (!conn.connected()) throw unavailable(err);
         const mapped = fromDatabaseError(err);
         if (mapped) throw mapped;
         log('db query failed', { error: String(err), code: (err as { code?: string }).code });
@@ -107,16 +170,16 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
       } finally {
         stats.queries++;
         stats.ms += performance.now() - started;
+        stats.connectMs = conn.connectMs();
       }
     },
     async close() {
-      if (!connecting) return;
-      const pending = connecting;
-      connecting = null;
+      const current = made;
+      if (!current) return;
+      made = null;
       closed = true;
       try {
-        const client = await pending;
-        await client.end();
+        await current.conn.end();
       } catch {
         // Closing a connection that failed to open or is already gone is not an error.
       }

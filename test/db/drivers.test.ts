@@ -49,9 +49,9 @@ describe('database drivers', () => {
     });
   }
 
-  it('hyperdrive: our socket carries a result of many chunks intact, then the next statement, then closes', async () => {
-    // src/db/socket.ts wraps each chunk it reads and batches writes: a wrong offset, a lost
-    // or reordered chunk, or a batch sent out of order would corrupt this or hang the next query.
+  it('hyperdrive: the wire client carries a result of many chunks intact, then the next statement, then closes', async () => {
+    // src/db/wire.ts parses a stream of chunks into messages: a wrong offset, a lost
+    // or reordered chunk would corrupt this or hang the next query.
     const db = createDb(env as never, () => {});
     const { rows } = await db.query<{ s: string; h: string }>(
       `select s, md5(s) as h from (select string_agg(md5(i::text), '' order by i) as s from generate_series(1, 20000) i) t`,
