@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/client';
 import { WireClient } from '../../src/db/wire';
+import { LOGIN_ROLES } from '../support/login-roles';
 import { sql, withClient } from '../support/sql';
 
 // The Worker's own Postgres client (src/db/wire.ts): the first statement rides with the
@@ -28,6 +29,10 @@ beforeAll(async () => {
       const exists = (await c.query('select 1 from pg_roles where rolname = $1', [role])).rowCount;
       await c.query(`${exists ? 'alter' : 'create'} role ${role} login password ${c.escapeLiteral(PASSWORD)}`);
     }
+    for (const role of Object.values(LOGIN_ROLES)) {
+      const exists = (await c.query('select 1 from pg_roles where rolname = $1', [role])).rowCount;
+      await c.query(`${exists ? 'alter' : 'create'} role ${role} login password ${c.escapeLiteral(PASSWORD)}`);
+    }
     await c.query('create table if not exists wire_probe (note text)');
     await c.query(`grant insert, select on wire_probe to ${ROLES.md5}, ${ROLES.scram}`);
   });
@@ -49,6 +54,21 @@ describe('wire client', () => {
         expect(client.connectMs).toBeGreaterThanOrEqual(0);
         // After the login, statements go out one write each, still in order.
         expect(await client.query('select 3 as three')).toEqual([{ three: 3 }]);
+        expect(client.pipelined).toBe(2);
+      } finally {
+        await client.end();
+      }
+    });
+  }
+
+  for (const [method, role] of Object.entries(LOGIN_ROLES)) {
+    it(`${method}: logs in (pg_hba line from the global setup) and answers statements asked for during the login`, async (ctx) => {
+      const rules = await sql('select 1 from pg_hba_file_rules where $1 = any(user_name) and auth_method = $2', [role, method === 'trust' ? 'trust' : 'password']);
+      if (!rules.length) return ctx.skip('this server\'s pg_hba.conf is not ours to edit');
+      const client = new WireClient({ connectionString: urlAs(role, method === 'trust' ? '' : PASSWORD) });
+      try {
+        const [a, b] = await Promise.all([client.query('select current_user as who'), client.query('select $1::text as t', ['ok'])]);
+        expect([a, b]).toEqual([[{ who: role }], [{ t: 'ok' }]]);
         expect(client.pipelined).toBe(2);
       } finally {
         await client.end();
