@@ -84,7 +84,7 @@ function viaClient(client: PgLike, onError: (err: Error) => void): Connection {
 
 /** Our wire client: the first statement goes out with the password (src/db/wire.ts). */
 function viaWire(connectionString: string, statementTimeoutMs: number, onError: (err: Error) => void): Connection {
-  const client = new WireClient({ connectionString, params: { statement_timeout: String(statementTimeoutMs) } });
+  const client = new WireClient({ connectionString, statementTimeoutMs });
   client.onError = onError;
   return {
     start: () => client.start(),
@@ -96,7 +96,8 @@ function viaWire(connectionString: string, statementTimeoutMs: number, onError: 
 }
 
 function makeConnection(env: AppEnv, statementTimeoutMs: number, onError: (err: Error) => void): { conn: Connection; driver: Db['driver'] } {
-  // statement_timeout travels as a startup parameter: Postgres itself cancels runaway queries.
+  // Postgres itself cancels runaway statements: the wire client sets the timeout per statement
+  // (poolers drop startup parameters); pg and Neon, on direct connections, as a startup parameter.
   if (env.HYPERDRIVE) {
     // A connection per request: a Worker cannot keep sockets across requests; Hyperdrive pools.
     const url = env.HYPERDRIVE.connectionString;

@@ -24,8 +24,15 @@ import sasl from 'pg/lib/crypto/sasl';
  */
 export interface WireOptions {
   connectionString: string;
-  /** Startup parameters, e.g. statement_timeout. */
+  /** Startup parameters. */
   params?: Record<string, string>;
+  /**
+   * Cancels each statement that runs longer, set inside the statement's own implicit
+   * transaction (`set_config(..., true)` in the same Sync group): a startup parameter would
+   * not do, since transaction-mode poolers (PgBouncer, Hyperdrive) drop it, and a session
+   * SET would leak to the next client of the pooled server connection.
+   */
+  statementTimeoutMs?: number;
 }
 
 interface Pending {
@@ -35,6 +42,8 @@ interface Pending {
   parsers: Array<(v: string) => unknown>;
   rows: Record<string, unknown>[];
   error: unknown;
+  /** Leading result sets that are not the caller's (the timeout's set_config). */
+  skip: number;
 }
 
 type SaslSession = { mechanism: string; response: string };
@@ -43,6 +52,8 @@ type SaslSession = { mechanism: string; response: string };
 function connectionLost(message: string): Error {
   return Object.assign(new Error(message), { code: '08006' });
 }
+
+const SET_TIMEOUT = "select set_config('statement_timeout', $1, true)";
 
 const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex');
 
@@ -92,8 +103,10 @@ export class WireClient {
     this.start();
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      const pending: Pending = { resolve, reject, fields: null, parsers: [], rows: [], error: null };
+      const timeout = this.options.statementTimeoutMs;
+      const pending: Pending = { resolve, reject, fields: null, parsers: [], rows: [], error: null, skip: timeout ? 1 : 0 };
       const bytes = Buffer.concat([
+        ...(timeout ? [serialize.parse({ text: SET_TIMEOUT }), serialize.bind({ values: [`${timeout}ms`] }), serialize.execute()] : []),
         serialize.parse({ text }),
         serialize.bind({ values: values.map((v) => prepareValue(v)) }),
         serialize.describe({ type: 'P' }),
@@ -216,6 +229,7 @@ export class WireClient {
         return;
       case 'dataRow':
         this.current((p) => {
+          if (p.skip > 0) return;
           const fields = p.fields ?? [];
           const values = (msg as DataRowMessage).fields;
           const row: Record<string, unknown> = {};
@@ -224,6 +238,14 @@ export class WireClient {
             row[fields[i].name] = v === null ? null : p.parsers[i](v);
           }
           p.rows.push(row);
+        });
+        return;
+      case 'commandComplete':
+        this.current((p) => {
+          if (p.skip <= 0) return;
+          p.skip--;
+          p.rows = [];
+          p.fields = null;
         });
         return;
       case 'error':
@@ -235,7 +257,7 @@ export class WireClient {
         // The API never runs COPY; the protocol would wait for us forever.
         return this.fail(new Error('COPY is not supported by this client'));
       default:
-        // parseComplete, bindComplete, commandComplete, noData, parameterStatus,
+        // parseComplete, bindComplete, noData, parameterStatus,
         // backendKeyData, notice: nothing to keep.
         return;
     }

@@ -100,6 +100,10 @@ describe('statement timeout', () => {
       try {
         await expect(db.query('select pg_sleep(2)')).rejects.toMatchObject({ code: 'query_too_expensive', status: 422 });
         expect((await db.query<{ ok: number }>('select 1 as ok')).rows[0].ok).toBe(1);
+        // Hyperdrive's path sets it per statement, inside the statement's own transaction:
+        // poolers drop startup parameters, and a session SET would outlive the request.
+        const { rows } = await db.query<{ st: string }>("select current_setting('statement_timeout') as st");
+        expect(rows[0].st).toBe('200ms');
       } finally {
         await db.close();
       }

@@ -129,6 +129,29 @@ describe('wire client', () => {
     await client.end();
   });
 
+  it('a statement timeout is set inside each statement\'s own transaction, and its result is not the caller\'s', async () => {
+    const client = new WireClient({ connectionString: env.HYPERDRIVE.connectionString, statementTimeoutMs: 150 });
+    try {
+      const [inside, slow, after] = await Promise.allSettled([
+        client.query("select current_setting('statement_timeout') as st, 1 as n"),
+        client.query('select pg_sleep(1)'),
+        client.query("select current_setting('statement_timeout') as st"),
+      ]);
+      expect(inside).toEqual({ status: 'fulfilled', value: [{ st: '150ms', n: 1 }] });
+      expect(slow).toMatchObject({ status: 'rejected', reason: { code: '57014' } });
+      expect(after).toEqual({ status: 'fulfilled', value: [{ st: '150ms' }] });
+    } finally {
+      await client.end();
+    }
+    // Without the option nothing is set: the server's default stays.
+    const plain = new WireClient({ connectionString: env.HYPERDRIVE.connectionString });
+    try {
+      expect(await plain.query("select current_setting('statement_timeout') as st")).toEqual([{ st: '0' }]);
+    } finally {
+      await plain.end();
+    }
+  });
+
   it('after end(), statements are refused', async () => {
     const client = new WireClient({ connectionString: env.HYPERDRIVE.connectionString });
     await client.query('select 1');
