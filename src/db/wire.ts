@@ -166,7 +166,11 @@ export class WireClient {
     this.write(bytes);
   }
 
-  /** The password (or last SASL) message, with every held statement in the same write. */
+  /**
+   * The password (or last SASL) message, with every held statement in the same write. Under
+   * SCRAM they leave before the server's signature is checked; this client only speaks plain
+   * TCP (TLS stays with pg), where the path to the server is trusted already.
+   */
   private sendAuth(message: Buffer, final: boolean): void {
     if (!final) return this.write(message);
     this.authSent = true;
@@ -174,7 +178,8 @@ export class WireClient {
     this.held = [];
     for (const h of held) this.inFlight.push(h.pending);
     this.pipelined += held.length;
-    this.write(held.length ? Buffer.concat([message, ...held.map((h) => h.bytes)]) : message);
+    const bytes = held.length ? Buffer.concat([message, ...held.map((h) => h.bytes)]) : message;
+    if (bytes.length) this.write(bytes);
   }
 
   private handle(msg: BackendMessage): void {
