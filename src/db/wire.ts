@@ -24,8 +24,6 @@ import sasl from 'pg/lib/crypto/sasl';
  */
 export interface WireOptions {
   connectionString: string;
-  /** Startup parameters. */
-  params?: Record<string, string>;
   /**
    * Cancels each statement that runs longer, set inside the statement's own implicit
    * transaction (`set_config(..., true)` in the same Sync group): a startup parameter would
@@ -45,8 +43,6 @@ interface Pending {
   /** Leading result sets that are not the caller's (the timeout's set_config). */
   skip: number;
 }
-
-type SaslSession = { mechanism: string; response: string };
 
 /** A dropped connection, with SQLSTATE 08006 (connection_failure) like a server-side one. */
 function connectionLost(message: string): Error {
@@ -68,9 +64,14 @@ export class WireClient {
   private authSent = false;
   private ready = false;
   private failure: Error | null = null;
-  private sasl: SaslSession | null = null;
+  private sasl: ReturnType<typeof sasl.startSession> | null = null;
   private readonly url: URL;
+  private startedAt = 0;
   onError: ((err: Error) => void) | null = null;
+  /** Statements that went out in the same write as the login's last message. */
+  pipelined = 0;
+  /** Milliseconds from start() to the end of the login (0 until then). */
+  connectMs = 0;
 
   constructor(private readonly options: WireOptions) {
     this.url = new URL(options.connectionString);
@@ -82,12 +83,6 @@ export class WireClient {
   private get password(): string {
     return decodeURIComponent(this.url.password);
   }
-
-  /** Statements that went out in the same write as the login's last message. */
-  pipelined = 0;
-  /** Milliseconds from start() to the end of the login (0 until then). */
-  connectMs = 0;
-  private startedAt = 0;
 
   get isReady(): boolean {
     return this.ready;
@@ -137,7 +132,7 @@ export class WireClient {
     this.socket = socket;
     this.writer = socket.writable.getWriter();
     const database = decodeURIComponent(this.url.pathname.slice(1)) || this.user;
-    this.write(serialize.startup({ user: this.user, database, client_encoding: 'UTF8', ...this.options.params }));
+    this.write(serialize.startup({ user: this.user, database, client_encoding: 'UTF8' }));
     void this.read(socket.readable.getReader());
     socket.closed.then(
       () => this.fail(connectionLost('Connection terminated unexpectedly')),
@@ -194,7 +189,7 @@ export class WireClient {
         this.sendAuth(serialize.password(this.password), true);
         return;
       case 'authenticationSASL': {
-        this.sasl = sasl.startSession(m.mechanisms as string[], false) as SaslSession;
+        this.sasl = sasl.startSession(m.mechanisms as string[], false);
         this.sendAuth(serialize.sendSASLInitialResponseMessage(this.sasl.mechanism, this.sasl.response), false);
         return;
       }

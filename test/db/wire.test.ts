@@ -24,12 +24,10 @@ beforeAll(async () => {
   await withClient(async (c) => {
     // The server's hba says md5: a password stored as md5 logs in with md5, one stored as
     // SCRAM logs in with SCRAM (Postgres picks the stronger method the stored hash allows).
-    for (const [method, role] of Object.entries(ROLES)) {
-      await c.query(`set password_encryption = '${method === 'md5' ? 'md5' : 'scram-sha-256'}'`);
-      const exists = (await c.query('select 1 from pg_roles where rolname = $1', [role])).rowCount;
-      await c.query(`${exists ? 'alter' : 'create'} role ${role} login password ${c.escapeLiteral(PASSWORD)}`);
-    }
-    for (const role of Object.values(LOGIN_ROLES)) {
+    // cleartext and trust log in by their pg_hba lines, whatever the stored hash.
+    const roles = [...Object.values(ROLES), ...Object.values(LOGIN_ROLES)];
+    for (const role of roles) {
+      await c.query(`set password_encryption = '${role === ROLES.md5 ? 'md5' : 'scram-sha-256'}'`);
       const exists = (await c.query('select 1 from pg_roles where rolname = $1', [role])).rowCount;
       await c.query(`${exists ? 'alter' : 'create'} role ${role} login password ${c.escapeLiteral(PASSWORD)}`);
     }
@@ -127,6 +125,13 @@ describe('wire client', () => {
     await expect(client.query('select pg_terminate_backend(pg_backend_pid())')).rejects.toMatchObject({ code: expect.stringMatching(/^(57P01|08006)$/) });
     await expect(client.query('select 1')).rejects.toMatchObject({ code: '08006' });
     await client.end();
+
+    // Through the Db a dropped connection is the database being unavailable: 503, not 500.
+    const db = createDb(env as never, () => {});
+    await db.query('select 1');
+    await expect(db.query('select pg_terminate_backend(pg_backend_pid())')).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
+    await expect(db.query('select 1')).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
+    await db.close();
   });
 
   it('a statement timeout is set inside each statement\'s own transaction, and its result is not the caller\'s', async () => {
