@@ -12,7 +12,7 @@ export interface Statement {
  * (unnamed, parameterised). `log` keeps the statements of the last call for the notes.
  */
 export function nodeDb(client: pg.Client): Db & { log: Statement[] } {
-  const stats = { queries: 0, ms: 0, connectMs: 0 };
+  const stats = { queries: 0, ms: 0, connectMs: 0, maxInFlight: 0 };
   const log: Statement[] = [];
   return {
     stats,

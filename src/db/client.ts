@@ -11,8 +11,12 @@ export interface QueryResult<T> {
 /** What a request gets: parameterised queries on one connection, opened on first use. */
 export interface Db {
   query<T = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResult<T>>;
-  /** Statements run, their summed wall time, and the time spent opening the connection (Server-Timing, meta). */
-  readonly stats: { queries: number; ms: number; connectMs: number };
+  /**
+   * Statements run, the wall time with at least one of them in flight (pipelined statements
+   * overlap: their time is counted once), the time spent opening the connection, and the most
+   * statements in flight at once (Server-Timing, meta).
+   */
+  readonly stats: { queries: number; ms: number; connectMs: number; maxInFlight: number };
   readonly driver: 'hyperdrive' | 'neon';
   /**
    * Starts opening the connection without waiting for it, so the round trips to the pooler
@@ -124,7 +128,9 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
   let made: { conn: Connection; driver: Db['driver'] } | null = null;
   let closed = false;
   let driver: Db['driver'] = env.HYPERDRIVE ? 'hyperdrive' : 'neon';
-  const stats = { queries: 0, ms: 0, connectMs: 0 };
+  const stats = { queries: 0, ms: 0, connectMs: 0, maxInFlight: 0 };
+  let inFlight = 0;
+  let busySince = 0;
 
   const connection = (): Connection => {
     if (!made) {
@@ -155,7 +161,8 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
     },
     async query<T>(text: string, values: readonly unknown[] = []) {
       const conn = connection();
-      const started = performance.now();
+      if (inFlight++ === 0) busySince = performance.now();
+      stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
       try {
         // Unnamed statements only: named ones collide behind transaction-mode poolers.
         const rows = await conn.query(text, values as unknown[]);
@@ -170,7 +177,7 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
         throw err;
       } finally {
         stats.queries++;
-        stats.ms += performance.now() - started;
+        if (--inFlight === 0) stats.ms += performance.now() - busySince;
         stats.connectMs = conn.connectMs();
       }
     },

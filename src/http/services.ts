@@ -20,7 +20,8 @@ export function services(): MiddlewareHandler<AppContext> {
     } finally {
       if (db.stats.queries > 0) {
         setMetric(c, 'db-connect', db.stats.connectMs, 'opening the connection');
-        setMetric(c, 'db', db.stats.ms, `${db.stats.queries} queries`);
+        const together = db.stats.maxInFlight > 1 ? `, ${db.stats.maxInFlight} at once` : '';
+        setMetric(c, 'db', db.stats.ms, `${db.stats.queries} queries${together}`);
       }
       const closing = db.close();
       try {

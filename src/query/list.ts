@@ -155,8 +155,8 @@ async function countPlan(ctx: ListContext, plan: ListPlan, mode: ListRequest['co
 }
 
 /**
- * Runs a list: the page statement (after the cost guard for risky shapes), then the count if
- * asked. In auto search mode a term with no substring match is retried by word similarity
+ * Runs a list: the page statement (after the cost guard for risky shapes) and, beside it, the
+ * count if asked. In auto search mode a term with no substring match is retried by word similarity
  * (typos), and later pages of that result keep the mode through their cursor.
  */
 export async function listRows(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<ListResult> {
@@ -171,14 +171,18 @@ export async function listRows(ctx: ListContext, resource: ResourceDef, req: Lis
 async function runList(ctx: ListContext, resource: ResourceDef, req: ListRequest & { fallback?: boolean }): Promise<ListResult> {
   const plan = await planList(ctx, resource, req);
   if (!plan.indexFriendly) await guardCost(ctx.db, plan.shape, plan.statement, plan.values);
-  const { rows } = req.limit === 0 ? { rows: [] } : await ctx.db.query<Record<string, unknown>>(plan.statement, plan.values);
+  // The count does not depend on the page: both statements go out together (one round trip on
+  // the wire client, which pipelines); Promise.all hears a failure of either.
+  const [{ rows }, count] = await Promise.all([
+    req.limit === 0 ? { rows: [] } : ctx.db.query<Record<string, unknown>>(plan.statement, plan.values),
+    countPlan(ctx, plan, req.count),
+  ]);
   const hasMore = rows.length > req.limit;
   if (hasMore) rows.length = req.limit;
   const last = rows[rows.length - 1];
   const keyValues = last ? plan.keys.map((_, i) => (last[`__k${i}`] as string | null) ?? null) : [];
   const nextCursor = hasMore && last ? await encodeCursor(ctx.secret, plan.shape, keyValues, Date.now(), req.fallback ? 'fuzzy' : undefined) : null;
   for (const r of rows) for (let i = 0; i < plan.keys.length; i++) delete r[`__k${i}`];
-  const count = await countPlan(ctx, plan, req.count);
   const search = plan.search;
   return {
     rows,

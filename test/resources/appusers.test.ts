@@ -61,6 +61,8 @@ describe('GET /api/v1/appusers/', () => {
     expect(all.body.meta).toMatchObject({ cache_hit: false, count_method: 'exact', request_id: all.headers.get('x-request-id') });
     expect(all.body.meta.query_time).toBeGreaterThanOrEqual(0);
     expect(all.body.meta.response_time).toBeGreaterThanOrEqual(all.body.meta.query_time);
+    // A numbered page does not wait for the count: both are in flight together (pipelined).
+    expect(all.headers.get('server-timing')).toMatch(/db;dur=[\d.]+;desc="\d queries, 2 at once"/);
     const li = all.body.results.find((r: any) => r.id === ids[7]);
     expect(li.address).toBeNull();
     expect(li.relationships).toEqual([]);

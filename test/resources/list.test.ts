@@ -180,6 +180,8 @@ describe('GET /v1/contacts', () => {
     const exact = await list('limit=2', { Prefer: 'count=exact' });
     expect(exact.body.count).toEqual({ value: 5, method: 'exact' });
     expect(exact.headers.get('content-range')).toBe('0-1/5');
+    // The count does not wait for the page: both statements are in flight together (pipelined).
+    expect(exact.headers.get('server-timing')).toMatch(/db;dur=[\d.]+;desc="2 queries, 2 at once"/);
     const estimated = await list('limit=2', { Prefer: 'count=estimated' });
     expect(estimated.body.count).toEqual({ value: 5, method: 'exact' });
     const planned = await list('limit=2', { Prefer: 'count=planned' });

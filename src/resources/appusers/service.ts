@@ -88,9 +88,15 @@ export function compileAppUsers(orgId: string, query: AppUsersQuery, page: numbe
 
 export async function listAppUsers({ db, auth, query, countLimit }: { db: Db; auth: Auth; query: AppUsersQuery; countLimit: number }): Promise<AppUsersPage> {
   const probe = compileAppUsers(auth.orgId, query, 1);
-  const count = await countRows(db, probe.fromWhere, probe.filterValues, countLimit);
+  const counting = countRows(db, probe.fromWhere, probe.filterValues, countLimit);
+  // A numbered page does not need the count to be fetched: both statements go out together
+  // (one round trip on the wire client, which pipelines). Only `page=last` waits for the count.
+  const known = Number.isFinite(query.page);
+  const fetching = known ? fetchPage(db, auth, query, query.page) : null;
+  // Settle both before looking at either, so a failed count never leaves the page's rejection unheard.
+  const [count, fetched] = await Promise.all([counting, fetching]);
   const pages = Math.max(1, Math.ceil(count.value / query.pageSize));
-  const page = Number.isFinite(query.page) ? query.page : pages;
+  const page = known ? query.page : pages;
   if ((page - 1) * query.pageSize > MAX_OFFSET) {
     throw new AppError('invalid_query', `Pages deeper than ${MAX_OFFSET} rows are not served by offset; page with a cursor on GET /v1/contacts instead.`);
   }
@@ -98,11 +104,15 @@ export async function listAppUsers({ db, auth, query, countLimit }: { db: Db; au
   if (count.method === 'exact' && page > pages) {
     throw new AppError('not_found', `Invalid page: page ${page} is past the last page (${pages}).`);
   }
-  const compiled = compileAppUsers(auth.orgId, query, page);
-  const { rows } = await db.query<AppUser>(compiled.pageSql, compiled.values);
+  const rows = fetched ?? (await fetchPage(db, auth, query, page));
   if (!rows.length && page > 1) throw new AppError('not_found', `Invalid page: page ${page} has no results.`);
   // An estimate can undershoot; never claim fewer rows than this page proves exist.
   const seen = (page - 1) * query.pageSize + rows.length;
   const value = Math.max(count.value, seen);
   return { count: { ...count, value }, page, pages: Math.max(pages, Math.ceil(value / query.pageSize)), results: rows };
+}
+
+async function fetchPage(db: Db, auth: Auth, query: AppUsersQuery, page: number): Promise<AppUser[]> {
+  const compiled = compileAppUsers(auth.orgId, query, page);
+  return (await db.query<AppUser>(compiled.pageSql, compiled.values)).rows;
 }
