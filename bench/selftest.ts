@@ -74,6 +74,7 @@ function checkFiles(out: string): void {
       const appusers = at.filter((s) => s.id === 'appusers');
       check(appusers.length > 0, `${mode} c${conc}: appusers measured`);
       check(appusers.every((s) => s.floor_db_p50_ms !== undefined && s.floor_edge_p50_ms !== undefined && s.naive_p50_ms !== undefined), `${mode} c${conc}: appusers carries db floor, edge floor and naive`);
+      if (conc === 1) check(appusers.every((s) => /db floor p95 [\d.]+ ms \(in turns; back to back p50 [\d.]+ ms/.test(s.notes ?? '')), `${mode} c1: appusers' db floor is timed in turns, and back to back too`);
       check(at.every((s) => s.errors === 0), `${mode} c${conc}: no errors`);
     }
   }
@@ -98,6 +99,11 @@ function checkUnits(): void {
   const turnStatus = (prefix: string) => turns.find((g) => g.goal.startsWith(prefix))?.status;
   check(turnStatus('c1: count=estimated') === 'pass', 'count=estimated is compared with the first page measured in turns with it');
   check(turnStatus('c1: deep') === 'fail', 'deep is compared with the first page measured in turns with it');
+  // The ratio goal holds against the in-turns floor; the stricter one uses the back-to-back floor.
+  const ratioRow: Row = { ...row('list', 'first page', 9), edge: { ...row('empty', 'no work', 4).result }, floorHot: { p50_ms: 1 } as Row['floorHot'] };
+  ratioRow.result.floor_db_p50_ms = 2;
+  const ratio = evaluateGoals([ratioRow]);
+  check(ratio.find((g) => g.goal.startsWith('c1: list'))?.status === 'pass' && ratio.find((g) => g.goal.startsWith('c1 (stricter)'))?.status === 'fail', 'the ratio goal is checked against both db floors');
 }
 
 /**

@@ -41,6 +41,13 @@ export function evaluateGoals(rows: Row[]): Goal[] {
       const limit = 1.5 * (r.edge.p50_ms + r.result.floor_db_p50_ms);
       return { ok: r.result.p50_ms <= limit, text: `${name(r)} ${f(r.result.p50_ms)} ≤ ${f(limit)} ms` };
     }),
+    // The same goal against the floor timed back to back (its statements 10 s in a row, caches
+    // hot): stricter than the floor in turns, reported so that neither reading is hidden.
+    all('c1 (stricter): the same, db floor timed back to back', ids(c1, 'list', 'filter', 'appusers'), (r) => {
+      if (!r.edge || !r.floorHot) return null;
+      const limit = 1.5 * (r.edge.p50_ms + r.floorHot.p50_ms);
+      return { ok: r.result.p50_ms <= limit, text: `${name(r)} ${f(r.result.p50_ms)} ≤ ${f(limit)} ms` };
+    }),
     all('c1: list, filter, appusers p95 ≤ 2 × empty p95', ids(c1, 'list', 'filter', 'appusers'), (r) =>
       r.edge ? { ok: r.result.p95_ms <= 2 * r.edge.p95_ms, text: `${name(r)} ${f(r.result.p95_ms)} ≤ ${f(2 * r.edge.p95_ms)} ms` } : null,
     ),

@@ -2,7 +2,7 @@ import { REFERENCE_LABEL, type BenchContext, type HttpRequest, type Scenario, ty
 import type { LatencySummary } from './histogram';
 import { measure, type LoadResult } from './load';
 import type { BenchOptions, Mode } from './options';
-import { measurePaired } from './paired';
+import { measurePaired, type CallSpec, type PairedSpec } from './paired';
 import { timeLoop } from './timed-loop';
 
 export type ProbeOutcome = { ok: true } | { ok: false; status: number; reason: string; failure: boolean };
@@ -27,6 +27,11 @@ export async function probe(ctx: BenchContext, scenario: Scenario): Promise<Prob
 /** A baseline's latencies, or why it is missing. */
 export interface Baseline {
   summary?: LatencySummary;
+  /**
+   * The db floor timed back to back as well (the same statements 10 s in a row: caches as hot
+   * as they get), reported beside the in-turns floor and checked by a stricter goal.
+   */
+  hot?: LatencySummary;
   note?: string;
 }
 
@@ -54,9 +59,12 @@ export interface Measured {
   load: LoadResult;
   /**
    * At concurrency 1, what was measured in turns with it (see runPaired): the edge floor
-   * (`/empty`) and, in scenarios that have one, the first page it is compared with.
+   * (`/empty`), the db floor (the route's own SQL from Node) and, in scenarios that have
+   * one, the first page it is compared with.
    */
-  paired?: { edge?: LoadResult; reference?: LoadResult };
+  paired?: { edge?: LoadResult; reference?: LoadResult; floor?: LoadResult };
+  /** Why the db floor could not take its turns (its statements failed to compile or run). */
+  floorNote?: string;
   notes?: string;
 }
 
@@ -67,6 +75,20 @@ function companions(ctx: BenchContext, scenario: Scenario, variant: Variant): { 
   return { edge: { path: '/empty' }, ...(reference ? { reference: reference.request(ctx) } : {}) };
 }
 
+/** The db floor as a turn: the variant's own statements, called from this process. */
+async function floorTurn(ctx: BenchContext, variant: Variant): Promise<{ call?: CallSpec; note?: string }> {
+  if (!variant.floor) return {};
+  try {
+    const once = await variant.floor(ctx);
+    await once();
+    return { call: { call: once } };
+  } catch (err) {
+    const note = `db floor unavailable: ${String((err as Error).message ?? err).split('\n')[0].slice(0, 200)}`;
+    ctx.log(`  ${note}`);
+    return { note };
+  }
+}
+
 /** The API under load at one concurrency: warm-up, then the measured run. */
 export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant: Variant, mode: Mode, concurrency: number, opts: BenchOptions): Promise<Measured> {
   const request = variant.request(ctx);
@@ -74,20 +96,30 @@ export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant
   const spec = (r: HttpRequest) => ({ url: `${ctx.baseUrl}${r.path}`, headers: r.headers ?? {} });
   let load: LoadResult;
   let paired: Measured['paired'];
+  let floorNote: string | undefined;
   if (concurrency === 1) {
     const withIt = companions(ctx, scenario, variant);
+    const floor = withIt.edge ? await floorTurn(ctx, variant) : {};
+    floorNote = floor.note;
     const keys = Object.keys(withIt) as Array<keyof typeof withIt>;
+    const specs: Array<PairedSpec | CallSpec> = [spec(request), ...keys.map((k) => spec(withIt[k]!))];
     // The empty route between any two database requests: a request's connection is closed
     // after its response (waitUntil), and that work must not land on one side's next request
     // only. Route, empty, reference, empty: each database request follows the empty route.
-    const turns = keys.length === 2 ? [0, 1, 2, 1] : undefined;
-    const [own, ...others] = await measurePaired([spec(request), ...keys.map((k) => spec(withIt[k]!))], opts.duration, opts.warmup, turns);
+    // The db floor (from this process, nothing left behind) closes the round.
+    const turns = keys.length === 2 ? [0, 1, 2, 1] : specs.map((_, i) => i);
+    if (floor.call) turns.push(specs.push(floor.call) - 1);
+    const [own, ...others] = await measurePaired(specs, opts.duration, opts.warmup, turns);
     load = own;
     if (keys.length) paired = Object.fromEntries(keys.map((k, i) => [k, others[i]]));
+    if (floor.call) paired = { ...paired, floor: others[keys.length] };
   } else {
     load = await measure({ ...spec(request), connections: concurrency, seconds: opts.duration }, opts.warmup);
   }
   ctx.log(`  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}`);
-  if (paired?.edge) ctx.log(`    in turns: edge floor p50 ${paired.edge.p50_ms} ms, p95 ${paired.edge.p95_ms} ms${paired.reference ? `; first page p50 ${paired.reference.p50_ms} ms` : ''}`);
-  return { scenario, variant, request, mode, concurrency, load, paired, notes };
+  if (paired?.edge) {
+    const also = [paired.floor ? `db floor p50 ${paired.floor.p50_ms} ms` : '', paired.reference ? `first page p50 ${paired.reference.p50_ms} ms` : ''].filter(Boolean);
+    ctx.log(`    in turns: edge floor p50 ${paired.edge.p50_ms} ms, p95 ${paired.edge.p95_ms} ms${also.length ? `; ${also.join('; ')}` : ''}`);
+  }
+  return { scenario, variant, request, mode, concurrency, load, paired, floorNote, notes };
 }

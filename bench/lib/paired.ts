@@ -7,6 +7,22 @@ export interface PairedSpec {
   headers: Record<string, string>;
 }
 
+/** A turn that is not an HTTP request: a baseline called from this process (the db floor). */
+export interface CallSpec {
+  call: () => Promise<unknown>;
+}
+
+/** One call, timed like a request: any rejection counts as an error. */
+async function call(spec: CallSpec): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  try {
+    await spec.call();
+    return { status: 200, ms: performance.now() - started };
+  } catch {
+    return { status: 0, ms: performance.now() - started };
+  }
+}
+
 /** One GET on the shared keep-alive socket: status and milliseconds to the last body byte. */
 function get(agent: http.Agent, spec: PairedSpec): Promise<{ status: number; ms: number }> {
   return new Promise((resolve) => {
@@ -25,10 +41,10 @@ function get(agent: http.Agent, spec: PairedSpec): Promise<{ status: number; ms:
  * Concurrency 1, interleaved: the requests take turns on one keep-alive connection for
  * `seconds`, in `turns` order (indexes into `specs`; default each once), each into its own
  * histogram. On a shared 2-core box latency drifts by a millisecond or two within minutes;
- * measured in turns, a route and the baseline it is compared with (the empty route, the
- * first page) see the same machine.
+ * measured in turns, a route and the baselines it is compared with (the empty route, its own
+ * SQL from this process, the first page) see the same machine.
  */
-export async function runPaired(specs: PairedSpec[], seconds: number, turns: number[] = specs.map((_, i) => i)): Promise<LoadResult[]> {
+export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: number, turns: number[] = specs.map((_, i) => i)): Promise<LoadResult[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const latencies = specs.map(() => new Latencies());
   const statuses = specs.map((): Record<string, number> => ({}));
@@ -38,7 +54,8 @@ export async function runPaired(specs: PairedSpec[], seconds: number, turns: num
   try {
     while (performance.now() < until) {
       for (const i of turns) {
-        const { status, ms } = await get(agent, specs[i]);
+        const spec = specs[i];
+        const { status, ms } = await ('call' in spec ? call(spec) : get(agent, spec));
         if (status >= 200 && status < 300) latencies[i].record(ms);
         else {
           errors[i]++;
@@ -61,7 +78,7 @@ export async function runPaired(specs: PairedSpec[], seconds: number, turns: num
 }
 
 /** Warm-up (discarded) then the measured turns. */
-export async function measurePaired(specs: PairedSpec[], seconds: number, warmupSeconds: number, turns?: number[]): Promise<LoadResult[]> {
+export async function measurePaired(specs: Array<PairedSpec | CallSpec>, seconds: number, warmupSeconds: number, turns?: number[]): Promise<LoadResult[]> {
   if (warmupSeconds > 0) await runPaired(specs, warmupSeconds, turns);
   return runPaired(specs, seconds, turns);
 }

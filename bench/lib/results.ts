@@ -10,6 +10,8 @@ export interface Row {
   result: ScenarioResult;
   label: string;
   floorDb?: LatencySummary;
+  /** The db floor timed back to back (hot caches), where it was also timed in turns. */
+  floorHot?: LatencySummary;
   naive?: LatencySummary;
   /** The edge floor it is compared with: `empty` measured in turns with it (c1), else the `empty` row of its mode and concurrency. */
   edge?: ScenarioResult;
@@ -27,10 +29,10 @@ export function displayPath(path: string): string {
   return path.replace(/cursor=[^&]+/, 'cursor=<deep>');
 }
 
-function notesFor(m: Measured, floorDb?: LatencySummary, naive?: LatencySummary, extra: string[] = []): string {
+function notesFor(m: Measured, floorDb?: LatencySummary, floorHot?: LatencySummary, naive?: LatencySummary, extra: string[] = []): string {
   const prefer = m.request.headers?.Prefer ? ` with Prefer: ${m.request.headers.Prefer}` : '';
   const parts = [`${m.variant.label}: GET ${displayPath(m.request.path)}${prefer}`];
-  if (floorDb) parts.push(`db floor p95 ${floorDb.p95_ms} ms`);
+  if (floorDb) parts.push(`db floor p95 ${floorDb.p95_ms} ms${floorHot ? ` (in turns; back to back p50 ${floorHot.p50_ms} ms, p95 ${floorHot.p95_ms} ms)` : ''}`);
   if (naive) parts.push(`naive p95 ${naive.p95_ms} ms (${naive.count} calls)`);
   const statuses = Object.entries(m.load.statuses).map(([s, n]) => `${s}×${n}`);
   if (statuses.length) parts.push(`non-2xx: ${statuses.join(', ')}`);
@@ -55,8 +57,8 @@ export function buildRows(outcome: RunOutcome): Row[] {
     const turns = m.paired?.edge
       ? [`measured in turns with the empty route (p50 ${edge!.p50_ms} ms, p95 ${edge!.p95_ms} ms)${reference ? ` and the first page (p50 ${reference.p50_ms} ms, p95 ${reference.p95_ms} ms)` : ''}`]
       : [];
-    result.notes = notesFor(m, floor?.summary, naive?.summary, [...missing, ...turns]);
-    return { result, label: m.variant.label, floorDb: floor?.summary, naive: naive?.summary, edge, reference };
+    result.notes = notesFor(m, floor?.summary, floor?.hot, naive?.summary, [...missing, ...turns]);
+    return { result, label: m.variant.label, floorDb: floor?.summary, floorHot: floor?.hot, naive: naive?.summary, edge, reference };
   });
   return rows;
 }
