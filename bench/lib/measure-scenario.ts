@@ -63,8 +63,6 @@ export interface Measured {
    * one, the first page it is compared with.
    */
   paired?: { edge?: LoadResult; reference?: LoadResult; floor?: LoadResult };
-  /** Why the db floor could not take its turns (its statements failed to compile or run). */
-  floorNote?: string;
   notes?: string;
 }
 
@@ -76,16 +74,15 @@ function companions(ctx: BenchContext, scenario: Scenario, variant: Variant): { 
 }
 
 /** The db floor as a turn: the variant's own statements, called from this process. */
-async function floorTurn(ctx: BenchContext, variant: Variant): Promise<{ call?: CallSpec; note?: string }> {
-  if (!variant.floor) return {};
+/** The db floor as a turn: the variant's own statements, called from this process (none if they fail; the back-to-back timing says why). */
+async function floorTurn(ctx: BenchContext, variant: Variant): Promise<CallSpec | undefined> {
+  if (!variant.floor) return undefined;
   try {
     const once = await variant.floor(ctx);
     await once();
-    return { call: { call: once } };
-  } catch (err) {
-    const note = `db floor unavailable: ${String((err as Error).message ?? err).split('\n')[0].slice(0, 200)}`;
-    ctx.log(`  ${note}`);
-    return { note };
+    return { call: once };
+  } catch {
+    return undefined;
   }
 }
 
@@ -96,11 +93,9 @@ export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant
   const spec = (r: HttpRequest) => ({ url: `${ctx.baseUrl}${r.path}`, headers: r.headers ?? {} });
   let load: LoadResult;
   let paired: Measured['paired'];
-  let floorNote: string | undefined;
   if (concurrency === 1) {
     const withIt = companions(ctx, scenario, variant);
-    const floor = withIt.edge ? await floorTurn(ctx, variant) : {};
-    floorNote = floor.note;
+    const floor = withIt.edge ? await floorTurn(ctx, variant) : undefined;
     const keys = Object.keys(withIt) as Array<keyof typeof withIt>;
     const specs: Array<PairedSpec | CallSpec> = [spec(request), ...keys.map((k) => spec(withIt[k]!))];
     // The empty route between any two database requests: a request's connection is closed
@@ -108,11 +103,11 @@ export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant
     // only. Route, empty, reference, empty: each database request follows the empty route.
     // The db floor (from this process, nothing left behind) closes the round.
     const turns = keys.length === 2 ? [0, 1, 2, 1] : specs.map((_, i) => i);
-    if (floor.call) turns.push(specs.push(floor.call) - 1);
+    if (floor) turns.push(specs.push(floor) - 1);
     const [own, ...others] = await measurePaired(specs, opts.duration, opts.warmup, turns);
     load = own;
     if (keys.length) paired = Object.fromEntries(keys.map((k, i) => [k, others[i]]));
-    if (floor.call) paired = { ...paired, floor: others[keys.length] };
+    if (floor) paired = { ...paired, floor: others[keys.length] };
   } else {
     load = await measure({ ...spec(request), connections: concurrency, seconds: opts.duration }, opts.warmup);
   }
@@ -121,5 +116,5 @@ export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant
     const also = [paired.floor ? `db floor p50 ${paired.floor.p50_ms} ms` : '', paired.reference ? `first page p50 ${paired.reference.p50_ms} ms` : ''].filter(Boolean);
     ctx.log(`    in turns: edge floor p50 ${paired.edge.p50_ms} ms, p95 ${paired.edge.p95_ms} ms${also.length ? `; ${also.join('; ')}` : ''}`);
   }
-  return { scenario, variant, request, mode, concurrency, load, paired, floorNote, notes };
+  return { scenario, variant, request, mode, concurrency, load, paired, notes };
 }
