@@ -73,7 +73,6 @@ function companions(ctx: BenchContext, scenario: Scenario, variant: Variant): { 
   return { edge: { path: '/empty' }, ...(reference ? { reference: reference.request(ctx) } : {}) };
 }
 
-/** The db floor as a turn: the variant's own statements, called from this process. */
 /** The db floor as a turn: the variant's own statements, called from this process (none if they fail; the back-to-back timing says why). */
 async function floorTurn(ctx: BenchContext, variant: Variant): Promise<CallSpec | undefined> {
   if (!variant.floor) return undefined;

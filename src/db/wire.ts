@@ -70,6 +70,8 @@ export class WireClient {
   onError: ((err: Error) => void) | null = null;
   /** Statements that went out in the same write as the login's last message. */
   pipelined = 0;
+  /** Statements written after the login while earlier ones were still unanswered (not waiting for them). */
+  overlapped = 0;
   /** Milliseconds from start() to the end of the login (0 until then). */
   connectMs = 0;
 
@@ -157,6 +159,7 @@ export class WireClient {
   }
 
   private send(bytes: Buffer, pending: Pending): void {
+    if (this.inFlight.length) this.overlapped++;
     this.inFlight.push(pending);
     this.write(bytes);
   }

@@ -53,6 +53,12 @@ describe('wire client', () => {
         // After the login, statements go out one write each, still in order.
         expect(await client.query('select 3 as three')).toEqual([{ three: 3 }]);
         expect(client.pipelined).toBe(2);
+        expect(client.overlapped).toBe(0);
+        // Asked for together after the login, the second goes out while the first still runs
+        // (no wait for its ReadyForQuery: one round trip), and the answers keep their order.
+        const [slow, fast] = await Promise.all([client.query('select pg_sleep(0.05) is null as slept'), client.query('select 4 as four')]);
+        expect([slow, fast]).toEqual([[{ slept: false }], [{ four: 4 }]]);
+        expect(client.overlapped).toBe(1);
       } finally {
         await client.end();
       }
