@@ -3,6 +3,7 @@ import type { Auth } from '../http/auth';
 import { AppError } from '../http/errors';
 import { LIMITS, type ListRequest } from './ast';
 import { checkFilters } from './check';
+import { keyWalk, keyWalkPage, type Where } from './key-walk';
 import { compileFilter, isIndexFriendly } from './compile-filter';
 import { countRows, type Count, plannedRows } from './count';
 import { guardCost } from './cost';
@@ -29,21 +30,21 @@ export interface ListContext {
   countLimit: number;
 }
 
-/** WHERE for the resource's rows in this org: tenant wall, soft delete, filters, search. */
-function baseWhere(resource: ResourceDef, req: ListRequest, p: Params, search: SearchPlan | undefined): { where: string[]; indexFriendly: boolean } {
+function baseWhere(resource: ResourceDef, req: ListRequest, p: Params, search: SearchPlan | undefined): Where {
   const a = resource.alias;
-  const where = [orgPredicate(a)];
+  const base = [orgPredicate(a)];
   if (resource.softDelete) {
-    if (req.deleted === 'exclude') where.push(`${a}.deleted_at is null`);
-    if (req.deleted === 'only') where.push(`${a}.deleted_at is not null`);
+    if (req.deleted === 'exclude') base.push(`${a}.deleted_at is null`);
+    if (req.deleted === 'only') base.push(`${a}.deleted_at is not null`);
   } else if (req.deleted !== 'exclude') {
     throw new AppError('invalid_query', `deleted: ${resource.name} are not soft-deleted.`, [{ path: 'deleted', message: 'not soft-deletable' }]);
   }
   const checked = checkFilters(resource, req.where);
-  for (const f of checked) where.push(compileFilter(resource, f, p));
-  if (search) where.push(`(${search.where})`);
-  return { where, indexFriendly: isIndexFriendly(resource, checked) };
+  const filters = checked.map((f) => ({ checked: f, sql: compileFilter(resource, f, p) }));
+  return { base, filters, ...(search ? { search: `(${search.where})` } : {}), indexFriendly: isIndexFriendly(resource, checked) };
 }
+
+const allOf = (w: Where): string[] => [...w.base, ...w.filters.map((f) => f.sql), ...(w.search ? [w.search] : [])];
 
 function rankedKeys(resource: ResourceDef): OrderKey[] {
   const a = resource.alias;
@@ -86,7 +87,8 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
   const search = req.q !== undefined ? planSearch(resource, req.q, req.search, p) : undefined;
   if (search && req.search === 'fuzzy' && req.fallback) search.reason = FUZZY_FALLBACK_REASON;
   const ranked = !!search && search.mode !== 'prefix' && !req.order.length;
-  const { where, indexFriendly } = baseWhere(resource, req, p, search);
+  const w = baseWhere(resource, req, p, search);
+  const where = allOf(w);
   const filterValues = [...p.values];
   const keys = ranked ? rankedKeys(resource) : resolveOrder(resource, req.order);
   const projection = resolveProjection(resource, req.select);
@@ -103,7 +105,12 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
   const limitParam = p.add(req.limit + 1);
   const from = `from ${resource.table} ${a}`;
   let inner: string;
-  const page = (extra?: string) => `select ${cols} ${from} where ${[...where, ...(extra ? [`(${extra})`] : [])].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}`;
+  const walk = ranked ? undefined : keyWalk(resource, w, keys, req.deleted === 'exclude');
+  const page = (extra?: string) => {
+    const cursor = extra ? [`(${extra})`] : [];
+    if (walk) return keyWalkPage(walk, { resource, w, keys, cols, limit: limitParam }, cursor);
+    return `select ${cols} ${from} where ${[...where, ...cursor].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}`;
+  };
   if (ranked) {
     // Candidates are the most recent matches in the default order: the planner can then walk
     // that index for common terms (stopping at the cap) or use the text index for rare ones.
@@ -141,7 +148,7 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
     filterValues,
     keys,
     shape,
-    indexFriendly,
+    indexFriendly: w.indexFriendly,
     search,
     ranked,
   };

@@ -68,6 +68,32 @@ describe('list plans on seeded data', () => {
     expect(explained.indexes).toContain('contacts_org_last_name_idx');
   });
 
+  // key-walk.ts: a substring filter on the order's own field is checked on the index, so the
+  // table rows read stay about a page, where the plain page reads the rows of every name that
+  // sorts before the first matches (thousands).
+  const plainRows = async (where: string, order: string) =>
+    (await explain(`select * from contacts c where c.org_id = $1 and c.deleted_at is null and ${where} order by ${order} limit 26`, [auth.orgId], { analyze: true })).tableRows.contacts;
+
+  it('a substring filter on the order field (names) is checked once per distinct value', async () => {
+    const qs = 'status=eq.active&last_name=ilike.*son*&created_at=gte.2024-01-01&order=last_name.asc&limit=25';
+    const { plan } = await explainList(contacts, qs);
+    const explained = await explain(plan.statement, plan.values, { analyze: true });
+    expect(explained.nodes).toContain('Recursive Union');
+    expect(explained.indexScans.every((s) => s.index === 'contacts_org_last_name_idx')).toBe(true);
+    const plain = await plainRows(`c.status = 'active' and c.last_name ilike '%son%' and c.created_at >= '2024-01-01'`, 'c.last_name, c.id');
+    expect(explained.tableRows.contacts).toBeLessThanOrEqual(100);
+    expect(plain).toBeGreaterThan(5 * explained.tableRows.contacts);
+  });
+
+  it('a substring filter on the order field (emails) is checked on index entries, index-only', async () => {
+    const { plan } = await explainList(contacts, 'status=eq.active&email=ilike.*son*&order=email.asc&limit=25');
+    const explained = await explain(plan.statement, plan.values, { analyze: true });
+    expect(explained.indexScans).toContainEqual(expect.objectContaining({ type: 'Index Only Scan', index: 'contacts_org_email_idx' }));
+    const plain = await plainRows(`c.status = 'active' and c.email ilike '%son%'`, 'c.email, c.id');
+    expect(explained.tableRows.contacts).toBeLessThanOrEqual(100);
+    expect(plain).toBeGreaterThan(5 * explained.tableRows.contacts);
+  });
+
   it('a selective substring filter uses the trigram index', async () => {
     const { explained } = await explainList(contacts, 'last_name=ilike.*wickow*&limit=25');
     expect(explained.indexes).toContain('contacts_last_name_trgm');

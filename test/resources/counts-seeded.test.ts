@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { get, tokenFor } from '../support/http';
-import { demoOrg } from '../support/seeded';
+import { get } from '../support/http';
+import { demoAdmin } from '../support/seeded';
 import { sql } from '../support/sql';
 
 // Counts on the seeded org (about 100k contacts): estimated above COUNT_EXACT_LIMIT, exact below.
@@ -8,9 +8,7 @@ describe('counts on a big org', () => {
   let token: string;
   let orgId: string;
   beforeAll(async () => {
-    const demo = await demoOrg();
-    orgId = demo.orgId;
-    token = await tokenFor({ id: demo.userId, orgId: demo.orgId, role: 'admin' });
+    ({ orgId, token } = await demoAdmin());
   });
 
   const truth = async (where: string, values: unknown[] = []) =>

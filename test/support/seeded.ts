@@ -1,3 +1,4 @@
+import { tokenFor } from './http';
 import { sql } from './sql';
 
 /** The largest seeded org (`demo`, about half the rows) and its admin: what plan tests run as. */
@@ -8,4 +9,10 @@ export async function demoOrg(): Promise<{ orgId: string; userId: string; contac
   );
   if (!row) throw new Error('the test database is not seeded (test/global-setup.ts seeds it)');
   return { orgId: row.org_id, userId: row.user_id, contacts: row.contacts };
+}
+
+/** The demo org and a bearer token of its admin, for route tests on the seeded data. */
+export async function demoAdmin(): Promise<{ orgId: string; token: string }> {
+  const demo = await demoOrg();
+  return { orgId: demo.orgId, token: await tokenFor({ id: demo.userId, orgId: demo.orgId, role: 'admin' }) };
 }

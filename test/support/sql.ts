@@ -26,6 +26,8 @@ export interface Explained {
   indexScans: Array<{ type: string; index: string; actualRows?: number }>;
   /** Relations read by a sequential scan. */
   seqScans: string[];
+  /** Under ANALYZE: table rows read per relation (kept + removed by a filter, over all loops); index-only scans read none. */
+  tableRows: Record<string, number>;
   plan: unknown;
 }
 
@@ -37,7 +39,12 @@ export async function explain(text: string, values: unknown[] = [], opts: { anal
   const indexes: string[] = [];
   const indexScans: Explained['indexScans'] = [];
   const seqScans: string[] = [];
+  const tableRows: Record<string, number> = {};
   const walk = (n: any) => {
+    if (opts.analyze && ['Seq Scan', 'Index Scan', 'Bitmap Heap Scan'].includes(n['Node Type'])) {
+      const read = (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0)) * n['Actual Loops'];
+      tableRows[n['Relation Name']] = Math.round((tableRows[n['Relation Name']] ?? 0) + read);
+    }
     nodes.push(n['Node Type']);
     if (n['Index Name']) {
       indexes.push(n['Index Name']);
@@ -47,5 +54,5 @@ export async function explain(text: string, values: unknown[] = [], opts: { anal
     for (const child of n.Plans ?? []) walk(child);
   };
   walk(plan);
-  return { nodes, indexes, indexScans, seqScans, plan };
+  return { nodes, indexes, indexScans, seqScans, tableRows, plan };
 }
