@@ -3,7 +3,7 @@ import type { Auth } from '../http/auth';
 import { AppError } from '../http/errors';
 import { LIMITS, type ListRequest } from './ast';
 import { checkFilters } from './check';
-import { keyWalk, keyWalkPage, type Where } from './key-walk';
+import { valueWalk, valueWalkPage, type Where } from './key-walk';
 import { compileFilter, isIndexFriendly } from './compile-filter';
 import { countRows, type Count, plannedRows } from './count';
 import { guardCost } from './cost';
@@ -105,11 +105,11 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
   const limitParam = p.add(req.limit + 1);
   const from = `from ${resource.table} ${a}`;
   let inner: string;
-  const walk = ranked ? undefined : keyWalk(resource, w, keys, req.deleted === 'exclude');
+  const walk = ranked ? undefined : valueWalk(resource, w, keys, req.deleted === 'exclude');
+  const plain = (extra: string[]) => `select ${cols} ${from} where ${[...where, ...extra].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}`;
   const page = (extra?: string) => {
     const cursor = extra ? [`(${extra})`] : [];
-    if (walk) return keyWalkPage(walk, { resource, w, keys, cols, limit: limitParam }, cursor);
-    return `select ${cols} ${from} where ${[...where, ...cursor].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}`;
+    return walk ? valueWalkPage(walk, { resource, w, keys, cols, limit: limitParam, plain }, cursor) : plain(cursor);
   };
   if (ranked) {
     // Candidates are the most recent matches in the default order: the planner can then walk

@@ -16,14 +16,9 @@ export interface FieldDef {
    */
   sortable?: boolean;
   /**
-   * The sort index is exactly `(org_id, column, id) WHERE deleted_at is null` (or without the
-   * predicate on tables that do not soft-delete): conditions on the column can then be checked
-   * on index entries alone (see keyFilters in list.ts). Not for e.g. a unique `(org_id, column)`.
-   */
-  indexOnly?: boolean;
-  /**
    * Many rows share each value (names, industries): a substring filter on it, under its own
-   * order, is checked once per distinct value (see KeyWalk in key-walk.ts). Needs `indexOnly`.
+   * order, is checked once per distinct value (valueWalk in key-walk.ts). Needs the sort index
+   * to be exactly `(org_id, column, id)`, `WHERE deleted_at is null` on soft-deleting tables.
    */
   repeats?: boolean;
   nullable?: boolean;

@@ -10,9 +10,9 @@ export const companies: ResourceDef = {
   alias: 'co',
   fields: {
     id: field.id(),
-    name: { ...field.text('name', { sortable: true, indexOnly: true, trigram: true }), nullable: false },
-    domain: field.text('domain', { sortable: true, indexOnly: true, trigram: true }),
-    industry: field.text('industry', { sortable: true, indexOnly: true, repeats: true }),
+    name: { ...field.text('name', { sortable: true, trigram: true }), nullable: false },
+    domain: field.text('domain', { sortable: true, trigram: true }),
+    industry: field.text('industry', { sortable: true, repeats: true }),
     size_band: field.enum('size_band', SIZE_BANDS, { nullable: true }),
     annual_revenue: field.numeric('annual_revenue', { sortable: true, nullable: true }),
     address_id: field.uuid('address_id'),

@@ -12,7 +12,7 @@ export const deals: ResourceDef = {
   alias: 'd',
   fields: {
     id: field.id(),
-    name: { ...field.text('name', { sortable: true, indexOnly: true, trigram: true }), nullable: false },
+    name: { ...field.text('name', { sortable: true, trigram: true }), nullable: false },
     value: field.numeric('value', { sortable: true }),
     currency: { ...field.text('currency'), nullable: false },
     probability: field.int('probability'),

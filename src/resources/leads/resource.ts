@@ -11,7 +11,7 @@ export const leads: ResourceDef = {
   fields: {
     id: field.id(),
     first_name: field.text('first_name', { trigram: true }),
-    last_name: field.text('last_name', { sortable: true, indexOnly: true, repeats: true, trigram: true }),
+    last_name: field.text('last_name', { sortable: true, repeats: true, trigram: true }),
     email: field.text('email', { trigram: true }),
     phone: field.text('phone'),
     company_name: field.text('company_name', { trigram: true }),
