@@ -3,7 +3,7 @@ import type { Auth } from '../http/auth';
 import { AppError } from '../http/errors';
 import { LIMITS, type ListRequest } from './ast';
 import { checkFilters } from './check';
-import { valueWalk, valueWalkPage, type Where } from './key-walk';
+import { valueWalk, valueWalkPage, type Where } from './value-walk';
 import { compileFilter, isIndexFriendly } from './compile-filter';
 import { countRows, type Count, plannedRows } from './count';
 import { guardCost } from './cost';
@@ -107,9 +107,12 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
   let inner: string;
   const walk = ranked ? undefined : valueWalk(resource, w, keys, req.deleted === 'exclude');
   const plain = (extra: string[]) => `select ${cols} ${from} where ${[...where, ...extra].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}`;
+  const offsetParam = req.offset ? p.add(req.offset) : undefined; // never with a cursor (checkPaging)
+  // A walked page with an offset must walk past the rows it skips.
+  const walkLimit = offsetParam ? `(${limitParam}::int + ${offsetParam}::int)` : limitParam;
   const page = (extra?: string) => {
     const cursor = extra ? [`(${extra})`] : [];
-    return walk ? valueWalkPage(walk, { resource, w, keys, cols, limit: limitParam, plain }, cursor) : plain(cursor);
+    return walk ? valueWalkPage(walk, { resource, w, keys, cols, limit: walkLimit, plain }, cursor) : plain(cursor);
   };
   if (ranked) {
     // Candidates are the most recent matches in the default order: the planner can then walk
@@ -125,13 +128,12 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
         ? `select * from (${matches} offset 0) ${a} order by ${candidateOrder}`
         : `${matches} order by ${candidateOrder}`;
     inner = `select * from (${candidates} limit ${SEARCH_CANDIDATES}) ${a}
-      ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}`;
+      ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}${offsetParam ? ` offset ${offsetParam}` : ''}`;
   } else if (keyset?.tail) {
     // Two index ranges read in order (e.g. the rest of the non-NULL names, then the NULLs).
     inner = `select * from ((${page(keyset.head)}) union all (${page(keyset.tail)})) ${a} order by ${orderSql(keys)} limit ${limitParam}`;
   } else {
-    const offset = req.offset ? ` offset ${p.add(req.offset)}` : '';
-    inner = `${page(keyset?.head)}${offset}`;
+    inner = `${page(keyset?.head)}${offsetParam ? ` offset ${offsetParam}` : ''}`;
   }
   // Ranked pages join their rows back (as `<alias>_row`, tenant predicate included).
   const row = ranked ? `${a}_row` : a;

@@ -17,7 +17,7 @@ export interface FieldDef {
   sortable?: boolean;
   /**
    * Many rows share each value (names, industries): a substring filter on it, under its own
-   * order, is checked once per distinct value (valueWalk in key-walk.ts). Needs the sort index
+   * order, is checked once per distinct value (valueWalk in value-walk.ts). Needs the sort index
    * to be exactly `(org_id, column, id)`, `WHERE deleted_at is null` on soft-deleting tables.
    */
   repeats?: boolean;

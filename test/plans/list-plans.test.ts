@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Auth } from '../../src/http/auth';
 import type { ResourceDef } from '../../src/query/resource';
 import { encodeCursor } from '../../src/query/cursor';
-import { VALUE_WALK_STEPS } from '../../src/query/key-walk';
+import { VALUE_WALK_STEPS } from '../../src/query/value-walk';
 import { planList } from '../../src/query/list';
 import { parseQueryString } from '../../src/query/parse-query-string';
 import { contacts } from '../../src/resources/contacts/resource';
@@ -69,7 +69,7 @@ describe('list plans on seeded data', () => {
     expect(explained.indexes).toContain('contacts_org_last_name_idx');
   });
 
-  // key-walk.ts: a substring filter on the order's own field (names) is checked once per
+  // value-walk.ts: a substring filter on the order's own field (names) is checked once per
   // distinct value, so the table rows read stay about a page, where the plain page reads the
   // rows of every name that sorts before the first matches (thousands).
   const valueWalk = async (qs: string) => {

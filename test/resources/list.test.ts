@@ -135,8 +135,8 @@ describe('GET /v1/contacts', () => {
     }
   });
 
-  // A substring filter on the order's own field is checked on the index (key-walk.ts): per
-  // distinct value for names, per index entry otherwise, with NULLs and soft-deleted rows.
+  // A substring filter on a name, ordered by that name, is checked per distinct name
+  // (value-walk.ts); NULLs, other fields, deleted=include and offsets take the plain page.
   it('a substring filter on the order field walks the same rows, page by page, in either direction', async () => {
     for (const size of [1, 2, 5]) {
       expect(await walk('last_name=ilike.*e*&order=last_name.asc', size)).toEqual([ids[3], ids[0], ids[2]]);
@@ -148,6 +148,10 @@ describe('GET /v1/contacts', () => {
       expect(await walk('email=ilike.*example*&order=email.asc', size)).toEqual([ids[0], ids[3], ids[1], ids[2]]);
       expect(await walk('last_name=ilike.*e*&deleted=include&order=last_name.asc', size)).toEqual([ids[3], ids[0], ids[2], ids[5]]);
     }
+    // offset counts rows the page skips, past the walk's own limit
+    const skipped = await list('last_name=ilike.*e*&order=last_name.asc&offset=1&limit=1');
+    expect([idsOf(skipped), skipped.body.page.hasMore]).toEqual([[ids[0]], true]);
+    expect(idsOf(await list('last_name=ilike.*e*&order=last_name.asc&offset=2&limit=1'))).toEqual([ids[2]]);
   });
 
   it('a cursor walk neither skips nor repeats rows that existed at the start while rows are inserted', async () => {
@@ -245,6 +249,9 @@ describe('GET /v1/contacts', () => {
     // Every ranked mode ranks the same capped candidate set (the 200 most recent matches).
     expect(res.body.meta.searchMode.candidates).toBe(200);
     expect(fts.body.meta.searchMode).toMatchObject({ mode: 'fts', ranked: true, candidates: 200 });
+    // offset pages through the ranked result (PostgREST clients page with Range / offset)
+    const second = await list('q=anna&select=id&offset=1&limit=1');
+    expect([idsOf(second), second.body.page.hasMore]).toEqual([[ids[1]], false]);
   });
 
   it('counts every search mode with every count method', async () => {

@@ -4,7 +4,7 @@ import { demoAdmin } from '../support/seeded';
 import { sql } from '../support/sql';
 
 // A substring filter on the order's own field (names) is read by a value walk
-// (src/query/key-walk.ts), finished by the plain page when the walk's step budget runs out. On
+// (src/query/value-walk.ts), finished by the plain page when the walk's step budget runs out. On
 // the seeded org (names repeat, many rows per value), a cursor walk returns exactly the rows
 // and order that plain SQL gives.
 describe('value walks on a big org', () => {
