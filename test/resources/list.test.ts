@@ -148,6 +148,10 @@ describe('GET /v1/contacts', () => {
       expect(await walk('email=ilike.*example*&order=email.asc', size)).toEqual([ids[0], ids[3], ids[1], ids[2]]);
       expect(await walk('last_name=ilike.*e*&deleted=include&order=last_name.asc', size)).toEqual([ids[3], ids[0], ids[2], ids[5]]);
     }
+    // relations and tag filters ride along with the walked rows
+    const embedded = await list('last_name=ilike.*e*&order=last_name.asc&select=id,company(name)');
+    expect(embedded.body.data).toEqual([{ id: ids[3], company: null }, { id: ids[0], company: { name: 'Acme GmbH' } }, { id: ids[2], company: null }]);
+    expect(idsOf(await list('last_name=ilike.*e*&tags=cs.{vip}&order=last_name.desc'))).toEqual([ids[0]]);
     // offset counts rows the page skips, past the walk's own limit
     const skipped = await list('last_name=ilike.*e*&order=last_name.asc&offset=1&limit=1');
     expect([idsOf(skipped), skipped.body.page.hasMore]).toEqual([[ids[0]], true]);
