@@ -3,6 +3,7 @@ import { RESOURCES } from '../../src/resources/registry';
 import { createCrmFixture, type CrmFixture } from '../support/crm-fixture';
 import { createOrg } from '../support/factories';
 import { get, tokenFor } from '../support/http';
+import { sql } from '../support/sql';
 
 // Route tests for each resource through the same compiler: list, get, every sortable field in
 // both directions, every relation embedded, tag filters, and the tenant wall.
@@ -67,6 +68,24 @@ describe('every /v1 resource', () => {
         expect(res.status, JSON.stringify(res.body)).toBe(200);
         for (const row of res.body.data) for (const r of rels) expect(row).toHaveProperty(r);
       });
+
+      const repeating = Object.entries(resource.fields).filter(([, f]) => f.repeats);
+      if (repeating.length && own[name]) {
+        it('finds its record by a substring of a repeating field under that order (value walk)', async () => {
+          const id = fx.ids[own[name]!];
+          for (const [field, def] of repeating) {
+            const [index] = await sql<{ def: string }>('select indexdef as def from pg_indexes where tablename = $1 and indexdef like $2', [resource.table, `%(org_id, ${def.column}, id)%`]);
+            expect(index?.def, `${name}.${field}: the walk reads (org_id, ${def.column}, id)`).toBeDefined();
+            if (resource.softDelete) expect(index.def).toMatch(/WHERE \(deleted_at IS NULL\)$/);
+            const value: string = (await get(`/v1/${name}/${id}?select=${field}`, { token })).body.data[field];
+            for (const dir of ['asc', 'desc']) {
+              const res = await get(`/v1/${name}?${field}=ilike.*${encodeURIComponent(value.slice(1, 4))}*&order=${field}.${dir}&select=id&limit=1000`, { token });
+              expect(res.status, JSON.stringify(res.body)).toBe(200);
+              expect(res.body.data.map((r: any) => r.id)).toContain(id);
+            }
+          }
+        });
+      }
 
       if (resource.tagLinks) {
         it('filters by tag', async () => {
