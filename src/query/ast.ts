@@ -8,6 +8,8 @@ export const OPERATORS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike'
 /** Literal substring operators: the JSON form's contains/startsWith/endsWith (no wildcards in the value). */
 export const LITERAL_OPERATORS = ['contains', 'startswith', 'endswith'] as const;
 export type Operator = (typeof OPERATORS)[number] | (typeof LITERAL_OPERATORS)[number];
+/** Substring and pattern operators: served by a trigram index, never by a btree range. */
+export const PATTERN_OPERATORS: ReadonlySet<Operator> = new Set<Operator>(['like', 'ilike', ...LITERAL_OPERATORS]);
 
 export interface Condition {
   kind: 'cond';

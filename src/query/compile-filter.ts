@@ -1,3 +1,4 @@
+import { PATTERN_OPERATORS } from './ast';
 import type { CheckedFilter } from './check';
 import { orgTsquery, type Params } from './params';
 import type { ResourceDef } from './resource';
@@ -58,7 +59,7 @@ export function isIndexFriendly(resource: ResourceDef, filters: CheckedFilter[])
     if (f.kind === 'tags') return true;
     if (f.kind !== 'cond') return f.items.every(ok);
     if (f.field.type === 'tsvector') return true;
-    if (['like', 'ilike', 'contains', 'startswith', 'endswith'].includes(f.op)) return !!f.field.trigram;
+    if (PATTERN_OPERATORS.has(f.op)) return !!f.field.trigram;
     if (f.op === 'neq' || f.op === 'is') return false;
     return !!f.field.sortable || f.field.type === 'uuid';
   });

@@ -1,3 +1,4 @@
+import { PATTERN_OPERATORS } from './ast';
 import type { CheckedFilter } from './check';
 import type { OrderKey } from './order';
 import type { ResourceDef } from './resource';
@@ -9,8 +10,6 @@ export interface Where {
   search?: string;
   indexFriendly: boolean;
 }
-
-const PATTERN_OPS: ReadonlySet<string> = new Set(['like', 'ilike', 'contains', 'startswith', 'endswith']);
 
 /** Distinct values a value walk visits before the plain page takes over (~6 µs each). */
 export const VALUE_WALK_STEPS = 400;
@@ -34,7 +33,7 @@ export function valueWalk(resource: ResourceDef, w: Where, keys: readonly OrderK
   const onLead = (f: CheckedFilter): boolean => (f.kind === 'cond' ? f.name === lead.name : f.kind !== 'tags' && f.items.every(onLead));
   const onKey = w.filters.filter((f) => onLead(f.checked));
   // The walk skips NULLs: only when a plain substring condition already rejects them.
-  const substring = onKey.some((f) => f.checked.kind === 'cond' && !f.checked.not && PATTERN_OPS.has(f.checked.op));
+  const substring = onKey.some((f) => f.checked.kind === 'cond' && !f.checked.not && PATTERN_OPERATORS.has(f.checked.op));
   return substring ? new Set(onKey) : undefined;
 }
 
