@@ -112,7 +112,7 @@ export async function planList(ctx: Pick<ListContext, 'auth' | 'secret'>, resour
   const walkLimit = offsetParam ? `(${limitParam}::int + ${offsetParam}::int)` : limitParam;
   const page = (extra?: string) => {
     const cursor = extra ? [`(${extra})`] : [];
-    return walk ? valueWalkPage(walk, { resource, w, keys, cols, limit: walkLimit, plain }, cursor) : plain(cursor);
+    return walk ? valueWalkPage(walk, { resource, w, keys, cols, limit: walkLimit }, cursor) : plain(cursor);
   };
   if (ranked) {
     // Candidates are the most recent matches in the default order: the planner can then walk

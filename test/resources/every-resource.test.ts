@@ -3,6 +3,7 @@ import { RESOURCES } from '../../src/resources/registry';
 import { createCrmFixture, type CrmFixture } from '../support/crm-fixture';
 import { createOrg } from '../support/factories';
 import { get, tokenFor } from '../support/http';
+import { FIELD_VALUE_COLUMNS } from '../../src/db/schema/field-values';
 import { sql } from '../support/sql';
 
 // Route tests for each resource through the same compiler: list, get, every sortable field in
@@ -77,6 +78,14 @@ describe('every /v1 resource', () => {
             const [index] = await sql<{ def: string }>('select indexdef as def from pg_indexes where tablename = $1 and indexdef like $2', [resource.table, `%(org_id, ${def.column}, id)%`]);
             expect(index?.def, `${name}.${field}: the walk reads (org_id, ${def.column}, id)`).toBeDefined();
             if (resource.softDelete) expect(index.def).toMatch(/WHERE \(deleted_at IS NULL\)$/);
+            // Its distinct values are kept in field_values by insert and update triggers (migration 0007).
+            const triggers = await sql<{ args: string }>(
+              `select encode(tgargs, 'escape') as args from pg_trigger where tgrelid = $1::regclass and tgfoid = 'crm_note_field_values'::regproc and tgtype & (4 | 16) <> 0`,
+              [resource.table],
+            );
+            expect(triggers.length, `${name}: insert and update triggers keep field_values`).toBe(2);
+            for (const t of triggers) expect(t.args.split('\\000')).toContain(def.column);
+            expect(FIELD_VALUE_COLUMNS[resource.table]).toContain(def.column);
             const value: string = (await get(`/v1/${name}/${id}?select=${field}`, { token })).body.data[field];
             for (const dir of ['asc', 'desc']) {
               const res = await get(`/v1/${name}?${field}=ilike.*${encodeURIComponent(value.slice(1, 4))}*&order=${field}.${dir}&select=id&limit=1000`, { token });
@@ -95,6 +104,12 @@ describe('every /v1 resource', () => {
       }
     });
   }
+
+  it('keeps distinct values exactly for the repeating fields', () => {
+    const repeating = Object.values(RESOURCES).flatMap((r) => Object.values(r.fields).filter((f) => f.repeats).map((f) => `${r.table}.${f.column}`));
+    const kept = Object.entries(FIELD_VALUE_COLUMNS).flatMap(([t, cols]) => cols.map((c) => `${t}.${c}`));
+    expect(kept.sort()).toEqual(repeating.sort());
+  });
 
   it('embeds the linked records of a deal', async () => {
     const res = await get(`/v1/deals/${fx.ids.deal}?select=id,name,value,stage(name,probability),pipeline(name),contact(first_name),company(name),owner(email),tags(name)`, { token });

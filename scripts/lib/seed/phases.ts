@@ -7,6 +7,7 @@ import { companiesSql, companyAddressesSql, contactAddressesSql, contactsSql } f
 import { contactCompaniesSql, dealsSql, leadsSql, relationshipsSql } from './load-related';
 import { sharingStatements } from './load-sharing';
 import { chunks, type OrgPlan, type Range } from './plan';
+import { FIELD_VALUE_COLUMNS } from '../../../src/db/schema/field-values';
 import { job, type Job } from './runner';
 
 /** Rows per job: big enough to amortise planning, small enough to keep both cores busy. */
@@ -88,6 +89,13 @@ export function loadPhases(ctx: SeedCtx): Phase[] {
 }
 
 /** VACUUM sets hint bits and the visibility map now rather than during the first reads. */
+/** The distinct values of repeating fields (migration 0007's triggers, skipped by the load), per table. */
+export function fieldValueJobs(): Job[] {
+  return Object.entries(FIELD_VALUE_COLUMNS).map(([t, cols]) =>
+    job('field_values', `field values of ${t}`, `SELECT crm_fill_field_values('${t}', ARRAY[${cols.map((c) => `'${c}'`).join(', ')}])`, 1),
+  );
+}
+
 export function vacuumJobs(rows: Map<string, number>): Job[] {
   return BULK_TABLES.map((t) => job(t, `vacuum ${t}`, `VACUUM ${t}`, rows.get(t) ?? 0));
 }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { makeCtx } from './context';
 import { dropSecondaryIndexes, rebuildIndexes } from './indexes';
 import { clearMeta, ensureMetaTable, readMeta, sameParams, withSeedLock, writeMeta } from './meta';
-import { analyzeJobs, BULK_TABLES, loadPhases, vacuumJobs } from './phases';
+import { analyzeJobs, BULK_TABLES, fieldValueJobs, loadPhases, vacuumJobs } from './phases';
 import { planDataset, type SeedParams } from './plan';
 import { openWorkers, runJobs, timed, type PhaseTiming, type Workers } from './runner';
 import { validateParams } from './validate';
@@ -57,6 +57,8 @@ async function load(main: pg.Client, workers: Workers, params: SeedParams, log: 
   for (const phase of loadPhases(ctx)) {
     await timed(phases, phase.name, log, async () => addRows(rows, await runJobs(workers.clients, phase.jobs)));
   }
+  // The load skips triggers (replica role), so the distinct values the triggers keep are filled here.
+  await timed(phases, 'field values', log, () => runJobs(workers.clients, fieldValueJobs()));
   await timed(phases, 'vacuum', log, () => runJobs(workers.clients, vacuumJobs(rows)));
   await timed(phases, `indexes (${indexes.length})`, log, () => rebuildIndexes(workers.clients, indexes, rows));
   await timed(phases, 'analyze', log, () => runJobs(workers.clients, analyzeJobs(tables, rows)));

@@ -20,3 +20,4 @@ export * from './workflows';
 export * from './rollups';
 export * from './idempotency-keys';
 export * from './record-embeddings';
+export * from './field-values';
