@@ -73,11 +73,12 @@ export function valueWalkPage(onKey: Set<Where['filters'][number]>, { resource, 
   //    LIMIT stops), each checked, and the rows of those that match, in id order: the nested
   //    loop emits rows in the page's order.
   const scanned = `select ${v}.value ${values([])} order by ${v}.value ${dir} limit ${VALUE_WALK_SCAN}`;
-  const walked = `${a}_w as (select ${a}.* from (${scanned}) ${v} cross join lateral (${rows}) ${a} where ${checks.join(' and ')} limit ${limit})`;
-  // 2. Not full after them (few matches, or late ones): all remaining matching values at once
-  //    (whatever plan the planner picks, e.g. the trigram index), sorted, then their rows.
+  const walked = `select ${a}.* from (${scanned}) ${v} cross join lateral (${rows}) ${a} where ${checks.join(' and ')} limit ${limit}`;
+  // 2. Not full after them (few matches, or late ones): the remaining matching values at once
+  //    (whatever plan the planner picks, e.g. the trigram index), sorted, then their rows. The
+  //    Append runs this branch only when the first one ends before the page's LIMIT.
   const boundary = `(select ${v}.value ${values([])} order by ${v}.value ${dir} offset ${VALUE_WALK_SCAN - 1} limit 1)`;
-  const later = `${a}_m as materialized (select ${v}.value ${values([`${v}.value ${dir === 'asc' ? '>' : '<'} ${boundary}`, ...checks, `(select count(*) from ${a}_w) < ${limit}`])} order by ${v}.value ${dir})`;
-  const more = `select ${a}.* from ${a}_m ${v} cross join lateral (${rows}) ${a} limit ${limit}`;
-  return `with ${walked}, ${later} (select * from ${a}_w) union all (${more}) limit ${limit}`;
+  const later = `select ${v}.value ${values([`${v}.value ${dir === 'asc' ? '>' : '<'} ${boundary}`, ...checks])} order by ${v}.value ${dir}`;
+  const more = `select ${a}.* from (${later}) ${v} cross join lateral (${rows}) ${a} limit ${limit}`;
+  return `(${walked}) union all (${more}) limit ${limit}`;
 }

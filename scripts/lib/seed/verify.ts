@@ -2,6 +2,7 @@
 // after the fact what the triggers would have checked, plus invariants the schema cannot
 // express (tenant consistency across references, stage/status agreement, time order).
 import pg from 'pg';
+import { FIELD_VALUE_COLUMNS } from '../../../src/db/schema/field-values';
 
 export interface VerifyReport {
   ok: boolean;
@@ -55,6 +56,13 @@ const INVARIANTS: Check[] = [
   { name: 'one default pipeline per org', sql: `SELECT count(*) AS bad FROM orgs o
       WHERE (SELECT count(*) FROM pipelines p WHERE p.org_id = o.id AND p.is_default) <> 1` },
   { name: 'contacts.updated_at >= created_at', sql: `SELECT count(*) AS bad FROM contacts WHERE updated_at < created_at OR deleted_at < updated_at` },
+  ...Object.entries(FIELD_VALUE_COLUMNS).flatMap(([t, cols]) =>
+    cols.map((col) => ({
+      name: `field_values holds every ${t}.${col}`,
+      sql: `SELECT count(*) AS bad FROM (SELECT DISTINCT org_id, ${col} AS value FROM ${t} WHERE ${col} IS NOT NULL) d
+        WHERE NOT EXISTS (SELECT 1 FROM field_values f WHERE f.org_id = d.org_id AND f.field = '${t}.${col}' AND f.value = d.value)`,
+    })),
+  ),
   { name: 'deals.updated_at >= created_at', sql: `SELECT count(*) AS bad FROM deals WHERE updated_at < created_at` },
 ];
 
