@@ -78,13 +78,14 @@ describe('every /v1 resource', () => {
             const [index] = await sql<{ def: string }>('select indexdef as def from pg_indexes where tablename = $1 and indexdef like $2', [resource.table, `%(org_id, ${def.column}, id)%`]);
             expect(index?.def, `${name}.${field}: the walk reads (org_id, ${def.column}, id)`).toBeDefined();
             if (resource.softDelete) expect(index.def).toMatch(/WHERE \(deleted_at IS NULL\)$/);
-            // Its distinct values are kept in field_values by insert and update triggers (migration 0007).
-            const triggers = await sql<{ args: string }>(
-              `select encode(tgargs, 'escape') as args from pg_trigger where tgrelid = $1::regclass and tgfoid = 'crm_note_field_values'::regproc and tgtype & (4 | 16) <> 0`,
-              [resource.table],
+            // Its distinct live values are kept in field_values by insert, update and delete
+            // triggers (migrations 0007, 0008; behaviour in test/db/field-values.test.ts).
+            const triggers = await sql<{ source: string }>(
+              `select p.prosrc as source from pg_trigger t join pg_proc p on p.oid = t.tgfoid where t.tgrelid = $1::regclass and p.proname = $2 and t.tgtype & (4 | 8 | 16) <> 0`,
+              [resource.table, `crm_sync_field_values_${resource.table}`],
             );
-            expect(triggers.length, `${name}: insert and update triggers keep field_values`).toBe(2);
-            for (const t of triggers) expect(t.args.split('\\000')).toContain(def.column);
+            expect(triggers.length, `${name}: insert, update and delete triggers keep field_values`).toBe(3);
+            for (const t of triggers) expect(t.source).toContain(`'${resource.table}.${def.column}'`);
             expect(FIELD_VALUE_COLUMNS[resource.table]).toContain(def.column);
             const value: string = (await get(`/v1/${name}/${id}?select=${field}`, { token })).body.data[field];
             for (const dir of ['asc', 'desc']) {

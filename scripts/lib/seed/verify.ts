@@ -58,9 +58,10 @@ const INVARIANTS: Check[] = [
   { name: 'contacts.updated_at >= created_at', sql: `SELECT count(*) AS bad FROM contacts WHERE updated_at < created_at OR deleted_at < updated_at` },
   ...Object.entries(FIELD_VALUE_COLUMNS).flatMap(([t, cols]) =>
     cols.map((col) => ({
-      name: `field_values holds every ${t}.${col}`,
-      sql: `SELECT count(*) AS bad FROM (SELECT DISTINCT org_id, ${col} AS value FROM ${t} WHERE ${col} IS NOT NULL) d
-        WHERE NOT EXISTS (SELECT 1 FROM field_values f WHERE f.org_id = d.org_id AND f.field = '${t}.${col}' AND f.value = d.value)`,
+      name: `field_values lists exactly the live ${t}.${col}`,
+      sql: `WITH live AS (SELECT org_id, ${col} AS value FROM ${t} WHERE ${col} IS NOT NULL AND deleted_at IS NULL),
+        listed AS (SELECT org_id, value FROM field_values WHERE field = '${t}.${col}')
+        SELECT count(*) AS bad FROM ((SELECT * FROM live EXCEPT SELECT * FROM listed) UNION ALL (SELECT * FROM listed EXCEPT SELECT * FROM live)) d`,
     })),
   ),
   { name: 'deals.updated_at >= created_at', sql: `SELECT count(*) AS bad FROM deals WHERE updated_at < created_at` },

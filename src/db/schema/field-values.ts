@@ -4,14 +4,15 @@ import { orgId } from './columns';
 import { orgs } from './orgs';
 
 /**
- * The distinct values of fields whose values repeat (names, industry), per org: what a value
- * walk (src/query/value-walk.ts) reads to find the values a substring matches, in order, before
- * it reads their rows. `field` is `<table>.<column>`. Statement triggers add the values of
- * inserted and updated rows (migration 0007, `crm_note_field_values`); values whose rows are
- * gone stay until pruned and cost one empty index probe. Never a source of records: every row
- * is still read from its table, under its org and soft-delete predicates.
+ * The distinct values that live rows hold in fields whose values repeat (names, industry), per
+ * org: what a value walk (src/query/value-walk.ts) reads to find the values a substring
+ * matches, in order, before it reads their rows. `field` is `<table>.<column>`. Statement
+ * triggers on insert, update and delete keep it exact (migrations 0007–0008,
+ * `crm_sync_field_values`): a value is listed while a live row holds it and forgotten when none
+ * does. Never a source of records: every row is still read from its table, under its org and
+ * soft-delete predicates.
  */
-/** The columns whose distinct values are kept, per table: the triggers of migration 0007 and the seed's fill. */
+/** The columns whose distinct values are kept, per table: the triggers of migrations 0007–0008 and the seed's fill. */
 export const FIELD_VALUE_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   contacts: ['first_name', 'last_name'],
   leads: ['last_name'],
