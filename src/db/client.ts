@@ -2,7 +2,7 @@ import { Client as NeonClient, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import type { AppEnv } from '../env';
 import { AppError, fromDatabaseError } from '../http/errors';
-import { WireClient } from './wire';
+import { SET_TIMEOUT, WireClient } from './wire';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -40,12 +40,56 @@ interface Connection {
   connected(): boolean;
 }
 
-type PgLike = {
+/** What pg's Client and Neon's (a bundled pg) share; `Query` is the client's own query class. */
+export type PgLike = {
   connect(): Promise<unknown>;
-  query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(query: object): unknown;
   end(): Promise<void>;
   on(event: 'error', cb: (err: Error) => void): unknown;
+  constructor: { Query: PgQueryClass };
 };
+type PgQueryClass = new (config: { text: string; values?: unknown[]; callback: (err: Error | null, res: { rows: unknown[] }) => void }) => PgQuery;
+interface PgQuery {
+  requiresPreparation(): boolean;
+  prepare(connection: PgConnection): void;
+  handleDataRow(msg: unknown): void;
+  handleCommandComplete(msg: unknown, connection: PgConnection): void;
+}
+interface PgConnection {
+  parse(config: { text: string }): void;
+  bind(config: { values: unknown[] }): void;
+  execute(config: object): void;
+}
+
+/**
+ * pg's query class, sending SET_TIMEOUT ahead of the statement in the same pipeline (one Sync,
+ * so one implicit transaction and no extra round trip), like the wire client. A startup
+ * parameter would not do: PgBouncer-style poolers reject or drop it, and a session SET would
+ * outlive the request on a pooled connection.
+ */
+function timedQueryClass(Query: PgQueryClass, statementTimeoutMs: number): PgQueryClass {
+  if (!statementTimeoutMs) return Query;
+  return class TimedQuery extends (Query as unknown as new (...args: ConstructorParameters<PgQueryClass>) => PgQuery) {
+    /** The set_config's own row and completion are not the statement's. */
+    private setting = true;
+    requiresPreparation() {
+      return true; // the extended protocol, so both statements share one Sync
+    }
+    prepare(connection: PgConnection) {
+      connection.parse({ text: SET_TIMEOUT });
+      connection.bind({ values: [`${statementTimeoutMs}ms`] });
+      connection.execute({});
+      super.prepare(connection);
+    }
+    handleDataRow(msg: unknown) {
+      if (!this.setting) super.handleDataRow(msg);
+    }
+    handleCommandComplete(msg: unknown, connection: PgConnection) {
+      if (this.setting) this.setting = false;
+      else super.handleCommandComplete(msg, connection);
+    }
+  };
+}
 
 /** Whether a connection string asks for TLS (then pg's own adapter, which can upgrade, is used). */
 export function wantsTls(connectionString: string): boolean {
@@ -53,8 +97,9 @@ export function wantsTls(connectionString: string): boolean {
 }
 
 /** pg and Neon's driver: log in, then query (no statement can ride along with the login). */
-function viaClient(client: PgLike, onError: (err: Error) => void): Connection {
+export function viaClient(client: PgLike, statementTimeoutMs: number, onError: (err: Error) => void): Connection {
   client.on('error', onError);
+  const Query = timedQueryClass(client.constructor.Query, statementTimeoutMs);
   let opening: Promise<unknown> | null = null;
   let ok = false;
   let ms = 0;
@@ -78,7 +123,9 @@ function viaClient(client: PgLike, onError: (err: Error) => void): Connection {
     start: () => void start(),
     async query(text, values) {
       await start();
-      return (await client.query({ text, values })).rows as Record<string, unknown>[];
+      return new Promise((resolve, reject) => {
+        client.query(new Query({ text, values, callback: (err, res) => (err ? reject(err) : resolve(res.rows as Record<string, unknown>[])) }));
+      });
     },
     end: () => client.end(),
     connectMs: () => ms,
@@ -100,15 +147,15 @@ function viaWire(connectionString: string, statementTimeoutMs: number, onError: 
 }
 
 function makeConnection(env: AppEnv, statementTimeoutMs: number, onError: (err: Error) => void): { conn: Connection; driver: Db['driver'] } {
-  // Postgres itself cancels runaway statements: the wire client sets the timeout per statement
-  // (poolers drop startup parameters); pg and Neon, on direct connections, as a startup parameter.
+  // Postgres itself cancels runaway statements: every driver sets the timeout per statement, in
+  // the statement's own transaction (poolers reject or drop startup parameters).
   if (env.HYPERDRIVE) {
     // A connection per request: a Worker cannot keep sockets across requests; Hyperdrive pools.
     const url = env.HYPERDRIVE.connectionString;
     if (!wantsTls(url)) return { conn: viaWire(url, statementTimeoutMs, onError), driver: 'hyperdrive' };
     // TLS, where configured, stays with pg, which can upgrade the socket.
-    const client = new pg.Client({ connectionString: url, statement_timeout: statementTimeoutMs });
-    return { conn: viaClient(client as unknown as PgLike, onError), driver: 'hyperdrive' };
+    const client = new pg.Client({ connectionString: url });
+    return { conn: viaClient(client as unknown as PgLike, statementTimeoutMs, onError), driver: 'hyperdrive' };
   }
   if (env.DATABASE_URL) {
     if (env.NEON_WS_PROXY) {
@@ -118,8 +165,8 @@ function makeConnection(env: AppEnv, statementTimeoutMs: number, onError: (err: 
       neonConfig.pipelineTLS = false;
       neonConfig.pipelineConnect = false;
     }
-    const client = new NeonClient({ connectionString: env.DATABASE_URL, statement_timeout: statementTimeoutMs });
-    return { conn: viaClient(client as unknown as PgLike, onError), driver: 'neon' };
+    const client = new NeonClient({ connectionString: env.DATABASE_URL });
+    return { conn: viaClient(client as unknown as PgLike, statementTimeoutMs, onError), driver: 'neon' };
   }
   throw new AppError('service_unavailable', 'No database is configured for this deployment.');
 }

@@ -49,7 +49,8 @@ function connectionLost(message: string): Error {
   return Object.assign(new Error(message), { code: '08006' });
 }
 
-const SET_TIMEOUT = "select set_config('statement_timeout', $1, true)";
+/** Sent ahead of each statement in its implicit transaction: the timeout lasts for that statement only. */
+export const SET_TIMEOUT = "select set_config('statement_timeout', $1, true)";
 
 const md5 = (data: string | Buffer) => createHash('md5').update(data).digest('hex');
 

@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDb, wantsTls } from '../../src/db/client';
+import pg from 'pg';
+import { createDb, viaClient, wantsTls } from '../../src/db/client';
 import worker from '../../src/index';
 import { createContacts, createOrg, type TestOrg } from '../support/factories';
 import { tokenFor } from '../support/http';
@@ -94,16 +95,32 @@ describe('database drivers', () => {
 });
 
 describe('statement timeout', () => {
+  it('pg (the TLS path): per statement too, rows and errors intact', async () => {
+    const conn = viaClient(new pg.Client({ connectionString: env.HYPERDRIVE.connectionString }) as never, 200, () => {});
+    try {
+      await expect(conn.query('select pg_sleep(2)', [])).rejects.toMatchObject({ code: '57014' });
+      expect(await conn.query('select $1::int as n, current_setting($2) as st', [7, 'statement_timeout'])).toEqual([{ n: 7, st: '200ms' }]);
+      expect(await conn.query("select reset_val from pg_settings where name = 'statement_timeout'", [])).toEqual([{ reset_val: '0' }]);
+      await expect(conn.query('select 1/0', [])).rejects.toMatchObject({ code: '22012' });
+      expect(await conn.query('select g from generate_series(1, 3) g', [])).toEqual([{ g: 1 }, { g: 2 }, { g: 3 }]);
+    } finally {
+      await conn.end();
+    }
+  });
+
   for (const which of Object.keys(envs) as Array<keyof typeof envs>) {
     it(`${which}: Postgres cancels a statement past STATEMENT_TIMEOUT_MS → query_too_expensive`, async () => {
       const db = createDb(envs[which]() as never, () => {}, 200);
       try {
         await expect(db.query('select pg_sleep(2)')).rejects.toMatchObject({ code: 'query_too_expensive', status: 422 });
         expect((await db.query<{ ok: number }>('select 1 as ok')).rows[0].ok).toBe(1);
-        // Hyperdrive's path sets it per statement, inside the statement's own transaction:
-        // poolers drop startup parameters, and a session SET would outlive the request.
-        const { rows } = await db.query<{ st: string }>("select current_setting('statement_timeout') as st");
-        expect(rows[0].st).toBe('200ms');
+        // Set per statement, inside the statement's own transaction: poolers reject or drop
+        // startup parameters, and a session SET would outlive the request. The session's own
+        // value (what RESET restores; a startup parameter would set it) stays the server's.
+        const { rows } = await db.query<{ st: string; reset: string }>(
+          "select current_setting('statement_timeout') as st, (select reset_val from pg_settings where name = 'statement_timeout') as reset",
+        );
+        expect(rows[0]).toEqual({ st: '200ms', reset: '0' });
       } finally {
         await db.close();
       }
