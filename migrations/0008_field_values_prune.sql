@@ -14,10 +14,16 @@
 -- their statements once (planning a probe of contacts, 22 indexes, costs ~1 ms; executing it
 -- ~0.05 ms).
 
+-- The condition "no live row of tbl.col holds fv's value", as SQL text: the one definition the
+-- triggers and the sweep share (an index probe of (org_id, col, id) WHERE deleted_at IS NULL).
+CREATE OR REPLACE FUNCTION crm_field_value_unused(tbl text, col text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT format('NOT EXISTS (SELECT FROM %I t WHERE t.org_id = fv.org_id AND t.%I = fv.value AND t.deleted_at IS NULL)', tbl, col)
+$$;
+--> statement-breakpoint
 -- Sweep: forget every value of tbl.col that no live row holds.
 CREATE OR REPLACE FUNCTION crm_forget_field_values(tbl text, col text) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
-  unused text := format('NOT EXISTS (SELECT FROM %I t WHERE t.org_id = fv.org_id AND t.%I = fv.value AND t.deleted_at IS NULL)', tbl, col);
+  unused text := crm_field_value_unused(tbl, col);
   orgs uuid[];
   vals text[];
   forgotten integer;
@@ -98,15 +104,14 @@ BEGIN
   IF orgs IS NOT NULL THEN
     SELECT array_agg(s.org_id), array_agg(s.value) INTO orgs, vals FROM (
       SELECT fv.org_id, fv.value FROM field_values fv
-      WHERE fv.field = %1$L AND (fv.org_id, fv.value) IN (SELECT * FROM unnest(orgs, vals)) AND NOT EXISTS (%6$s)
+      WHERE fv.field = %1$L AND (fv.org_id, fv.value) IN (SELECT * FROM unnest(orgs, vals)) AND %6$s
       FOR UPDATE OF fv SKIP LOCKED) s;
   END IF;
   IF orgs IS NOT NULL THEN
     DELETE FROM field_values fv USING unnest(orgs, vals) AS c(org_id, value)
-    WHERE fv.field = %1$L AND fv.org_id = c.org_id AND fv.value = c.value AND NOT EXISTS (%6$s);
+    WHERE fv.field = %1$L AND fv.org_id = c.org_id AND fv.value = c.value AND %6$s;
   END IF;
-$b$, tbl || '.' || col, written_ins, written_upd, gone_del, gone_upd,
-     format('SELECT FROM %I t WHERE t.org_id = fv.org_id AND t.%I = fv.value AND t.deleted_at IS NULL', tbl, col));
+$b$, tbl || '.' || col, written_ins, written_upd, gone_del, gone_upd, crm_field_value_unused(tbl, col));
   END LOOP;
   -- Generic plans: a custom plan for the array parameters would re-plan each probe of tbl.
   EXECUTE format($f$CREATE OR REPLACE FUNCTION %I() RETURNS trigger LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$

@@ -96,6 +96,17 @@ describe('field_values follows writes', () => {
     expect(await listed(org.id, 'contacts.last_name')).toEqual(['Qr']);
   });
 
+  it('trigger functions run static SQL under generic plans (planned once per connection)', async () => {
+    const fns = await sql<{ name: string; src: string; config: string[] | null }>(
+      `select proname as name, prosrc as src, proconfig as config from pg_proc where proname like 'crm\\_sync\\_field\\_values\\_%' order by 1`,
+    );
+    expect(fns.map((f) => f.name)).toEqual(['crm_sync_field_values_companies', 'crm_sync_field_values_contacts', 'crm_sync_field_values_leads']);
+    for (const f of fns) {
+      expect(f.config, f.name).toContain('plan_cache_mode=force_generic_plan');
+      expect(f.src, `${f.name}: no EXECUTE (dynamic SQL is planned on every call)`).not.toMatch(/\bEXECUTE\b/i);
+    }
+  });
+
   it('a sweep forgets values left without rows and keeps the rest', async () => {
     const org = await createOrg();
     await withClient((c) => insertContact(c, org.id, 'Qs'));
