@@ -100,9 +100,12 @@ export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant
     // The empty route between any two database requests: a request's connection is closed
     // after its response (waitUntil), and that work must not land on one side's next request
     // only. Route, empty, reference, empty: each database request follows the empty route.
-    // The db floor (from this process, nothing left behind) closes the round.
-    const turns = keys.length === 2 ? [0, 1, 2, 1] : specs.map((_, i) => i);
-    if (floor) turns.push(specs.push(floor) - 1);
+    // The db floor (from this process, nothing left behind) closes the round. With a
+    // reference, every other round swaps it with the route, so neither is always the one
+    // that follows the floor's call: the two differ by what they do, not by their place.
+    const round = keys.length === 2 ? [0, 1, 2, 1] : specs.map((_, i) => i);
+    if (floor) round.push(specs.push(floor) - 1);
+    const turns = keys.length === 2 ? [...round, ...round.map((i) => (i === 0 ? 2 : i === 2 ? 0 : i))] : round;
     const [own, ...others] = await measurePaired(specs, opts.duration, opts.warmup, turns);
     load = own;
     if (keys.length) paired = Object.fromEntries(keys.map((k, i) => [k, others[i]]));
