@@ -4,6 +4,7 @@ import type { ResourceDef } from '../../src/query/resource';
 import { encodeCursor } from '../../src/query/cursor';
 import { planList } from '../../src/query/list';
 import { VALUE_WALK_SCAN } from '../../src/query/value-walk';
+import { SEARCH_CANDIDATES } from '../../src/query/search';
 import { parseQueryString } from '../../src/query/parse-query-string';
 import { contacts } from '../../src/resources/contacts/resource';
 import { deals } from '../../src/resources/deals/resource';
@@ -173,6 +174,19 @@ describe('list plans on seeded data', () => {
     const { plan, explained } = await explainList(contacts, `q=${encodeURIComponent('maria müller')}`);
     expect(plan.search?.mode).toBe('fts');
     expect(explained.indexes).toContain('contacts_search_gin');
+  });
+
+  it('search: a common word in full-text mode walks the recency index that carries the tsvector, index-only', async () => {
+    const { plan } = await explainList(contacts, 'q=maria&search_mode=fts');
+    expect(plan.search?.mode).toBe('fts');
+    const explained = await explain(plan.statement, plan.values, { analyze: true });
+    const walk = explained.indexScans.find((s) => s.index === 'contacts_org_created_search_idx');
+    expect(walk?.type).toBe('Index Only Scan');
+    // The walk fills the candidate set without reading a heap row to test one; only the
+    // page's own rows are read, by primary key.
+    expect(walk?.actualRows).toBe(SEARCH_CANDIDATES);
+    expect(explained.indexScans).toContainEqual({ type: 'Index Scan', index: 'contacts_pkey', actualRows: 1 });
+    expect(explained.tableRows.contacts).toBeLessThanOrEqual(26);
   });
 
   it('search: the full-text index yields only this org\'s matches (org-tagged lexemes)', async () => {

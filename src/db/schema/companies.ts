@@ -26,8 +26,9 @@ export const companies = pgTable(
     ...softDelete(),
   },
   (t) => [
-    // Also companies_org_created_search_idx: this order INCLUDE (search_text), hand-written in
-    // migration 0006 (no INCLUDE in drizzle's builder), for index-only quick-search walks.
+    // Also companies_org_created_search_idx: this order INCLUDE (search_text, search), hand-written
+    // in migrations 0006 and 0009 (no INCLUDE in drizzle's builder), for index-only walks of
+    // trigram and full-text search for common terms.
     index('companies_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(live),
     index('companies_org_updated_idx').on(t.orgId, t.updatedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(live),
     index('companies_org_name_idx').on(t.orgId, t.name, t.id).where(live),

@@ -36,8 +36,9 @@ export const contacts = pgTable(
   (t) => [
     uniqueIndex('contacts_org_customer_id_key').on(t.orgId, t.customerId),
     // Every sortable field has an index that yields its order within an org (both directions).
-    // Also contacts_org_created_search_idx: this order INCLUDE (search_text), hand-written in
-    // migration 0006 (no INCLUDE in drizzle's builder), for index-only quick-search walks.
+    // Also contacts_org_created_search_idx: this order INCLUDE (search_text, search), hand-written
+    // in migrations 0006 and 0009 (no INCLUDE in drizzle's builder), for index-only walks of
+    // trigram and full-text search for common terms.
     index('contacts_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(live),
     index('contacts_org_updated_idx').on(t.orgId, t.updatedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(live),
     index('contacts_org_id_idx').on(t.orgId, t.id).where(live),

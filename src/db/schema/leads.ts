@@ -29,8 +29,9 @@ export const leads = pgTable(
     ...softDelete(),
   },
   (t) => [
-    // Also leads_org_created_search_idx: this order INCLUDE (search_text), hand-written in
-    // migration 0006 (no INCLUDE in drizzle's builder), for index-only quick-search walks.
+    // Also leads_org_created_search_idx: this order INCLUDE (search_text, search), hand-written
+    // in migrations 0006 and 0009 (no INCLUDE in drizzle's builder), for index-only walks of
+    // trigram and full-text search for common terms.
     index('leads_org_created_idx').on(t.orgId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(live),
     index('leads_org_updated_idx').on(t.orgId, t.updatedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(live),
     index('leads_org_last_name_idx').on(t.orgId, t.lastName, t.id).where(live),
