@@ -11,6 +11,7 @@ import { ROOT } from '../scripts/lib/config';
 import { REFERENCE_LABEL } from './lib/context';
 import { evaluateGoals } from './lib/goals';
 import { parseSize } from './lib/hugepages';
+import { turnOrder } from './lib/measure-scenario';
 import type { Row } from './lib/results';
 import { BenchResults } from './lib/schema';
 
@@ -85,7 +86,17 @@ function checkFiles(out: string): void {
 }
 
 /** Pure pieces whose mistakes would only show as wrong numbers: sizes and goal pairing. */
+/** Which spec each spec's turns follow, over a repeating order (the last turn precedes the first). */
+function predecessors(turns: number[], of: number): number[] {
+  return turns.flatMap((t, i) => (t === of ? [turns[(i + turns.length - 1) % turns.length]] : []));
+}
+
 function checkUnits(): void {
+  const paired = turnOrder(3, 3);
+  const count = (xs: number[], x: number) => xs.filter((y) => y === x).length;
+  check(count(paired, 0) === count(paired, 2) && count(predecessors(paired, 0), 3) === count(predecessors(paired, 2), 3), 'in turns, route and reference follow the db floor equally often');
+  check([0, 2, 3].every((i) => predecessors(paired, i).every((p) => p === 1 || p === 3)), 'in turns, no database request follows another');
+  check(turnOrder(2, 2).join() === '0,1,2' && turnOrder(2).join() === '0,1', 'without a reference, a round is route, empty[, db floor]');
   check(parseSize('4GB') === 4 * 2 ** 30 && parseSize('512MB') === 512 * 2 ** 20 && parseSize('131072kB') === 2 ** 27 && parseSize('8192') === 2 ** 23, 'parseSize reads Postgres sizes');
   check(parseSize('lots') === null && parseSize('4 GiB') === null, 'parseSize refuses what it cannot read');
   const row = (id: string, label: string, p50: number): Row => ({ label, result: { id, mode: 'pooled', concurrency: 1, p50_ms: p50, p95_ms: p50, p99_ms: p50, rps: 1, errors: 0 } as Row['result'] });

@@ -73,6 +73,20 @@ function companions(ctx: BenchContext, scenario: Scenario, variant: Variant): { 
   return { edge: { path: '/empty' }, ...(reference ? { reference: reference.request(ctx) } : {}) };
 }
 
+/**
+ * The order of a c1 run's turns over specs [route, empty, reference?] (+ the db floor at
+ * `floor`). The empty route sits between any two database requests: a request's connection
+ * is closed after its response (waitUntil), and that work must not land on one side's next
+ * request only. The db floor (from this process, nothing left behind) closes a round. With a
+ * reference, the second round swaps it with the route, so neither is always the one after
+ * the floor's call: the two differ by what they do, not by their place.
+ */
+export function turnOrder(requests: number, floor?: number): number[] {
+  const f = floor === undefined ? [] : [floor];
+  if (requests === 3) return [0, 1, 2, 1, ...f, 2, 1, 0, 1, ...f];
+  return [...Array.from({ length: requests }, (_, i) => i), ...f];
+}
+
 /** The db floor as a turn: the variant's own statements, called from this process (none if they fail; the back-to-back timing says why). */
 async function floorTurn(ctx: BenchContext, variant: Variant): Promise<CallSpec | undefined> {
   if (!variant.floor) return undefined;
@@ -97,15 +111,7 @@ export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant
     const floor = withIt.edge ? await floorTurn(ctx, variant) : undefined;
     const keys = Object.keys(withIt) as Array<keyof typeof withIt>;
     const specs: Array<PairedSpec | CallSpec> = [spec(request), ...keys.map((k) => spec(withIt[k]!))];
-    // The empty route between any two database requests: a request's connection is closed
-    // after its response (waitUntil), and that work must not land on one side's next request
-    // only. Route, empty, reference, empty: each database request follows the empty route.
-    // The db floor (from this process, nothing left behind) closes the round. With a
-    // reference, every other round swaps it with the route, so neither is always the one
-    // that follows the floor's call: the two differ by what they do, not by their place.
-    const round = keys.length === 2 ? [0, 1, 2, 1] : specs.map((_, i) => i);
-    if (floor) round.push(specs.push(floor) - 1);
-    const turns = keys.length === 2 ? [...round, ...round.map((i) => (i === 0 ? 2 : i === 2 ? 0 : i))] : round;
+    const turns = turnOrder(specs.length, floor ? specs.push(floor) - 1 : undefined);
     const [own, ...others] = await measurePaired(specs, opts.duration, opts.warmup, turns);
     load = own;
     if (keys.length) paired = Object.fromEntries(keys.map((k, i) => [k, others[i]]));
