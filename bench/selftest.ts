@@ -85,12 +85,12 @@ function checkFiles(out: string): void {
   check(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>') && svg.includes('appusers'), 'latest.svg is a chart with the scenarios');
 }
 
-/** Pure pieces whose mistakes would only show as wrong numbers: sizes and goal pairing. */
 /** Which spec each spec's turns follow, over a repeating order (the last turn precedes the first). */
 function predecessors(turns: number[], of: number): number[] {
   return turns.flatMap((t, i) => (t === of ? [turns[(i + turns.length - 1) % turns.length]] : []));
 }
 
+/** Pure pieces whose mistakes would only show as wrong numbers: turn order, sizes and goal pairing. */
 function checkUnits(): void {
   const paired = turnOrder(3, 3);
   const count = (xs: number[], x: number) => xs.filter((y) => y === x).length;

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       log(`written to ${out}`);
     } finally {
       // Rolled back, the statements still left ~90k dead row versions and their index entries
-      // (they slowed the gender-ordered filter of the next \`npm run bench\` 5.3 -> 9.1 ms);
+      // (they slowed the gender-ordered filter of the next `npm run bench` from 5.3 to 9.1 ms);
       // the read bench must find the dataset as the seed left it.
       await c.query('vacuum contacts, field_values').catch((e) => log(`vacuum failed: ${e}`));
       await c.end();
