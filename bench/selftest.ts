@@ -11,6 +11,7 @@ import { ROOT } from '../scripts/lib/config';
 import { REFERENCE_LABEL } from './lib/context';
 import { evaluateGoals } from './lib/goals';
 import { parseSize } from './lib/hugepages';
+import { intervalText, quantile, ratioInterval } from './lib/interval';
 import { turnOrder } from './lib/measure-scenario';
 import type { Row } from './lib/results';
 import { BenchResults } from './lib/schema';
@@ -115,6 +116,27 @@ function checkUnits(): void {
   ratioRow.result.floor_db_p50_ms = 2;
   const ratio = evaluateGoals([ratioRow]);
   check(ratio.find((g) => g.goal.startsWith('c1: list'))?.status === 'pass' && ratio.find((g) => g.goal.startsWith('c1 (stricter)'))?.status === 'fail', 'the ratio goal is checked against both db floors');
+  checkIntervals();
+}
+
+/** The intervals beside the c1 ratios: right where the answer is known, and resampling whole rounds. */
+function checkIntervals(): void {
+  check(quantile(Array.from({ length: 100 }, (_, i) => i + 1), 0.95) === 95 && quantile([3, 1, 2], 0.5) === 2, 'quantile is nearest-rank, like the HDR histogram');
+  // Two requests from one distribution; one 1.5 × slower; both moving with a drifting machine.
+  let seed = 7;
+  const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 4;
+  const rounds = (f: (r: number) => number[]) => Array.from({ length: 400 }, (_, r) => f(r));
+  const same = ratioInterval(rounds(() => [10 + noise()]), rounds(() => [10 + noise()]), 0.95);
+  check(!!same && same[0] < 1 && same[1] > 1, `two requests with the same distribution: the p95 ratio's interval holds 1 (${same && intervalText(same)})`);
+  const slower = ratioInterval(rounds(() => [15 + 1.5 * noise()]), rounds(() => [10 + noise()]), 0.95);
+  check(!!slower && slower[0] > 1.3 && slower[0] < 1.5 && slower[1] > 1.5, `a request 1.5 × slower: the interval holds 1.5 and not 1 (${slower && intervalText(slower)})`);
+  const drift = rounds((r) => [2 * (5 + (r % 37))]);
+  const paired = ratioInterval(drift, rounds((r) => [5 + (r % 37)]), 0.95);
+  check(!!paired && paired[0] === 2 && paired[1] === 2, `resampling whole rounds keeps the pairing: a request always 2 × its companion gives exactly 2 (${paired && intervalText(paired)})`);
+  check(ratioInterval(rounds(() => [1]).slice(0, 10), rounds(() => [1]).slice(0, 10), 0.95) === null, 'too few rounds give no interval');
+  const row = (p95: number): Row => ({ label: 'x', result: { id: 'filter', mode: 'pooled', concurrency: 1, p50_ms: 1, p95_ms: p95, p99_ms: p95, rps: 1, errors: 0 }, edge: { id: 'empty', mode: 'pooled', concurrency: 1, p50_ms: 1, p95_ms: 5, p99_ms: 5, rps: 1, errors: 0 }, intervals: { p95VsEdge: [1.9, 2.2] } });
+  const goal = evaluateGoals([row(10.4)]).find((g) => g.goal.startsWith('c1: list, filter, appusers p95'));
+  check(goal?.status === 'fail' && !!goal.detail.includes('(ratio 2.08, 95 % interval 1.90–2.20)'), `a p95 miss is reported with its ratio and interval, and still fails (${goal?.detail})`);
 }
 
 /**

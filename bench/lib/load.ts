@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { Latencies, round, type LatencySummary } from './histogram';
+import type { Rounds } from './interval';
 
 export interface LoadSpec {
   url: string;
@@ -16,6 +17,8 @@ export interface LoadResult extends LatencySummary {
   statuses: Record<string, number>;
   /** Requests still unanswered when the run ended after waiting longer than any answered one. */
   cutOff: number[];
+  /** Measured in turns (concurrency 1): its latencies per round, for intervals (not in the JSON). */
+  rounds?: Rounds;
 }
 
 /**

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { Latencies, round } from './histogram';
+import type { Rounds } from './interval';
 import type { LoadResult } from './load';
 
 export interface PairedSpec {
@@ -49,15 +50,19 @@ export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: nu
   const latencies = specs.map(() => new Latencies());
   const statuses = specs.map((): Record<string, number> => ({}));
   const errors = specs.map(() => 0);
+  const rounds: Rounds[] = specs.map(() => []);
   const started = performance.now();
   const until = started + seconds * 1000;
   try {
     while (performance.now() < until) {
+      for (const r of rounds) r.push([]);
       for (const i of turns) {
         const spec = specs[i];
         const { status, ms } = await ('call' in spec ? call(spec) : get(agent, spec));
-        if (status >= 200 && status < 300) latencies[i].record(ms);
-        else {
+        if (status >= 200 && status < 300) {
+          latencies[i].record(ms);
+          rounds[i].at(-1)!.push(ms);
+        } else {
           errors[i]++;
           statuses[i][status] = (statuses[i][status] ?? 0) + 1;
         }
@@ -74,6 +79,7 @@ export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: nu
     errors: errors[i],
     statuses: statuses[i],
     cutOff: [],
+    rounds: rounds[i],
   }));
 }
 

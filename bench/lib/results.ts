@@ -1,5 +1,6 @@
 import type { DatasetFacts } from './context';
 import type { LatencySummary } from './histogram';
+import { intervalText, ratioInterval } from './interval';
 import type { Machine } from './machine';
 import type { Measured } from './measure-scenario';
 import { floorKey, variantKey, type RunOutcome } from './runner';
@@ -17,6 +18,11 @@ export interface Row {
   edge?: ScenarioResult;
   /** The first page measured in turns with it (`deep`, `count` at c1). */
   reference?: ScenarioResult;
+  /**
+   * 95 % intervals of its ratios to what it was measured in turns with (rounds resampled, see
+   * interval.ts): p95 ÷ the empty route's p95, p50 ÷ the first page's p50.
+   */
+  intervals?: { p95VsEdge?: [number, number]; p50VsReference?: [number, number] };
 }
 
 function asResult(m: Measured, id: ScenarioResult['id'], load: Measured['load']): ScenarioResult {
@@ -41,6 +47,16 @@ function notesFor(m: Measured, floorDb?: LatencySummary, floorHot?: LatencySumma
   return [...parts, ...extra].join('; ');
 }
 
+/** The intervals of a concurrency-1 row's comparisons with what it took turns with. */
+function pairedIntervals(m: Measured): NonNullable<Row['intervals']> {
+  const own = m.load.rounds;
+  const edge = m.paired?.edge?.rounds;
+  const reference = m.paired?.reference?.rounds;
+  const p95VsEdge = own && edge ? ratioInterval(own, edge, 0.95) : null;
+  const p50VsReference = own && reference ? ratioInterval(own, reference, 0.5) : null;
+  return { ...(p95VsEdge ? { p95VsEdge } : {}), ...(p50VsReference ? { p50VsReference } : {}) };
+}
+
 export function buildRows(outcome: RunOutcome): Row[] {
   const edgeOf = (m: Measured) => outcome.measured.find((e) => e.scenario.id === 'empty' && e.mode === m.mode && e.concurrency === m.concurrency);
   const rows: Row[] = outcome.measured.map((m) => {
@@ -57,8 +73,13 @@ export function buildRows(outcome: RunOutcome): Row[] {
     const turns = m.paired?.edge
       ? [`measured in turns with the empty route (p50 ${edge!.p50_ms} ms, p95 ${edge!.p95_ms} ms)${reference ? ` and the first page (p50 ${reference.p50_ms} ms, p95 ${reference.p95_ms} ms)` : ''}`]
       : [];
-    result.notes = notesFor(m, floor?.summary, floor?.hot, naive?.summary, [...missing, ...turns]);
-    return { result, label: m.variant.label, floorDb: floor?.summary, floorHot: floor?.hot, naive: naive?.summary, edge, reference };
+    const intervals = pairedIntervals(m);
+    const sure = [
+      intervals.p95VsEdge ? `p95 ÷ empty p95: 95 % interval ${intervalText(intervals.p95VsEdge)}` : '',
+      intervals.p50VsReference ? `p50 ÷ first page p50: 95 % interval ${intervalText(intervals.p50VsReference)}` : '',
+    ].filter(Boolean);
+    result.notes = notesFor(m, floor?.summary, floor?.hot, naive?.summary, [...missing, ...turns, ...sure]);
+    return { result, label: m.variant.label, floorDb: floor?.summary, floorHot: floor?.hot, naive: naive?.summary, edge, reference, intervals };
   });
   return rows;
 }
