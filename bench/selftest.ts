@@ -13,7 +13,8 @@ import { evaluateGoals } from './lib/goals';
 import { parseSize } from './lib/hugepages';
 import { intervalText, quantile, ratioInterval } from './lib/interval';
 import { turnOrder } from './lib/measure-scenario';
-import type { Row } from './lib/results';
+import { runPaired } from './lib/paired';
+import { pairedIntervals, type Row } from './lib/results';
 import { BenchResults } from './lib/schema';
 
 const failures: string[] = [];
@@ -137,6 +138,18 @@ function checkIntervals(): void {
   const row = (p95: number): Row => ({ label: 'x', result: { id: 'filter', mode: 'pooled', concurrency: 1, p50_ms: 1, p95_ms: p95, p99_ms: p95, rps: 1, errors: 0 }, edge: { id: 'empty', mode: 'pooled', concurrency: 1, p50_ms: 1, p95_ms: 5, p99_ms: 5, rps: 1, errors: 0 }, intervals: { p95VsEdge: [1.9, 2.2] } });
   const goal = evaluateGoals([row(10.4)]).find((g) => g.goal.startsWith('c1: list, filter, appusers p95'));
   check(goal?.status === 'fail' && !!goal.detail.includes('(ratio 2.08, 95 % interval 1.90–2.20)'), `a p95 miss is reported with its ratio and interval, and still fails (${goal?.detail})`);
+  // The wiring: a row's own rounds against its companions' rounds, each to the right interval.
+  const load = (f: (r: number) => number[]) => ({ p50_ms: 0, p95_ms: 0, p99_ms: 0, count: 0, rps: 0, errors: 0, statuses: {}, cutOff: [], rounds: rounds(f) });
+  const wired = pairedIntervals({ load: load((r) => [3 * (5 + (r % 37))]), paired: { edge: load((r) => [5 + (r % 37)]), reference: load((r) => [1.5 * (5 + (r % 37))]) } });
+  check(wired.p95VsEdge?.join() === '3,3' && wired.p50VsReference?.join() === '2,2', `a row's intervals pair its rounds with the empty route's (p95) and the first page's (p50) (${JSON.stringify(wired)})`);
+}
+
+/** runPaired keeps its samples round by round, every request's round r taken in the same pass. */
+async function checkRounds(): Promise<void> {
+  const noop = { call: async () => {} };
+  const [a, b] = await runPaired([noop, noop], 0.2, [0, 1, 0]);
+  const aligned = !!a.rounds && !!b.rounds && a.rounds.length === b.rounds.length && a.rounds.length > 20;
+  check(aligned && a.rounds!.every((r, i) => r.length === 2 && b.rounds![i].length === 1), `in turns, samples are kept per round and the rounds line up (${a.rounds?.length} rounds)`);
 }
 
 /**
@@ -153,6 +166,7 @@ async function checkExitCode(): Promise<void> {
 
 async function main(): Promise<number> {
   checkUnits();
+  await checkRounds();
   await checkExitCode();
   check((await runBench(['--mode', 'sideways'])).code === 2, 'a bad option exits 2');
   const out = mkdtempSync(path.join(os.tmpdir(), 'crm-bench-selftest-'));

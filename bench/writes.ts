@@ -7,6 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { cleanupAll, installSignalHandlers } from './lib/cleanup';
 import { ensureDataset, startDatabase } from './lib/dataset';
+import { quantile } from './lib/interval';
 import { parseOptions } from './lib/options';
 
 const log = (m: string) => process.stderr.write(`[bench:writes] ${m}\n`);
@@ -25,7 +26,7 @@ const CASES: Case[] = [
   { label: 'delete 10k rows', runs: bulk, statement: (org) => [`delete from contacts where id in (${someRows})`, [org]] },
 ];
 
-const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p50 = (xs: number[]) => quantile(xs, 0.5);
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));

@@ -48,7 +48,7 @@ function notesFor(m: Measured, floorDb?: LatencySummary, floorHot?: LatencySumma
 }
 
 /** The intervals of a concurrency-1 row's comparisons with what it took turns with. */
-function pairedIntervals(m: Measured): NonNullable<Row['intervals']> {
+export function pairedIntervals(m: Pick<Measured, 'load' | 'paired'>): NonNullable<Row['intervals']> {
   const own = m.load.rounds;
   const edge = m.paired?.edge?.rounds;
   const reference = m.paired?.reference?.rounds;
