@@ -70,6 +70,9 @@ describe('GET /v1/contacts', () => {
     ['tags=cs.{vip}', [0, 1]],
     ['tags=cs.{vip,churn-risk}', [1]],
     ['tags=ov.{churn-risk,nope}', [1]],
+    // Tag names match without regard to case.
+    ['tags=cs.{VIP}', [0, 1]],
+    ['tags=ov.{Churn-Risk,nope}', [1]],
     ['primary_company_id=eq.COMPANY', [0, 1]],
     ['search=wfts.hannah', [1]],
   ];
