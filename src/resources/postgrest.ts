@@ -45,7 +45,9 @@ export const postgrestRoutes = createRouter().openapi(route, async (c) => {
   const req = parseQueryString(params, prefer);
   if (!params.has('limit')) req.limit = LIMITS.maxLimit;
   const single = (c.req.header('Accept') ?? '').includes(SINGLE);
-  if (single) req.limit = 2;
+  // Two rows tell "exactly one" from "several"; a smaller limit of the client's applies first
+  // (`.limit(1).single()` is one object), as in PostgREST.
+  if (single) req.limit = Math.min(req.limit, 2);
   const result = await listRows(listContext(c), resource, req);
   if (req.count) c.header('Preference-Applied', `count=${req.count}`);
   c.header('Content-Range', contentRange(result));

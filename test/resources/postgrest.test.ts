@@ -73,6 +73,10 @@ describe('/rest/v1 with postgrest-js', () => {
     expect(one.data).toEqual({ first_name: 'John' });
     const many = await db.from('contacts').select('first_name').single();
     expect(many.error).not.toBeNull();
+    // limit(1).single(), the usual "first match" idiom: the limit applies before the check.
+    const first = await db.from('contacts').select('first_name').order('first_name', { ascending: true }).limit(1).single();
+    expect(first.error).toBeNull();
+    expect(first.data).toEqual({ first_name: 'Anna' });
   });
 
   it('errors come back as errors, with a message', async () => {
