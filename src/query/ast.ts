@@ -37,9 +37,13 @@ export interface OrderTerm {
 }
 
 export interface SelectTree {
-  /** Columns of the resource; empty means the resource's default projection. */
+  /**
+   * Columns of the resource, as written (`first_name`, or `name:first_name` to rename it in the
+   * answer, as PostgREST does); empty means the resource's default projection.
+   */
   fields: string[];
-  relations: Array<{ name: string; fields: string[] }>;
+  /** Embedded relations; `alias` renames one in the answer (`employer:company(name)`). */
+  relations: Array<{ name: string; alias?: string; fields: string[] }>;
 }
 
 export type CountMode = 'exact' | 'planned' | 'estimated';

@@ -66,10 +66,16 @@ export function parseOrder(raw: string): OrderTerm[] {
 export function parseSelect(raw: string): SelectTree {
   const tree: SelectTree = { fields: [], relations: [] };
   for (const part of splitTopLevel(raw, ',', 'select').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^([a-z_][a-z0-9_]*)(?:!inner)?\((.*)\)$/s.exec(part);
+    const m = /^(?:([^():,]+):)?([a-z_][a-z0-9_]*)(!inner)?\((.*)\)$/s.exec(part);
+    if (m?.[3]) {
+      // PostgREST's inner embedding drops the rows without a match; ignoring it would answer
+      // rows the client meant to exclude.
+      throw invalid(`select.${m[2]}`, `!inner is not supported; to drop rows without a match, filter on the key that points to it (e.g. primary_company_id=not.is.null for a contact's company)`);
+    }
     if (m) {
-      const inner = m[2].trim();
-      tree.relations.push({ name: m[1], fields: inner === '' || inner === '*' ? [] : inner.split(',').map((f) => f.trim()) });
+      const inner = m[4].trim();
+      const fields = inner === '' || inner === '*' ? [] : inner.split(',').map((f) => f.trim());
+      tree.relations.push({ name: m[2], ...(m[1] !== undefined ? { alias: m[1].trim() } : {}), fields });
     } else if (part === '*') {
       tree.fields.push('*');
     } else {

@@ -35,7 +35,7 @@ function printNested(f: Filter): string {
 export function printQueryString(req: ListRequest): URLSearchParams {
   const out = new URLSearchParams();
   if (req.select) {
-    const rels = req.select.relations.map((r) => `${r.name}(${r.fields.join(',')})`);
+    const rels = req.select.relations.map((r) => `${r.alias !== undefined ? `${r.alias}:` : ''}${r.name}(${r.fields.join(',')})`);
     out.append('select', [...req.select.fields, ...rels].join(','));
   }
   for (const f of req.where) {

@@ -12,28 +12,59 @@ export function renderSql(expr: string, f: FieldDef): string {
 }
 
 export interface Projection {
-  /** `name → field` of the columns returned, in order. */
+  /** `name → field` of the columns returned, in order (the name is the alias where one was given). */
   columns: Array<[string, FieldDef]>;
-  relations: Array<{ name: string; def: RelationDef; fields: Array<[string, FieldDef]> }>;
+  /** `name` is the relation's own; `key` is what the answer calls it (its alias, or its name). */
+  relations: Array<{ name: string; key: string; def: RelationDef; fields: Array<[string, FieldDef]> }>;
+}
+
+/**
+ * A name the answer may use for a column or relation. It is written into the statement as a
+ * quoted identifier and a JSON key, so only letters, digits and `_` (starting with a letter, at
+ * most 63 characters: Postgres' identifier length) are taken; `__` names are the compiler's own.
+ */
+const ALIAS = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
+
+function checkAlias(alias: string, path: string): string {
+  if (!ALIAS.test(alias)) {
+    throw new AppError('invalid_query', `${path}: "${alias.slice(0, 64)}" cannot be an alias; use letters, digits and _ (starting with a letter, at most 63).`, [
+      { path, message: 'invalid alias' },
+    ]);
+  }
+  return alias;
+}
+
+/** Each name the answer uses once: `select=id,id:first_name` would hide one of them. */
+function namedTwice(key: string, path: string): AppError {
+  return new AppError('invalid_query', `${path}: "${key}" is named twice in the answer; give one of them another alias.`, [{ path, message: 'duplicate name' }]);
 }
 
 function pickFields(resource: ResourceDef, names: readonly string[], path: string): Array<[string, FieldDef]> {
   const defaults = resource.defaultSelect ?? Object.entries(resource.fields).filter(([, f]) => !f.internal && !f.hidden).map(([k]) => k);
   const out = new Map<string, FieldDef>();
-  for (const n of names.length ? names : ['*']) {
-    if (n === '*') {
-      for (const d of defaults) out.set(d, resource.fields[d]);
+  const add = (key: string, f: FieldDef) => {
+    // The same column asked for twice under one name is one column; two columns under one name clash.
+    if (out.has(key) && out.get(key) !== f) throw namedTwice(key, path);
+    out.set(key, f);
+  };
+  for (const written of names.length ? names : ['*']) {
+    if (written === '*') {
+      for (const d of defaults) add(d, resource.fields[d]);
       continue;
     }
+    const colon = written.indexOf(':');
+    const n = colon < 0 ? written : written.slice(colon + 1).trim();
+    const key = colon < 0 ? n : checkAlias(written.slice(0, colon).trim(), path);
     const f = Object.hasOwn(resource.fields, n) ? resource.fields[n] : undefined;
     if (!f || f.internal) throw unknownField(resource, n, path);
-    out.set(n, f);
+    add(key, f);
   }
   return [...out];
 }
 
 export function resolveProjection(resource: ResourceDef, tree: SelectTree | undefined): Projection {
   const columns = pickFields(resource, tree?.fields ?? [], 'select');
+  const used = new Set(columns.map(([n]) => n));
   const relations = (tree?.relations ?? []).map((r, i) => {
     const def = Object.hasOwn(resource.relations, r.name) ? resource.relations[r.name] : undefined;
     if (!def) {
@@ -41,7 +72,11 @@ export function resolveProjection(resource: ResourceDef, tree: SelectTree | unde
         { path: `select.${r.name}`, message: 'unknown relation' },
       ]);
     }
-    return { name: r.name, def, fields: pickFields(def.target(), r.fields, `select.${r.name}[${i}]`) };
+    const path = `select.${r.name}`;
+    const key = r.alias !== undefined ? checkAlias(r.alias, path) : r.name;
+    if (used.has(key)) throw namedTwice(key, path);
+    used.add(key);
+    return { name: r.name, key, def, fields: pickFields(def.target(), r.fields, `select.${r.name}[${i}]`) };
   });
   return { columns, relations };
 }
@@ -58,16 +93,16 @@ export function relationSql(pageAlias: string, rel: Projection['relations'][numb
   const live = target.softDelete ? ` and ${r}.deleted_at is null` : '';
   const obj = jsonObject(r, rel.fields);
   if (rel.def.kind === 'one') {
-    return `(select ${obj} from ${target.table} ${r} where ${r}.id = ${pageAlias}.${rel.def.localKey} and ${r}.org_id = $1${live}) as "${rel.name}"`;
+    return `(select ${obj} from ${target.table} ${r} where ${r}.id = ${pageAlias}.${rel.def.localKey} and ${r}.org_id = $1${live}) as "${rel.key}"`;
   }
   const limit = rel.def.limit ?? 100;
   if (rel.def.through) {
     const t = rel.def.through;
     return `(select coalesce(json_agg(${obj}), '[]'::json) from (select ${r}.* from ${t.table} link${index} join ${target.table} ${r} on ${r}.id = link${index}.${t.targetKey} and ${r}.org_id = $1${live}
-      where link${index}.${t.localKey} = ${pageAlias}.id and link${index}.org_id = $1 order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.name}"`;
+      where link${index}.${t.localKey} = ${pageAlias}.id and link${index}.org_id = $1 order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.key}"`;
   }
   return `(select coalesce(json_agg(${obj}), '[]'::json) from (select * from ${target.table} ${r} where ${r}.${rel.def.foreignKey} = ${pageAlias}.id and ${r}.org_id = $1${live}
-    order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.name}"`;
+    order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.key}"`;
 }
 
 /** Columns the page subquery must carry: projected ones, order keys, and relation keys. */

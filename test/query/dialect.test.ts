@@ -40,7 +40,18 @@ describe('query-string dialect: examples', () => {
     expect(r).toMatchObject({ limit: 10, offset: 20, count: 'planned', select: { fields: ['id'], relations: [{ name: 'company', fields: ['name', 'domain'] }] } });
   });
 
+  it('select aliases (alias:field, alias:relation(...))', () => {
+    expect(parse('select=firstName:first_name,employer:company(label:name),tags(name)').select).toEqual({
+      fields: ['firstName:first_name'],
+      relations: [
+        { name: 'company', alias: 'employer', fields: ['label:name'] },
+        { name: 'tags', fields: ['name'] },
+      ],
+    });
+  });
+
   const errors: Array<[string, string]> = [
+    ['select=id,company!inner(name)', 'invalid_query'],
     ['a=nope.1', 'unsupported_operator'],
     ['a=1', 'invalid_query'],
     ['or=(a.eq.1', 'invalid_query'],
@@ -114,7 +125,27 @@ const tree: fc.Arbitrary<Filter> = fc.letrec<{ node: Filter }>((tie) => ({
 const request = (where: Filter[]): ListRequest => ({ where, order: [], limit: 25, search: 'auto', deleted: 'exclude' });
 const depthOf = (f: Filter): number => (f.kind === 'cond' ? 1 : 1 + Math.max(...f.items.map(depthOf)));
 
+const ident = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/);
+const aliased = (name: fc.Arbitrary<string>) => fc.tuple(fc.option(ident, { nil: undefined }), name).map(([alias, n]) => (alias ? `${alias}:${n}` : n));
+const selectTree = fc.record({
+  fields: fc.array(aliased(ident), { maxLength: 4 }),
+  relations: fc.array(
+    fc.record({ name: ident, alias: fc.option(ident, { nil: undefined }), fields: fc.array(aliased(ident), { maxLength: 3 }) }).map((r) => (r.alias === undefined ? { name: r.name, fields: r.fields } : r)),
+    { maxLength: 3 },
+  ),
+});
+
 describe('dialect properties', () => {
+  it('print → parse is the identity on select trees, aliases included', () => {
+    fc.assert(
+      fc.property(selectTree, (select) => {
+        const printed = printQueryString({ ...request([]), select });
+        expect(parseQueryString(new URLSearchParams(printed.toString())).select).toEqual(select);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('print → parse is the identity on filter trees', () => {
     fc.assert(
       fc.property(fc.array(tree, { maxLength: 3 }).filter((ws) => ws.every((w) => depthOf(w) <= 4)), (where) => {

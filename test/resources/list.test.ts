@@ -115,6 +115,17 @@ describe('GET /v1/contacts', () => {
     expect((await list('select=id,wallet(name)')).body.code).toBe('unknown_field');
   });
 
+  it('renames columns and relations with PostgREST aliases (alias:field)', async () => {
+    const res = await list('select=contactId:id,firstName:first_name,employer:company(label:name),tags(name)&first_name=eq.Anna');
+    expect(res.body.data).toEqual([{ contactId: ids[0], firstName: 'Anna', employer: { label: 'Acme GmbH' }, tags: [{ name: 'vip' }] }]);
+    // One name per value in the answer, and only plain names: each is a quoted identifier and a JSON key.
+    for (const bad of ['select=id,id:first_name', 'select=company:first_name,company(name)', 'select=first-name:first_name', 'select="x:first_name', 'select=__k0:id', 'select=id,company!inner(name)']) {
+      const r = await list(bad);
+      expect(r.status, bad).toBe(400);
+      expect(r.body.code, bad).toBe('invalid_query');
+    }
+  });
+
   async function walk(qs: string, pageSize: number): Promise<string[]> {
     const seen: string[] = [];
     let cursor: string | null = null;

@@ -38,6 +38,12 @@ describe('/rest/v1 with postgrest-js', () => {
     expect(data).toEqual([{ id: ids[0], first_name: 'Anna', company: { name: 'Acme GmbH', domain: 'acme.example' } }]);
   });
 
+  it('select with aliases', async () => {
+    const { data, error } = await db.from('contacts').select('firstName:first_name, employer:company(label:name)').eq('first_name', 'Anna');
+    expect(error).toBeNull();
+    expect(data).toEqual([{ firstName: 'Anna', employer: { label: 'Acme GmbH' } }]);
+  });
+
   it('neq, gt, lt, ilike, in, is, or, not', async () => {
     const q = () => db.from('contacts').select('first_name').order('first_name', { ascending: true });
     expect(names((await q().neq('first_name', 'Anna')).data)).toEqual(['Daniel', 'Hannah', 'John']);
