@@ -98,6 +98,9 @@ const PG_STATES: Record<string, { code: ErrorCode; detail: string }> = {
   '22007': { code: 'invalid_query', detail: 'A date or time value has the wrong format.' },
   '22008': { code: 'invalid_query', detail: 'A date or time value is out of range.' },
   '22003': { code: 'invalid_query', detail: 'A number is out of range.' },
+  // Text in Postgres cannot hold U+0000: a value carrying it matches and stores nothing.
+  '22021': { code: 'invalid_query', detail: 'A value contains a character the database cannot hold (NUL, U+0000).' },
+  '22P05': { code: 'invalid_query', detail: 'A value contains a character the database cannot hold.' },
   '57014': { code: 'query_too_expensive', detail: 'The query took too long; narrow the filter or use a cursor.' },
 };
 
