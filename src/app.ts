@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { timing } from 'hono/timing';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { corsPolicy } from './http/cors';
 import { AppError, toProblem } from './http/errors';
 import { createRouter } from './http/openapi';
 import { limitRequestSize } from './http/limits';
@@ -18,6 +19,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createApp() {
   const app = createRouter();
 
+  // First, so a browser's preflight is answered before any other work.
+  app.use(corsPolicy());
   app.use(
     requestId({
       headerName: 'X-Request-Id',

@@ -17,6 +17,7 @@ const VarsSchema = z.object({
   COUNT_EXACT_LIMIT: z.coerce.number().int().positive().max(1_000_000).default(10_000),
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  CORS_ORIGINS: z.string().max(4000).default('*'),
 });
 export type Vars = z.infer<typeof VarsSchema>;
 

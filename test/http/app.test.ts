@@ -1,4 +1,6 @@
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
 import { get } from '../support/http';
 
 describe('every response', () => {
@@ -52,5 +54,37 @@ describe('system routes', () => {
     const page = await get('/docs');
     expect(page.status).toBe(200);
     expect(String(page.body)).toContain('/openapi.json');
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (origin: string) =>
+    SELF.fetch('http://localhost/rest/v1/contacts', {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization,prefer,range,x-client-info' },
+    });
+
+  it('answers a browser preflight for postgrest-js headers, before auth', async () => {
+    const res = await preflight('https://app.example.com');
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const allowed = (res.headers.get('access-control-allow-headers') ?? '').toLowerCase();
+    for (const h of ['authorization', 'prefer', 'range', 'x-client-info']) expect(allowed).toContain(h);
+  });
+
+  it('lets a page read Content-Range and the request id', async () => {
+    const res = await get('/empty', { headers: { Origin: 'https://app.example.com' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const exposed = (res.headers.get('access-control-expose-headers') ?? '').toLowerCase();
+    for (const h of ['content-range', 'preference-applied', 'x-request-id']) expect(exposed).toContain(h);
+  });
+
+  it('with CORS_ORIGINS set, names only the listed origins', async () => {
+    const app = createApp();
+    const listed = { ...env, CORS_ORIGINS: 'https://app.example.com, https://admin.example.com/' };
+    const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
+    const ask = (origin: string) => app.fetch(new Request('http://localhost/empty', { headers: { Origin: origin } }), listed, ctx);
+    expect((await ask('https://admin.example.com')).headers.get('access-control-allow-origin')).toBe('https://admin.example.com');
+    expect((await ask('https://evil.example.net')).headers.get('access-control-allow-origin')).toBeNull();
   });
 });
