@@ -6,6 +6,7 @@ import { LIMITS } from '../query/ast';
 import { listRows } from '../query/list';
 import { parseQueryString } from '../query/parse-query-string';
 import { RESOURCES } from './registry';
+import { negotiate, toCsv } from './csv';
 import { contentRange } from './render';
 import { listContext } from './router';
 
@@ -44,7 +45,11 @@ export const postgrestRoutes = createRouter().openapi(route, async (c) => {
   const prefer = c.req.header('Prefer');
   const req = parseQueryString(params, prefer);
   if (!params.has('limit')) req.limit = LIMITS.maxLimit;
-  const single = (c.req.header('Accept') ?? '').includes(SINGLE);
+  const representation = negotiate(c.req.header('Accept'));
+  if (!representation) {
+    throw new AppError('not_acceptable', `None of the media types in Accept is served here. Available: application/json, ${SINGLE}, text/csv.`);
+  }
+  const single = representation === 'object';
   // Two rows tell "exactly one" from "several"; a smaller limit of the client's applies first
   // (`.limit(1).single()` is one object), as in PostgREST.
   if (single) req.limit = Math.min(req.limit, 2);
@@ -58,5 +63,6 @@ export const postgrestRoutes = createRouter().openapi(route, async (c) => {
     return c.json(result.rows[0] as Record<string, unknown>, 200, { 'Content-Type': `${SINGLE}; charset=utf-8` }) as never;
   }
   const partial = !!c.req.header('Range') && !!result.count && result.rows.length < result.count.value;
+  if (representation === 'csv') return c.body(toCsv(result.rows), partial ? 206 : 200, { 'Content-Type': 'text/csv; charset=utf-8' }) as never;
   return c.json(result.rows, partial ? (206 as 200) : 200);
 });

@@ -10,6 +10,7 @@ describe('/rest/v1 with postgrest-js', () => {
   let org: TestOrg;
   let db: PostgrestClient;
   let ids: string[];
+  let token: string;
 
   beforeAll(async () => {
     org = await createOrg();
@@ -23,7 +24,7 @@ describe('/rest/v1 with postgrest-js', () => {
       const co = (await c.query(`insert into companies (org_id, name, domain) values ($1, 'Acme GmbH', 'acme.example') returning id`, [org.id])).rows[0].id;
       await c.query(`update contacts set primary_company_id = $1 where id = $2`, [co, ids[0]]);
     });
-    const token = await tokenFor(org.users.admin);
+    token = await tokenFor(org.users.admin);
     db = new PostgrestClient('http://localhost/rest/v1', {
       headers: { Authorization: `Bearer ${token}` },
       fetch: (input, init) => SELF.fetch(input as string, init as RequestInit),
@@ -83,6 +84,15 @@ describe('/rest/v1 with postgrest-js', () => {
     const first = await db.from('contacts').select('first_name').order('first_name', { ascending: true }).limit(1).single();
     expect(first.error).toBeNull();
     expect(first.data).toEqual({ first_name: 'Anna' });
+  });
+
+  it('csv() answers CSV; an Accept it cannot serve is a 406', async () => {
+    const { data, error } = await db.from('contacts').select('first_name, company(name)').order('first_name', { ascending: true }).limit(2).csv();
+    expect(error).toBeNull();
+    expect(data).toBe('first_name,company\r\nAnna,"{""name"":""Acme GmbH""}"\r\nDaniel,\r\n');
+    const xml = await SELF.fetch('http://localhost/rest/v1/contacts?select=id', { headers: { Authorization: `Bearer ${token}`, Accept: 'application/xml' } });
+    expect(xml.status).toBe(406);
+    expect((await xml.json<{ code: string }>()).code).toBe('not_acceptable');
   });
 
   it('errors come back as errors, with a message', async () => {

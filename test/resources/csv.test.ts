@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { negotiate, toCsv } from '../../src/resources/csv';
+
+describe('CSV rendering', () => {
+  it('quotes what needs quoting, leaves the rest bare, and renders NULL as empty', () => {
+    const csv = toCsv([
+      { id: 1, name: 'Smith, Jr', note: 'said "hi"', empty: null, company: { name: 'Acme' } },
+      { id: 2, name: ' padded', note: 'two\nlines', empty: '', company: null },
+    ]);
+    expect(csv).toBe('id,name,note,empty,company\r\n1,"Smith, Jr","said ""hi""",,"{""name"":""Acme""}"\r\n2," padded","two\nlines",,\r\n');
+    expect(toCsv([])).toBe('');
+  });
+});
+
+describe('Accept negotiation', () => {
+  const cases: Array<[string | undefined, ReturnType<typeof negotiate>]> = [
+    [undefined, 'json'],
+    ['', 'json'],
+    ['application/json', 'json'],
+    ['text/csv', 'csv'],
+    ['application/vnd.pgrst.object+json', 'object'],
+    ['application/vnd.pgrst.object+json;nulls=stripped', 'object'],
+    ['text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'json'],
+    ['application/json;q=0.5, text/csv', 'csv'],
+    ['text/csv;q=0, application/json', 'json'],
+    ['application/xml', null],
+    ['text/csv;q=0', null],
+  ];
+  for (const [accept, want] of cases) it(`${accept ?? '(none)'} → ${want}`, () => expect(negotiate(accept)).toBe(want));
+});
