@@ -32,9 +32,14 @@ export async function countRows(db: Db, fromWhere: string, values: readonly unkn
     estimates.set(key, { value: planned, until: now + ESTIMATE_TTL_MS });
     return { value: planned, method: 'estimated' };
   }
-  const probe = await db.query<{ n: number }>(`select count(*)::int as n from (select 1 ${fromWhere} limit ${limit + 1}) bounded`, values);
-  const counted = probe.rows[0]?.n ?? 0;
+  const counted = await boundedCount(db, fromWhere, values, limit);
   return counted <= limit ? { value: counted, method: 'exact' } : { value: Math.max(counted, planned), method: 'estimated' };
+}
+
+/** The matching rows counted, but at most `limit + 1` of them: more than `limit` means "over". */
+export async function boundedCount(db: Db, fromWhere: string, values: readonly unknown[], limit: number): Promise<number> {
+  const probe = await db.query<{ n: number }>(`select count(*)::int as n from (select 1 ${fromWhere} limit ${limit + 1}) bounded`, values);
+  return probe.rows[0]?.n ?? 0;
 }
 
 /** The planner's row estimate for a statement (EXPLAIN, no execution). */

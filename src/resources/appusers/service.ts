@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client';
 import type { Auth } from '../../http/auth';
 import { AppError } from '../../http/errors';
-import { countRows, type Count } from '../../query/count';
+import { boundedCount, countRows, type Count } from '../../query/count';
 import { isoSql, orgPredicate, Params } from '../../query/params';
 import { escapeLike } from '../../query/values';
 import { CONTAINS_FILTERS, EXACT_FILTERS, MAX_OFFSET, ORDERING_FIELDS } from './fields';
@@ -94,7 +94,15 @@ export async function listAppUsers({ db, auth, query, countLimit }: { db: Db; au
   const known = Number.isFinite(query.page);
   const fetching = known ? fetchPage(db, auth, query, query.page) : null;
   // Settle both before looking at either, so a failed count never leaves the page's rejection unheard.
-  const [count, fetched] = await Promise.all([counting, fetching]);
+  const [counted, fetched] = await Promise.all([counting, fetching]);
+  let count = counted;
+  if (!known && count.method !== 'exact') {
+    // The last page of an estimate may be past the rows or short of them: count exactly, as far
+    // as offset paging reaches (past it, the deep-page error below applies either way).
+    const reach = MAX_OFFSET + query.pageSize;
+    const exact = await boundedCount(db, probe.fromWhere, probe.filterValues, reach);
+    if (exact <= reach) count = { value: exact, method: 'exact' };
+  }
   const pages = Math.max(1, Math.ceil(count.value / query.pageSize));
   const page = known ? query.page : pages;
   if ((page - 1) * query.pageSize > MAX_OFFSET) {
