@@ -15,6 +15,11 @@ import { systemRoutes } from './routes/system';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** PostgREST clients (postgrest-js) read message/details/hint: the /rest mount adds them to every problem. */
+function forClient(path: string, problem: ReturnType<typeof toProblem>) {
+  return path.startsWith('/rest/') ? { ...problem, message: problem.detail, details: null, hint: null } : problem;
+}
+
 /** The app factory: middleware order, the one error handler, routes mounted. */
 export function createApp() {
   const app = createRouter();
@@ -52,7 +57,7 @@ export function createApp() {
 
   app.notFound((c) => {
     const problem = toProblem(new AppError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), c.var.requestId);
-    return c.json(problem, 404, { 'Content-Type': 'application/problem+json' });
+    return c.json(forClient(c.req.path, problem), 404, { 'Content-Type': 'application/problem+json' });
   });
 
   app.onError((err, c) => {
@@ -71,10 +76,7 @@ export function createApp() {
       else console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', requestId: requestIdValue, ...detail }));
     }
     const headers: Record<string, string> = { 'Content-Type': 'application/problem+json', ...appErr.headers };
-    const problem = toProblem(appErr, requestIdValue);
-    // PostgREST clients (postgrest-js) read message/details/hint: add them on the /rest mount.
-    const body = c.req.path.startsWith('/rest/') ? { ...problem, message: problem.detail, details: null, hint: null } : problem;
-    return c.json(body, appErr.status as ContentfulStatusCode, headers);
+    return c.json(forClient(c.req.path, toProblem(appErr, requestIdValue)), appErr.status as ContentfulStatusCode, headers);
   });
 
   return app;

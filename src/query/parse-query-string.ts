@@ -8,6 +8,8 @@ export const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'cursor',
 const invalid = (path: string, message: string, detail?: string) => new AppError('invalid_query', detail ?? `${path}: ${message}.`, [{ path, message }]);
 
 const FTS = /^(fts|plfts|phfts|wfts)(?:\(([a-z_]+)\))?$/;
+/** PostgREST's quantified operators: `ilike(any).{a*,b*}` is one condition per value, ORed (`all`: ANDed). */
+const QUANTIFIED = /^(eq|neq|gt|gte|lt|lte|like|ilike)\((any|all)\)$/;
 
 /** `op.value` or `not.op.value` for one field (PostgREST's horizontal filtering). */
 export function parseCondition(field: string, expr: string, path: string): Filter {
@@ -21,10 +23,21 @@ export function parseCondition(field: string, expr: string, path: string): Filte
   if (dot < 0) throw invalid(path, 'expected operator.value', `${path}: expected "operator.value" (e.g. eq.5), got "${expr.slice(0, 40)}".`);
   const opToken = rest.slice(0, dot);
   const value = rest.slice(dot + 1);
+  const quantified = QUANTIFIED.exec(opToken);
+  if (quantified) {
+    const values = parseList(value, path);
+    if (!values.length) throw invalid(path, `${opToken} needs at least one value`);
+    const items: Filter[] = values.map((v) => ({ kind: 'cond', field, op: quantified[1] as Operator, value: v, not: false }));
+    return { kind: quantified[2] === 'any' ? 'or' : 'and', items, not };
+  }
   const fts = FTS.exec(opToken);
   if (fts) return { kind: 'cond', field, op: fts[1] as Operator, value, not, ...(fts[2] ? { config: fts[2] } : {}) };
   if (!(OPERATORS as readonly string[]).includes(opToken)) {
-    throw new AppError('unsupported_operator', `${path}: unknown operator "${opToken.slice(0, 20)}". Operators: ${OPERATORS.join(', ')}.`, [{ path, message: 'unknown operator' }]);
+    throw new AppError(
+      'unsupported_operator',
+      `${path}: unknown operator "${opToken.slice(0, 20)}". Operators: ${OPERATORS.join(', ')}; eq, neq, gt, gte, lt, lte, like and ilike also take (any) or (all) with a {list}.`,
+      [{ path, message: 'unknown operator' }],
+    );
   }
   const op = opToken as Operator;
   if (op === 'in' || op === 'cs' || op === 'ov') return { kind: 'cond', field, op, value: parseList(value, path), not };
@@ -127,6 +140,11 @@ export function parseQueryString(params: URLSearchParams, prefer?: string): List
       }
       default:
         if (RESERVED.has(key)) break;
+        if (key.includes('.')) {
+          // PostgREST's `company.name=eq.x`, `stages.order=…`, `stages.limit=…`: fields have no dots.
+          const relation = key.slice(0, key.indexOf('.')).slice(0, 64);
+          throw invalid(key.slice(0, 80), 'not supported', `${key.slice(0, 80)}: filters, order and limits on an embedded relation (${relation}) are not supported; filter and order on the resource's own fields.`);
+        }
         req.where.push(parseCondition(key, value, key));
     }
     terms++;

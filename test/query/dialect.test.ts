@@ -28,6 +28,11 @@ describe('query-string dialect: examples', () => {
       'or=(a.eq.1,and(b.gt.2,c.not.is.null))',
       [{ kind: 'or', not: false, items: [{ kind: 'cond', field: 'a', op: 'eq', value: '1', not: false }, { kind: 'and', not: false, items: [{ kind: 'cond', field: 'b', op: 'gt', value: '2', not: false }, { kind: 'cond', field: 'c', op: 'is', value: 'null', not: true }] }] }],
     ],
+    [
+      'a=ilike(any).{x*,"y,z"}',
+      [{ kind: 'or', not: false, items: [{ kind: 'cond', field: 'a', op: 'ilike', value: 'x*', not: false }, { kind: 'cond', field: 'a', op: 'ilike', value: 'y,z', not: false }] }],
+    ],
+    ['a=not.eq(all).{1,2}', [{ kind: 'and', not: true, items: [{ kind: 'cond', field: 'a', op: 'eq', value: '1', not: false }, { kind: 'cond', field: 'a', op: 'eq', value: '2', not: false }] }]],
     ['not.and=(a.eq.1,b.eq.2)', [{ kind: 'and', not: true, items: [{ kind: 'cond', field: 'a', op: 'eq', value: '1', not: false }, { kind: 'cond', field: 'b', op: 'eq', value: '2', not: false }] }]],
   ];
   for (const [qs, where] of examples) {
@@ -52,6 +57,10 @@ describe('query-string dialect: examples', () => {
 
   const errors: Array<[string, string]> = [
     ['select=id,company!inner(name)', 'invalid_query'],
+    ['a=ilike(any).{}', 'invalid_query'],
+    ['a=in(any).{1}', 'unsupported_operator'],
+    ['company.name=eq.x', 'invalid_query'],
+    ['stages.limit=2', 'invalid_query'],
     ['a=nope.1', 'unsupported_operator'],
     ['a=1', 'invalid_query'],
     ['or=(a.eq.1', 'invalid_query'],

@@ -55,6 +55,8 @@ describe('/rest/v1 with postgrest-js', () => {
     expect(names((await q().is('birthday', null)).data)).toEqual(['John']);
     expect(names((await q().or('first_name.eq.John,last_name.eq.Smith')).data)).toEqual(['Hannah', 'John']);
     expect(names((await q().not('gender', 'eq', 'female')).data)).toEqual(['Daniel', 'John']);
+    expect(names((await q().ilikeAnyOf('last_name', ['%ER%', 'doe'])).data)).toEqual(['Anna', 'Daniel', 'John']);
+    expect(names((await q().ilikeAllOf('last_name', ['%er%', '%son'])).data)).toEqual(['Daniel']);
   });
 
   it('order descending and range', async () => {
@@ -101,6 +103,10 @@ describe('/rest/v1 with postgrest-js', () => {
     expect(error?.message).toMatch(/not a field/);
     const unknown = await db.from('secrets').select('*');
     expect(unknown.error).not.toBeNull();
+    // Reads only: a write is a 404 that still reads as a PostgREST error.
+    const insert = await db.from('contacts').insert({ first_name: 'X' });
+    expect(insert.status).toBe(404);
+    expect(insert.error?.message).toMatch(/No route for POST/);
   });
 
   it('answers the raw wire format: bare array, Content-Range, Preference-Applied, Range header', async () => {
