@@ -30,7 +30,7 @@ function checkValue(name: string, field: FieldDef, c: Condition, path: string): 
   switch (c.op) {
     case 'is': {
       const v = String(c.value).toLowerCase();
-      if (!IS_VALUES.has(v)) throw new AppError('invalid_query', `${path}: is. takes null, not_null, true, false or unknown.`, [{ path, message: 'invalid is value' }]);
+      if (!IS_VALUES.has(v)) throw new AppError('invalid_query', `${path}: is. takes null, not_null, empty, not_empty, true, false or unknown.`, [{ path, message: 'invalid is value' }]);
       if (v !== 'null' && v !== 'not_null' && field.type !== 'bool') throw new AppError('invalid_query', `${path}: is.${v} applies to boolean fields only.`, [{ path, message: 'invalid is value' }]);
       return v;
     }
@@ -68,7 +68,20 @@ function checkCondition(resource: ResourceDef, c: Condition, path: string): Chec
   const field = Object.hasOwn(resource.fields, c.field) ? resource.fields[c.field] : undefined;
   if (!field) throw unknownField(resource, c.field, path);
   checkOperator(resource, c.field, field, c.op, path);
+  const blank = c.op === 'is' ? String(c.value).toLowerCase() : '';
+  if (blank === 'empty' || blank === 'not_empty') return emptiness(c, field, blank === 'empty');
   return { kind: 'cond', name: c.field, field, op: c.op, value: checkValue(c.field, field, c, path), not: !!c.not, config: c.config };
+}
+
+/**
+ * `is.empty` / `is.not_empty` (the JSON form's isEmpty / isNotEmpty): no value at all, or,
+ * for text, the empty string too. A date or a number is never '', so there it is `is null`.
+ */
+function emptiness(c: Condition, field: FieldDef, empty: boolean): CheckedFilter {
+  const none: CheckedFilter = { kind: 'cond', name: c.field, field, op: 'is', value: empty ? 'null' : 'not_null', not: false };
+  if (field.type !== 'text') return { ...none, not: !!c.not };
+  const blank: CheckedFilter = { kind: 'cond', name: c.field, field, op: empty ? 'eq' : 'neq', value: '', not: false };
+  return { kind: empty ? 'or' : 'and', items: [none, blank], not: !!c.not };
 }
 
 /** Validates the filter tree against the resource's whitelist and coerces every value. */

@@ -68,8 +68,9 @@ function toFilter(w: Where, path: string, depth: number): Filter {
     if (value === undefined || value === null) throw new AppError('invalid_query', `${path}: ${operator} needs a value.`, [{ path: `${path}.value`, message: 'value required' }]);
   };
   switch (operator) {
-    case 'isEmpty': return { kind: 'or', items: [cond('is', 'null'), cond('eq', '')] };
-    case 'isNotEmpty': return { kind: 'and', items: [cond('is', 'not_null'), cond('neq', '')] };
+    // Resolved by field type when checked: text may also be '', other types only NULL.
+    case 'isEmpty': return cond('is', 'empty');
+    case 'isNotEmpty': return cond('is', 'not_empty');
     case 'between': {
       const v = list(value);
       if (v.length !== 2) throw new AppError('invalid_query', `${path}: between takes [low, high].`, [{ path: `${path}.value`, message: 'expected two values' }]);

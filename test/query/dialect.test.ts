@@ -89,7 +89,7 @@ describe('JSON dialect: the seeds\' operators', () => {
         { kind: 'cond', field: 'name', op: 'contains', value: 'an', not: false },
         { kind: 'and', items: [{ kind: 'cond', field: 'birthday', op: 'gte', value: '1980-01-01', not: false }, { kind: 'cond', field: 'birthday', op: 'lte', value: '1990-01-01', not: false }] },
         { kind: 'cond', field: 'status', op: 'in', value: ['archived'], not: true },
-        { kind: 'or', items: [{ kind: 'cond', field: 'email', op: 'is', value: 'null', not: false }, { kind: 'cond', field: 'email', op: 'eq', value: '', not: false }] },
+        { kind: 'cond', field: 'email', op: 'is', value: 'empty', not: false },
       ],
     });
     expect(r.order).toEqual([{ field: 'last_name', dir: 'desc', nulls: undefined }]);

@@ -309,6 +309,33 @@ describe('GET /v1/contacts', () => {
     expect((await bad.json<any>()).code).toBe('invalid_body');
   });
 
+  it('isEmpty / is.empty: NULL for every type, and the empty string too for text', async () => {
+    const query = async (where: unknown) => {
+      const res = await SELF.fetch('http://localhost/v1/contacts/query', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ where, select: 'id', orderBy: [{ field: 'id', direction: 'asc' }] }),
+      });
+      expect(res.status, JSON.stringify(where)).toBe(200);
+      return (await res.json<any>()).data.map((r: any) => r.id);
+    };
+    const viaQs = async (qs: string) => idsOf(await list(`${qs}&select=id&order=id.asc`));
+    // A date and an enum have no empty string: isEmpty there is IS NULL (it was a 400).
+    expect(await query({ field: 'birthday', operator: 'isEmpty' })).toEqual(await viaQs('birthday=is.null'));
+    expect(await query({ field: 'gender', operator: 'isNotEmpty' })).toEqual(await viaQs('gender=not.is.null'));
+    expect(await viaQs('birthday=is.empty')).toEqual(await viaQs('birthday=is.null'));
+    const email = await withClient(async (c) => (await c.query(`update contacts c set email = '' from contacts old where c.id = $1 and old.id = c.id returning old.email`, [ids[1]])).rows[0].email);
+    try {
+      const blankOrNull = await viaQs('or=(email.is.null,email.eq."")');
+      expect(blankOrNull).toContain(ids[1]);
+      expect(await query({ field: 'email', operator: 'isEmpty' })).toEqual(blankOrNull);
+      expect(await viaQs('email=is.empty')).toEqual(blankOrNull);
+      expect(await viaQs('email=is.not_empty')).toEqual(await viaQs('email=not.is.null&email=neq.""'));
+    } finally {
+      await withClient((c) => c.query('update contacts set email = $2 where id = $1', [ids[1], email]));
+    }
+  });
+
   it('gets one record, and a record of another org is a 404', async () => {
     const one = await get(`/v1/contacts/${ids[0]}?select=id,first_name,company(name)`, { token });
     expect(one.body.data).toEqual({ id: ids[0], first_name: 'Anna', company: { name: 'Acme GmbH' } });
