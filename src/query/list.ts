@@ -12,6 +12,7 @@ import { keysetSql, type OrderKey, orderSql, resolveOrder } from './order';
 import { orgPredicate, Params } from './params';
 import type { ResourceDef } from './resource';
 import { FUZZY_FALLBACK_REASON, planSearch, SEARCH_CANDIDATES, type SearchPlan } from './search';
+import { isEmptyRange } from './empty-range';
 import { neededColumns, relationSql, renderSql, resolveProjection } from './select';
 
 export interface ListResult {
@@ -40,6 +41,8 @@ function baseWhere(resource: ResourceDef, req: ListRequest, p: Params, search: S
     throw new AppError('invalid_query', `deleted: ${resource.name} are not soft-deleted.`, [{ path: 'deleted', message: 'not soft-deletable' }]);
   }
   const checked = checkFilters(resource, req.where);
+  // A range with nothing in it: no row can match, and Postgres would search for one anyway.
+  if (isEmptyRange(checked)) base.push('false');
   const filters = checked.map((f) => ({ checked: f, sql: compileFilter(resource, f, p) }));
   return { base, filters, ...(search ? { search: `(${search.where})` } : {}), indexFriendly: isIndexFriendly(resource, checked) };
 }

@@ -230,3 +230,32 @@ describe('cursor properties', () => {
     await expect(decodeCursor('s3cret-s3cret-s3cret', old, 'shape', 1)).rejects.toMatchObject({ code: 'invalid_cursor', detail: expect.stringMatching(/expired/) });
   });
 });
+
+describe('ranges with nothing in them', () => {
+  const cases: Array<[string, boolean]> = [
+    ['birthday=gte.1990-12-31&birthday=lte.1990-01-01', true],
+    ['birthday=gt.1990-01-01&birthday=lt.1990-01-01', true],
+    ['birthday=gte.1990-01-01&birthday=lt.1990-01-01', true],
+    ['birthday=gte.1990-01-01&birthday=lte.1990-01-01', false],
+    ['birthday=gte.1990-01-01&birthday=lte.1990-12-31', false],
+    ['birthday=eq.1990-01-01&birthday=gt.1990-06-01', true],
+    ['and=(birthday.gte.1991-01-01,birthday.lte.1990-01-01)', true],
+    ['not.and=(birthday.gte.1991-01-01,birthday.lte.1990-01-01)', false],
+    ['or=(birthday.gte.1991-01-01,birthday.lte.1990-01-01)', false],
+    ['birthday=gte.1991-01-01&birthday=not.lte.1990-01-01', false],
+    ['created_at=gte.2025-01-01T00:00:00Z&created_at=lt.2024-12-31T23:00:00%2B02:00', true],
+    ['created_at=gt.2025-01-01T00:00:00.0001Z&created_at=lte.2025-01-01T00:00:00.0009Z', false],
+    ['created_at=gte.2025-01-01&created_at=lte.2024-01-01', false], // no offset: the session's zone decides
+  ];
+  for (const [qs, empty] of cases) {
+    it(`${qs} → ${empty ? 'no scan' : 'queried'}`, async () => {
+      const plan = await planList(CTX, contacts, parse(qs));
+      expect(/ and false\b/.test(plan.fromWhere), qs).toBe(empty);
+    });
+  }
+  it('decimals and integers too (deals)', async () => {
+    expect((await planList(CTX, deals, parse('value=gt.100&value=lt.99.5'))).fromWhere).toMatch(/ and false\b/);
+    expect((await planList(CTX, deals, parse('probability=gte.50&probability=lte.50'))).fromWhere).not.toMatch(/ and false\b/);
+    expect((await planList(CTX, deals, parse('probability=gt.50&probability=lte.50'))).fromWhere).toMatch(/ and false\b/);
+  });
+});
