@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireAuth } from '../http/auth';
 import { AppError } from '../http/errors';
-import { createRouter, errorResponses } from '../http/openapi';
+import { createRouter, errorResponses, problem } from '../http/openapi';
 import { LIMITS } from '../query/ast';
 import { listRows } from '../query/list';
 import { parseQueryString } from '../query/parse-query-string';
@@ -33,7 +33,19 @@ const route = createRoute({
     'A bare JSON array, `Content-Range`, `Prefer: count=exact|planned|estimated` with `Preference-Applied`, `Range`/`Range-Unit`, `offset`/`limit`, `select`, `order` and the filters, so `@supabase/postgrest-js` works unchanged. Without `limit`, at most 1000 rows (like a PostgREST max-rows setting).',
   middleware: [requireAuth()] as const,
   request: { params: z.object({ table: z.string() }) },
-  responses: { 200: { description: 'Rows', content: { 'application/json': { schema: z.array(z.record(z.string(), z.unknown())) } } }, ...errorResponses },
+  responses: {
+    200: {
+      description: 'Rows: a JSON array, one object (`Accept: application/vnd.pgrst.object+json`) or CSV (`Accept: text/csv`)',
+      content: {
+        'application/json': { schema: z.array(z.record(z.string(), z.unknown())) },
+        [SINGLE]: { schema: z.record(z.string(), z.unknown()) },
+        'text/csv': { schema: z.string() },
+      },
+    },
+    206: { description: 'Part of the rows, for a `Range` request', content: { 'application/json': { schema: z.array(z.record(z.string(), z.unknown())) } } },
+    ...errorResponses,
+    406: problem('Accept names no representation served here, or `.single()` matched zero or several rows'),
+  },
 });
 
 export const postgrestRoutes = createRouter().openapi(route, async (c) => {
