@@ -24,6 +24,12 @@ function applyRange(header: string | undefined, params: URLSearchParams): void {
   params.set('limit', String(Math.min(last - first + 1, LIMITS.maxLimit)));
 }
 
+/** The Content-Range a page of `limit` rows from `offset` would carry, given the total. */
+function countedRange(offset: number, limit: number, total: number): string {
+  const rows = Math.max(0, Math.min(limit, total - offset));
+  return rows ? `${offset}-${offset + rows - 1}/${total}` : `*/${total}`;
+}
+
 const route = createRoute({
   method: 'get',
   path: '/rest/v1/{table}',
@@ -65,9 +71,14 @@ export const postgrestRoutes = createRouter().openapi(route, async (c) => {
   // Two rows tell "exactly one" from "several"; a smaller limit of the client's applies first
   // (`.limit(1).single()` is one object), as in PostgREST.
   if (single) req.limit = Math.min(req.limit, 2);
+  // `select('*', { count, head: true })` is how postgrest-js asks "how many": a HEAD with a count
+  // needs no rows (the range follows from the count), so none are read.
+  const wanted = req.limit;
+  const countOnly = c.req.method === 'HEAD' && !!req.count && !single;
+  if (countOnly) req.limit = 0;
   const result = await listRows(listContext(c), resource, req);
   if (req.count) c.header('Preference-Applied', `count=${req.count}`);
-  c.header('Content-Range', contentRange(result));
+  c.header('Content-Range', countOnly ? countedRange(req.offset ?? 0, wanted, result.count!.value) : contentRange(result));
   if (single) {
     if (result.rows.length !== 1) {
       throw new AppError('not_acceptable', `JSON object requested, multiple (or no) rows returned (${result.rows.length}${result.page.hasMore ? '+' : ''}).`);

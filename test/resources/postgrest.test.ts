@@ -75,6 +75,14 @@ describe('/rest/v1 with postgrest-js', () => {
     expect(typeof planned.count).toBe('number');
     const head = await db.from('contacts').select('*', { count: 'exact', head: true });
     expect(head.count).toBe(4);
+    // A counting HEAD reads no rows (one statement: the count) and still says which would come.
+    const ask = (method: string) =>
+      SELF.fetch('http://localhost/rest/v1/contacts?select=id&offset=1&limit=2', { method, headers: { Authorization: `Bearer ${token}`, Prefer: 'count=exact' } });
+    const [got, headed] = [await ask('GET'), await ask('HEAD')];
+    expect(headed.headers.get('content-range')).toBe('1-2/4');
+    expect(headed.headers.get('content-range')).toBe(got.headers.get('content-range'));
+    expect(got.headers.get('server-timing')).toMatch(/desc="2 queries/);
+    expect(headed.headers.get('server-timing')).toMatch(/desc="1 queries/);
   });
 
   it('single() returns one object, or an error for several', async () => {
