@@ -17,7 +17,12 @@ const VarsSchema = z.object({
   COUNT_EXACT_LIMIT: z.coerce.number().int().positive().max(1_000_000).default(10_000),
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  CORS_ORIGINS: z.string().max(4000).default('*'),
+  /** `*`, or the comma-separated origins browsers may call from (a trailing slash is dropped). */
+  CORS_ORIGINS: z
+    .string()
+    .max(4000)
+    .default('*')
+    .transform((raw): '*' | ReadonlySet<string> => (raw.trim() === '*' ? '*' : new Set(raw.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)))),
 });
 export type Vars = z.infer<typeof VarsSchema>;
 

@@ -10,18 +10,11 @@ import type { AppContext } from './context';
  * could not already send; a list narrows it further.
  */
 export function corsPolicy(): MiddlewareHandler<AppContext> {
-  const lists = new WeakMap<object, Set<string> | '*'>();
-  const allowed = (env: object, value: string) => {
-    let list = lists.get(env);
-    if (!list) {
-      const raw = readVars(env as Parameters<typeof readVars>[0]).CORS_ORIGINS.trim();
-      list = raw === '*' ? '*' : new Set(raw.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean));
-      lists.set(env, list);
-    }
-    return list === '*' ? '*' : list.has(value) ? value : null;
-  };
   return cors({
-    origin: (origin, c) => allowed(c.env, origin),
+    origin: (origin, c) => {
+      const allowed = readVars(c.env).CORS_ORIGINS;
+      return allowed === '*' ? '*' : allowed.has(origin) ? origin : null;
+    },
     allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
     // What postgrest-js and supabase-js send, besides the usual.
     allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Prefer', 'Range', 'Range-Unit', 'If-Match', 'If-None-Match', 'X-Request-Id', 'X-Client-Info', 'Accept-Profile', 'Content-Profile', 'apikey'],

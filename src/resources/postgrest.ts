@@ -6,8 +6,8 @@ import { LIMITS } from '../query/ast';
 import { listRows } from '../query/list';
 import { parseQueryString } from '../query/parse-query-string';
 import { RESOURCES } from './registry';
-import { negotiate, toCsv } from './csv';
-import { contentRange } from './render';
+import { toCsv } from './csv';
+import { contentRange, rangeHeader } from './render';
 import { listContext } from './router';
 
 const SINGLE = 'application/vnd.pgrst.object+json';
@@ -24,10 +24,33 @@ function applyRange(header: string | undefined, params: URLSearchParams): void {
   params.set('limit', String(Math.min(last - first + 1, LIMITS.maxLimit)));
 }
 
-/** The Content-Range a page of `limit` rows from `offset` would carry, given the total. */
-function countedRange(offset: number, limit: number, total: number): string {
-  const rows = Math.max(0, Math.min(limit, total - offset));
-  return rows ? `${offset}-${offset + rows - 1}/${total}` : `*/${total}`;
+export type Representation = 'json' | 'object' | 'csv';
+
+const MEDIA: Record<string, Representation> = {
+  'application/json': 'json',
+  'application/*': 'json',
+  '*/*': 'json',
+  [SINGLE]: 'object',
+  'application/vnd.pgrst.object': 'object',
+  'text/csv': 'csv',
+};
+
+/**
+ * What the client's Accept asks for, by its preference (q, then order): JSON, one object
+ * (`.single()`), or CSV. No Accept is JSON; an Accept that names none of them is null (406).
+ */
+export function negotiate(accept: string | undefined): Representation | null {
+  if (!accept?.trim()) return 'json';
+  const offers = accept
+    .split(',')
+    .map((part, i) => {
+      const [type, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+      const q = params.find((p) => p.startsWith('q='));
+      return { type, q: q ? Number(q.slice(2)) : 1, i };
+    })
+    .filter((o) => o.q > 0 && Object.hasOwn(MEDIA, o.type))
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  return offers.length ? MEDIA[offers[0].type] : null;
 }
 
 const route = createRoute({
@@ -78,7 +101,11 @@ export const postgrestRoutes = createRouter().openapi(route, async (c) => {
   if (countOnly) req.limit = 0;
   const result = await listRows(listContext(c), resource, req);
   if (req.count) c.header('Preference-Applied', `count=${req.count}`);
-  c.header('Content-Range', countOnly ? countedRange(req.offset ?? 0, wanted, result.count!.value) : contentRange(result));
+  if (countOnly) {
+    // The rows a GET would have answered: as many as the limit, as far as the total reaches.
+    const [offset, total] = [req.offset ?? 0, result.count!.value];
+    c.header('Content-Range', rangeHeader(offset, Math.max(0, Math.min(wanted, total - offset)), total));
+  } else c.header('Content-Range', contentRange(result));
   if (single) {
     if (result.rows.length !== 1) {
       throw new AppError('not_acceptable', `JSON object requested, multiple (or no) rows returned (${result.rows.length}${result.page.hasMore ? '+' : ''}).`);

@@ -2,11 +2,15 @@ import type { Context } from 'hono';
 import type { AppContext } from '../http/context';
 import type { ListResult } from '../query/list';
 
-/** PostgREST-style Content-Range: `first-last/total` (`*` when the total was not asked for). */
+/** PostgREST-style Content-Range of `rows` rows from `start`: `first-last/total` (`*` for an unknown total). */
+export function rangeHeader(start: number, rows: number, total: number | undefined): string {
+  const of = total === undefined ? '*' : String(total);
+  return rows ? `${start}-${start + rows - 1}/${of}` : `*/${of}`;
+}
+
+/** The Content-Range of a list's page. */
 export function contentRange(result: ListResult): string {
-  const start = result.page.offset ?? 0;
-  const total = result.count ? String(result.count.value) : '*';
-  return result.rows.length ? `${start}-${start + result.rows.length - 1}/${total}` : `*/${total}`;
+  return rangeHeader(result.page.offset ?? 0, result.rows.length, result.count?.value);
 }
 
 /** The /v1 envelope: data, page, count, meta (DESIGN §5.4). */

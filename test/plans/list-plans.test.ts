@@ -36,6 +36,12 @@ describe('list plans on seeded data', () => {
     return { plan, explained };
   }
 
+  it('a range with nothing in it reads no rows (it used to walk the whole org)', async () => {
+    const plan = await planList({ auth, secret: SECRET }, contacts, parseQueryString(new URLSearchParams('birthday=gte.1990-12-31&birthday=lte.1990-01-01&limit=25')));
+    const explained = await explain(plan.statement, plan.values, { analyze: true });
+    expect(explained.tableRows.contacts ?? 0).toBe(0);
+  });
+
   it('default order reads the (org_id, created_at desc, id desc) index', async () => {
     const { explained } = await explainList(contacts, 'limit=25');
     expect(explained.indexes).toContain('contacts_org_created_idx');

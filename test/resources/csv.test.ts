@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { negotiate, toCsv } from '../../src/resources/csv';
+import { toCsv } from '../../src/resources/csv';
+import { negotiate } from '../../src/resources/postgrest';
 
 describe('CSV rendering', () => {
   it('quotes what needs quoting, leaves the rest bare, and renders NULL as empty', () => {

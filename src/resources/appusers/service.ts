@@ -88,21 +88,13 @@ export function compileAppUsers(orgId: string, query: AppUsersQuery, page: numbe
 
 export async function listAppUsers({ db, auth, query, countLimit }: { db: Db; auth: Auth; query: AppUsersQuery; countLimit: number }): Promise<AppUsersPage> {
   const probe = compileAppUsers(auth.orgId, query, 1);
-  const counting = countRows(db, probe.fromWhere, probe.filterValues, countLimit);
+  const known = Number.isFinite(query.page);
+  const counting = known ? countRows(db, probe.fromWhere, probe.filterValues, countLimit) : countToLastPage(db, probe, query.pageSize);
   // A numbered page does not need the count to be fetched: both statements go out together
   // (one round trip on the wire client, which pipelines). Only `page=last` waits for the count.
-  const known = Number.isFinite(query.page);
   const fetching = known ? fetchPage(db, auth, query, query.page) : null;
   // Settle both before looking at either, so a failed count never leaves the page's rejection unheard.
-  const [counted, fetched] = await Promise.all([counting, fetching]);
-  let count = counted;
-  if (!known && count.method !== 'exact') {
-    // The last page of an estimate may be past the rows or short of them: count exactly, as far
-    // as offset paging reaches (past it, the deep-page error below applies either way).
-    const reach = MAX_OFFSET + query.pageSize;
-    const exact = await boundedCount(db, probe.fromWhere, probe.filterValues, reach);
-    if (exact <= reach) count = { value: exact, method: 'exact' };
-  }
+  const [count, fetched] = await Promise.all([counting, fetching]);
   const pages = Math.max(1, Math.ceil(count.value / query.pageSize));
   const page = known ? query.page : pages;
   if ((page - 1) * query.pageSize > MAX_OFFSET) {
@@ -118,6 +110,17 @@ export async function listAppUsers({ db, auth, query, countLimit }: { db: Db; au
   const seen = (page - 1) * query.pageSize + rows.length;
   const value = Math.max(count.value, seen);
   return { count: { ...count, value }, page, pages: Math.max(pages, Math.ceil(value / query.pageSize)), results: rows };
+}
+
+/**
+ * `page=last` needs the real last page, which an estimate can put past the rows or short of
+ * them: count exactly, as far as offset paging reaches. More than that is reported as an
+ * estimate, and the deep-page error applies to it either way.
+ */
+async function countToLastPage(db: Db, probe: { fromWhere: string; filterValues: unknown[] }, pageSize: number): Promise<Count> {
+  const reach = MAX_OFFSET + pageSize;
+  const value = await boundedCount(db, probe.fromWhere, probe.filterValues, reach);
+  return { value, method: value <= reach ? 'exact' : 'estimated' };
 }
 
 async function fetchPage(db: Db, auth: Auth, query: AppUsersQuery, page: number): Promise<AppUser[]> {
