@@ -4,7 +4,7 @@ import { requestId } from 'hono/request-id';
 import { timing } from 'hono/timing';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { corsPolicy } from './http/cors';
-import { AppError, toProblem } from './http/errors';
+import { AppError, toProblem } from './core/errors';
 import { createRouter } from './http/openapi';
 import { limitRequestSize } from './http/limits';
 import { services } from './http/services';

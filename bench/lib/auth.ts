@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { signToken } from '../../scripts/lib/jwt';
-import type { Auth } from '../../src/http/auth';
+import type { Auth } from '../../src/core/auth';
 import { wranglerVars } from './wrangler-vars';
 
 export const BENCH_USER = { email: 'admin@demo.test', org: 'demo' } as const;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Auth } from '../../src/http/auth';
+import type { Auth } from '../../src/core/auth';
 
 /** Scenario ids exactly as BENCH.md's table names them. */
 export const SCENARIO_IDS = [

@@ -1,7 +1,7 @@
 import { Client as NeonClient, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import type { AppEnv } from '../env';
-import { AppError, fromDatabaseError } from '../http/errors';
+import { AppError, fromDatabaseError } from '../core/errors';
 import { SET_TIMEOUT, WireClient } from './wire';
 
 export interface QueryResult<T> {

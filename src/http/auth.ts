@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { verify } from 'hono/jwt';
 import { z } from 'zod';
-import { USER_ROLES } from '../db/schema/enums';
+import { USER_ROLES } from '../core/enums';
 import type { AppContext } from './context';
-import { AppError } from './errors';
+import { AppError } from '../core/errors';
 
 export const AuthClaims = z.object({
   sub: z.uuid(),
@@ -12,13 +12,6 @@ export const AuthClaims = z.object({
   exp: z.number().int(),
 });
 export type AuthClaims = z.infer<typeof AuthClaims>;
-
-/** The caller, as every verb sees it. orgId is the tenant wall for every query. */
-export interface Auth {
-  userId: string;
-  orgId: string;
-  role: (typeof USER_ROLES)[number];
-}
 
 const BEARER = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+)\s*$/;
 

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppContext } from './context';
-import { AppError } from './errors';
+import { AppError } from '../core/errors';
 
 export const MAX_URL_LENGTH = 16 * 1024;
 export const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppContext } from './context';
-import { AppError, ERROR_STATUS } from './errors';
+import { AppError, ERROR_STATUS } from '../core/errors';
 
 export const ProblemSchema = z
   .object({

@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { type Condition, type Filter, LIMITS, type Operator } from './ast';
 import { type FieldDef, opsOf, type ResourceDef } from './resource';
 import { coerceValue } from './values';

@@ -1,14 +1,5 @@
+import type { Memo } from '../cache/isolate';
 import type { Db } from '../db/client';
-
-/**
- * Tier 0 for estimates: a planner estimate is approximate by nature, so a client paging
- * through one large result (page 1, 2, 3…) reuses it for a few seconds instead of planning
- * again. Keyed by the full statement and its values (org id is $1), so it is tenant-scoped;
- * exact counts are never cached.
- */
-const ESTIMATE_TTL_MS = 10_000;
-const ESTIMATE_CACHE_SIZE = 1000;
-const estimates = new Map<string, { value: number; until: number }>();
 
 export type CountMethod = 'exact' | 'planned' | 'estimated';
 export interface Count {
@@ -21,15 +12,16 @@ export interface Count {
  * ask the planner first (no execution); when it expects more than `limit` rows, report its
  * estimate. Otherwise count, but at most `limit + 1` rows, so a planner that underestimates
  * still costs a bounded count, and the answer never claims fewer rows than were counted.
+ * Estimates are remembered in `estimates` (the isolate's cache; exact counts never are).
  */
-export async function countRows(db: Db, fromWhere: string, values: readonly unknown[], limit: number, now = Date.now()): Promise<Count> {
+export async function countRows(db: Db, estimates: Memo, fromWhere: string, values: readonly unknown[], limit: number): Promise<Count> {
+  // The org id is $1 among the values: entries are tenant-scoped.
   const key = `${limit}|${fromWhere}|${JSON.stringify(values)}`;
   const cached = estimates.get(key);
-  if (cached && cached.until > now) return { value: cached.value, method: 'estimated' };
+  if (cached !== undefined) return { value: cached, method: 'estimated' };
   const planned = await plannedRows(db, `select 1 ${fromWhere}`, values);
   if (planned > limit) {
-    if (estimates.size >= ESTIMATE_CACHE_SIZE) estimates.delete(estimates.keys().next().value!);
-    estimates.set(key, { value: planned, until: now + ESTIMATE_TTL_MS });
+    estimates.set(key, planned);
     return { value: planned, method: 'estimated' };
   }
   const counted = await boundedCount(db, fromWhere, values, limit);

@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 
 /**
  * Opaque keyset cursors: base64url(JSON payload) + "." + base64url(HMAC-SHA256). The payload
@@ -55,22 +55,13 @@ export async function encodeCursor(secret: string, shape: string, keys: (string 
   return `${body}.${b64url(sig)}`;
 }
 
-/**
- * The search mode a cursor was made under, read without verification: it only selects which
- * query to rebuild, and decodeCursor then verifies the signature against that query's shape.
- */
-export function peekCursorMode(cursor: string): string | undefined {
-  try {
-    const m = JSON.parse(new TextDecoder().decode(fromB64url(cursor.split('.')[0]))).m;
-    return typeof m === 'string' ? m : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const invalid = (detail: string) => new AppError('invalid_cursor', detail, [{ path: 'cursor', message: detail }]);
 
-export async function decodeCursor(secret: string, cursor: string, shape: string, keyCount: number, now = Date.now()): Promise<CursorPayload> {
+/**
+ * Checks a cursor's signature and expiry and returns what it carries. Nothing in it is used
+ * before this: the search mode it records (a fallback) selects the shape it is then matched to.
+ */
+export async function verifyCursor(secret: string, cursor: string, now = Date.now()): Promise<CursorPayload> {
   const m = /^([A-Za-z0-9_-]{1,4000})\.([A-Za-z0-9_-]{43})$/.exec(cursor);
   if (!m) throw invalid('The cursor is malformed.');
   let ok = false;
@@ -88,10 +79,21 @@ export async function decodeCursor(secret: string, cursor: string, shape: string
   } catch {
     throw invalid('The cursor is malformed.');
   }
-  if (payload.v !== 1 || !Array.isArray(payload.k) || typeof payload.x !== 'number') throw invalid('The cursor is malformed.');
+  if (payload?.v !== 1 || !Array.isArray(payload.k) || typeof payload.x !== 'number' || typeof payload.h !== 'string') throw invalid('The cursor is malformed.');
   if (payload.x * 1000 < now) throw invalid('The cursor has expired; start again from the first page.');
+  return payload;
+}
+
+/** A verified cursor belongs to this query: same shape hash, one value per order key. */
+export function checkCursorShape(payload: CursorPayload, shape: string, keyCount: number): void {
   if (payload.h !== shape || payload.k.length !== keyCount) {
     throw invalid('The cursor belongs to a different query (filters, order or search changed); start again from the first page.');
   }
+}
+
+/** verifyCursor + checkCursorShape, for a query whose shape is known before the cursor is read. */
+export async function decodeCursor(secret: string, cursor: string, shape: string, keyCount: number, now = Date.now()): Promise<CursorPayload> {
+  const payload = await verifyCursor(secret, cursor, now);
+  checkCursorShape(payload, shape, keyCount);
   return payload;
 }

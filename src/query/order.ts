@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import type { OrderTerm } from './ast';
 import { unknownField } from './check';
 import type { Params } from './params';

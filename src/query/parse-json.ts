@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { type Filter, LIMITS, type ListRequest } from './ast';
 import { parseSelect } from './parse-query-string';
 

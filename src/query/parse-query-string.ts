@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { type CountMode, type DeletedMode, type Filter, LIMITS, type ListRequest, OPERATORS, type Operator, type OrderTerm, SEARCH_MODES, type SearchMode, type SelectTree } from './ast';
 import { parseList, splitTopLevel, unquote } from './split';
 

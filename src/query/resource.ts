@@ -33,7 +33,8 @@ export interface FieldDef {
 export interface RelationDef {
   /** one: this row's `localKey` → target.id. many: target rows whose `foreignKey` = this id. */
   kind: 'one' | 'many';
-  target: () => ResourceDef;
+  /** The target resource's name in the catalog (names, not imports: resources refer to each other freely). */
+  target: string;
   localKey?: string;
   foreignKey?: string;
   /** many-to-many through a link table (entity_id → target id). */
@@ -70,6 +71,16 @@ export interface ResourceDef {
     text?: string;
   };
   relations: Record<string, RelationDef>;
+}
+
+/** Every declared resource by name, listable or embedded only: relations resolve through it. */
+export type Catalog = Readonly<Record<string, ResourceDef>>;
+
+/** The resource a relation points to; a missing name is a declaration bug, caught by test/query/resources.test.ts. */
+export function relationTarget(catalog: Catalog, rel: RelationDef): ResourceDef {
+  const target = Object.hasOwn(catalog, rel.target) ? catalog[rel.target] : undefined;
+  if (!target) throw new Error(`relation to "${rel.target}", which is not in the catalog`);
+  return target;
 }
 
 export const DEFAULT_OPS: Record<FieldType, readonly Operator[]> = {

@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { LIMITS, type SearchMode } from './ast';
 import { orgTsquery, type Params } from './params';
 import type { ResourceDef } from './resource';
@@ -31,8 +31,8 @@ export const FUZZY_FALLBACK_REASON = 'no substring match: typo-tolerant word sim
 
 const WEBSEARCH_SYNTAX = /["()]|\s-|^-|\bor\b/i;
 
-/** Picks the mode for `q` when the client left it to us, and says why. */
-function chooseMode(q: string, requested: SearchMode, hasTrigram: boolean): { mode: SearchPlan['mode']; reason: string } {
+/** Picks the mode for `q` (trimmed) when the client left it to us, and says why. */
+export function chooseSearchMode(q: string, requested: SearchMode, hasTrigram: boolean): { mode: SearchPlan['mode']; reason: string } {
   if (requested !== 'auto') return { mode: requested, reason: 'requested' };
   if (q.length < 3) return { mode: 'prefix', reason: 'shorter than 3 characters: word-prefix search' };
   if (/\s/.test(q) || WEBSEARCH_SYNTAX.test(q)) return { mode: 'fts', reason: 'several words or websearch syntax: ranked full-text' };
@@ -52,7 +52,7 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   const q = rawQ.trim();
   if (!q) throw new AppError('invalid_query', 'q: give a search term.', [{ path: 'q', message: 'empty search' }]);
   if (q.length > LIMITS.maxQueryLength) throw new AppError('invalid_query', `q: at most ${LIMITS.maxQueryLength} characters.`, [{ path: 'q', message: 'too long' }]);
-  const { mode, reason } = chooseMode(q, requested, search.trigram.length > 0);
+  const { mode, reason } = chooseSearchMode(q, requested, search.trigram.length > 0);
   const a = resource.alias;
   const vector = `${a}.${search.vector}`;
   if (mode === 'fts') {

@@ -1,8 +1,8 @@
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import type { SelectTree } from './ast';
 import { unknownField } from './check';
 import { isoSql } from './params';
-import type { FieldDef, RelationDef, ResourceDef } from './resource';
+import { type Catalog, type FieldDef, type RelationDef, type ResourceDef, relationTarget } from './resource';
 
 /** How a field is rendered to JSON: ISO-8601 UTC timestamps, dates and decimals as text. */
 export function renderSql(expr: string, f: FieldDef): string {
@@ -15,7 +15,7 @@ export interface Projection {
   /** `name → field` of the columns returned, in order (the name is the alias where one was given). */
   columns: Array<[string, FieldDef]>;
   /** `name` is the relation's own; `key` is what the answer calls it (its alias, or its name). */
-  relations: Array<{ name: string; key: string; def: RelationDef; fields: Array<[string, FieldDef]> }>;
+  relations: Array<{ name: string; key: string; def: RelationDef; target: ResourceDef; fields: Array<[string, FieldDef]> }>;
 }
 
 /**
@@ -62,7 +62,7 @@ function pickFields(resource: ResourceDef, names: readonly string[], path: strin
   return [...out];
 }
 
-export function resolveProjection(resource: ResourceDef, tree: SelectTree | undefined): Projection {
+export function resolveProjection(catalog: Catalog, resource: ResourceDef, tree: SelectTree | undefined): Projection {
   const columns = pickFields(resource, tree?.fields ?? [], 'select');
   const used = new Set(columns.map(([n]) => n));
   const relations = (tree?.relations ?? []).map((r, i) => {
@@ -76,7 +76,8 @@ export function resolveProjection(resource: ResourceDef, tree: SelectTree | unde
     const key = r.alias !== undefined ? checkAlias(r.alias, path) : r.name;
     if (used.has(key)) throw namedTwice(key, path);
     used.add(key);
-    return { name: r.name, key, def, fields: pickFields(def.target(), r.fields, `select.${r.name}[${i}]`) };
+    const target = relationTarget(catalog, def);
+    return { name: r.name, key, def, target, fields: pickFields(target, r.fields, `select.${r.name}[${i}]`) };
   });
   return { columns, relations };
 }
@@ -87,7 +88,7 @@ function jsonObject(alias: string, fields: Array<[string, FieldDef]>): string {
 
 /** One embedded relation as a scalar subquery over the page's rows (never N+1 round trips). */
 export function relationSql(pageAlias: string, rel: Projection['relations'][number], index: number): string {
-  const target = rel.def.target();
+  const target = rel.target;
   // Distinct from every resource alias, so an embed never shadows the page's columns.
   const r = `rel${index}`;
   const live = target.softDelete ? ` and ${r}.deleted_at is null` : '';

@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 
 /**
  * Splits on `sep` at nesting depth 0, honouring parentheses and double-quoted strings

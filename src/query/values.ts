@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { LIMITS } from './ast';
 import type { FieldDef } from './resource';
 

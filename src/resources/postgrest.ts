@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireAuth } from '../http/auth';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { createRouter, errorResponses, problem } from '../http/openapi';
 import { LIMITS } from '../query/ast';
-import { listRows } from '../query/list';
+import { listRows } from '../query/execute';
 import { parseQueryString } from '../query/parse-query-string';
 import { RESOURCES } from './registry';
 import { toCsv } from './csv';

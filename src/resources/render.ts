@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { AppContext } from '../http/context';
-import type { ListResult } from '../query/list';
+import type { ListResult } from '../query/execute';
 
 /** PostgREST-style Content-Range of `rows` rows from `start`: `first-last/total` (`*` for an unknown total). */
 export function rangeHeader(start: number, rows: number, total: number | undefined): string {

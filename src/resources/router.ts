@@ -1,14 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { isolateCaches } from '../cache/isolate';
 import { readVars } from '../env';
 import { requireAuth } from '../http/auth';
 import type { AppContext } from '../http/context';
 import { createRouter, errorResponses } from '../http/openapi';
-import { getRow, type ListContext, listRows } from '../query/list';
+import { getRow, type ListContext, listRows } from '../query/execute';
 import { parseQueryBody, QueryBodyDocSchema } from '../query/parse-json';
 import { parseQueryString, parseSelect } from '../query/parse-query-string';
 import type { ResourceDef } from '../query/resource';
 import type { Context } from 'hono';
-import { RESOURCES } from './registry';
+import { CATALOG, RESOURCES } from './registry';
 import { renderList } from './render';
 
 const Envelope = z
@@ -39,7 +40,7 @@ const DialectParams = z.looseObject({
 
 export function listContext(c: Context<AppContext>): ListContext {
   const vars = readVars(c.env);
-  return { db: c.var.services.db, auth: c.var.auth, secret: vars.JWT_SECRET, countLimit: vars.COUNT_EXACT_LIMIT };
+  return { db: c.var.services.db, auth: c.var.auth, catalog: CATALOG, caches: isolateCaches(), secret: vars.JWT_SECRET, countLimit: vars.COUNT_EXACT_LIMIT };
 }
 
 const DIALECT_DOC =

@@ -1,13 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Auth } from '../../src/http/auth';
+import type { Auth } from '../../src/core/auth';
 import type { ResourceDef } from '../../src/query/resource';
-import { encodeCursor } from '../../src/query/cursor';
-import { planList } from '../../src/query/list';
+import { planList } from '../../src/query/plan';
 import { VALUE_WALK_SCAN } from '../../src/query/value-walk';
 import { SEARCH_CANDIDATES } from '../../src/query/search';
 import { parseQueryString } from '../../src/query/parse-query-string';
-import { contacts } from '../../src/resources/contacts/resource';
-import { deals } from '../../src/resources/deals/resource';
+import { CATALOG } from '../../src/resources/registry';
 import { demoOrg } from '../support/seeded';
 import { explain, sql } from '../support/sql';
 
@@ -15,7 +13,7 @@ import { explain, sql } from '../support/sql';
 // about half), every list/search shape reads through an index — never a sequential scan of a
 // big table — and sorts come from index order. Timings live in the benchmark, not here.
 const BIG = ['contacts', 'deals', 'activities', 'addresses', 'customer_relationships', 'companies', 'leads'];
-const SECRET = 'plan-test-secret-plan-test';
+const { contacts, deals } = CATALOG;
 
 describe('list plans on seeded data', () => {
   let auth: Auth;
@@ -29,15 +27,18 @@ describe('list plans on seeded data', () => {
     auth = { orgId: demo.orgId, userId: demo.userId, role: 'admin' };
   });
 
-  async function explainList(resource: ResourceDef, qs: string) {
-    const plan = await planList({ auth, secret: SECRET }, resource, parseQueryString(new URLSearchParams(qs)));
+  const planFor = (resource: ResourceDef, qs: string, after?: (string | null)[]) =>
+    planList({ catalog: CATALOG, resource, req: parseQueryString(new URLSearchParams(qs)), orgId: auth.orgId, after });
+
+  async function explainList(resource: ResourceDef, qs: string, after?: (string | null)[]) {
+    const plan = planFor(resource, qs, after);
     const explained = await explain(plan.statement, plan.values);
     expect(explained.seqScans.filter((r) => BIG.includes(r)), `${resource.name}?${qs}`).toEqual([]);
     return { plan, explained };
   }
 
   it('a range with nothing in it reads no rows (it used to walk the whole org)', async () => {
-    const plan = await planList({ auth, secret: SECRET }, contacts, parseQueryString(new URLSearchParams('birthday=gte.1990-12-31&birthday=lte.1990-01-01&limit=25')));
+    const plan = planFor(contacts, 'birthday=gte.1990-12-31&birthday=lte.1990-01-01&limit=25');
     const explained = await explain(plan.statement, plan.values, { analyze: true });
     expect(explained.tableRows.contacts ?? 0).toBe(0);
   });
@@ -219,7 +220,7 @@ describe('list plans on seeded data', () => {
     );
     expect(counts.mine).toBeGreaterThan(0);
     expect(counts.others).toBeGreaterThan(0); // or the assertion below could not fail
-    const plan = await planList({ auth, secret: SECRET }, contacts, parseQueryString(new URLSearchParams({ q })));
+    const plan = planFor(contacts, new URLSearchParams({ q }).toString());
     const { indexScans } = await explain(plan.statement, plan.values, { analyze: true });
     const scans = indexScans.filter((s) => s.index === 'contacts_search_gin');
     expect(scans).toHaveLength(1);
@@ -238,9 +239,7 @@ describe('list plans on seeded data', () => {
       'select created_at::text as c, id::text as id from contacts where org_id = $1 and deleted_at is null order by created_at desc, id desc offset $2 limit 1',
       [auth.orgId, depth],
     );
-    const first = await planList({ auth, secret: SECRET }, contacts, parseQueryString(new URLSearchParams('limit=25')));
-    const cursor = await encodeCursor(SECRET, first.shape, [row.c, row.id]);
-    const { plan, explained } = await explainList(contacts, `limit=25&cursor=${encodeURIComponent(cursor)}`);
+    const { plan, explained } = await explainList(contacts, 'limit=25', [row.c, row.id]);
     expect(plan.statement).toMatch(/\(c\.created_at, c\.id\) < \(/);
     expect(explained.indexes).toContain('contacts_org_created_idx');
     const text = JSON.stringify(explained.plan);
@@ -254,9 +253,7 @@ describe('list plans on seeded data', () => {
         [auth.orgId],
       );
       const qs = `order=last_name.${dir}&limit=25`;
-      const first = await planList({ auth, secret: SECRET }, contacts, parseQueryString(new URLSearchParams(qs)));
-      const cursor = await encodeCursor(SECRET, first.shape, [row.v, row.id]);
-      const { explained } = await explainList(contacts, `${qs}&cursor=${encodeURIComponent(cursor)}`);
+      const { explained } = await explainList(contacts, qs, [row.v, row.id]);
       const text = JSON.stringify(explained.plan);
       expect(text).toMatch(/"Index Cond":"[^"]*ROW\(last_name, id\)/);
       expect(text).not.toMatch(/"Filter":"[^"]*last_name/);
@@ -264,7 +261,7 @@ describe('list plans on seeded data', () => {
   }
 
   it('an estimated count probes through an index', async () => {
-    const plan = await planList({ auth, secret: SECRET }, contacts, parseQueryString(new URLSearchParams('limit=25')));
+    const plan = planFor(contacts, 'limit=25');
     const explained = await explain(`select count(*)::int as n from (select 1 ${plan.fromWhere} limit 10001) bounded`, plan.filterValues);
     expect(explained.seqScans).toEqual([]);
   });

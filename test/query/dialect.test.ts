@@ -2,16 +2,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Filter, ListRequest } from '../../src/query/ast';
 import { decodeCursor, encodeCursor } from '../../src/query/cursor';
-import { planList } from '../../src/query/list';
+import { planList as planWith } from '../../src/query/plan';
 import { parseQueryBody } from '../../src/query/parse-json';
 import { parseQueryString } from '../../src/query/parse-query-string';
 import { printQueryString } from '../../src/query/print';
-import { contacts } from '../../src/resources/contacts/resource';
-import { deals } from '../../src/resources/deals/resource';
+import type { ResourceDef } from '../../src/query/resource';
+import { CATALOG } from '../../src/resources/registry';
+
+const { contacts, deals } = CATALOG;
 
 const parse = (qs: string, prefer?: string) => parseQueryString(new URLSearchParams(qs), prefer);
 const AUTH = { orgId: '00000000-0000-4000-8000-000000000001', userId: '00000000-0000-4000-8000-000000000002', role: 'admin' as const };
-const CTX = { auth: AUTH, secret: 'test-secret-test-secret' };
+const planList = (resource: ResourceDef, req: ListRequest) => planWith({ catalog: CATALOG, resource, req, orgId: AUTH.orgId });
 
 describe('query-string dialect: examples', () => {
   const examples: Array<[string, Filter[]]> = [
@@ -169,7 +171,7 @@ describe('dialect properties', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(tree, { maxLength: 3 }).filter((ws) => ws.every((w) => depthOf(w) <= 4)), fc.constantFrom(contacts, deals), async (where, resource) => {
         const fixed = resource === deals ? JSON.parse(JSON.stringify(where).replace(/"(first_name|last_name|email|phone|customer_id)"/g, '"name"')) : where;
-        const plan = await planList(CTX, resource, request(fixed));
+        const plan = planList(resource, request(fixed));
         for (const sql of [plan.statement, `select 1 ${plan.fromWhere}`]) {
           const m = new RegExp(`from ${resource.table} ${resource.alias} where (.*?) order by|from ${resource.table} ${resource.alias} where (.*)$`, 's').exec(sql);
           let clause = (m?.[1] ?? m?.[2] ?? '').trim();
@@ -189,7 +191,7 @@ describe('dialect properties', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...TEXT_FIELDS), fc.constantFrom('eq', 'ilike', 'neq', 'in'), marker, marker, async (field, op, v, q) => {
         const qs = `${field}=${op}.${op === 'in' ? `(${v},x)` : v}&q=${q}&order=last_name.desc`;
-        const plan = await planList(CTX, contacts, parse(qs));
+        const plan = planList(contacts, parse(qs));
         expect(plan.statement).not.toContain(v);
         expect(plan.statement).not.toContain(q);
         expect(JSON.stringify(plan.values)).toContain(v);
@@ -249,13 +251,13 @@ describe('ranges with nothing in them', () => {
   ];
   for (const [qs, empty] of cases) {
     it(`${qs} → ${empty ? 'no scan' : 'queried'}`, async () => {
-      const plan = await planList(CTX, contacts, parse(qs));
+      const plan = planList(contacts, parse(qs));
       expect(/ and false\b/.test(plan.fromWhere), qs).toBe(empty);
     });
   }
   it('decimals and integers too (deals)', async () => {
-    expect((await planList(CTX, deals, parse('value=gt.100&value=lt.99.5'))).fromWhere).toMatch(/ and false\b/);
-    expect((await planList(CTX, deals, parse('probability=gte.50&probability=lte.50'))).fromWhere).not.toMatch(/ and false\b/);
-    expect((await planList(CTX, deals, parse('probability=gt.50&probability=lte.50'))).fromWhere).toMatch(/ and false\b/);
+    expect(planList(deals, parse('value=gt.100&value=lt.99.5')).fromWhere).toMatch(/ and false\b/);
+    expect(planList(deals, parse('probability=gte.50&probability=lte.50')).fromWhere).not.toMatch(/ and false\b/);
+    expect(planList(deals, parse('probability=gt.50&probability=lte.50')).fromWhere).toMatch(/ and false\b/);
   });
 });

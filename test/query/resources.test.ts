@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { addresses } from '../../src/resources/common/addresses';
-import { stages } from '../../src/resources/pipelines/resource';
-import { RESOURCES } from '../../src/resources/registry';
+import { relationTarget } from '../../src/query/resource';
+import { CATALOG, RESOURCES } from '../../src/resources/registry';
 
 describe('resource declarations', () => {
-  const all = [...Object.values(RESOURCES), addresses, stages];
+  const all = Object.values(CATALOG);
 
   it('use SQL aliases that are unique and never clash with the compiler\'s own', () => {
     const aliases = all.map((r) => r.alias);
@@ -18,7 +17,7 @@ describe('resource declarations', () => {
       // Listable resources only: addresses and stages are embedded, never listed.
       if (Object.values(RESOURCES).includes(r)) for (const o of r.defaultOrder) expect(r.fields[o.field]?.sortable, `${r.name}.${o.field}`).toBe(true);
       for (const [name, rel] of Object.entries(r.relations)) {
-        const target = rel.target();
+        const target = relationTarget(CATALOG, rel);
         expect(target.fields.id, `${r.name}.${name}`).toBeDefined();
         if (rel.kind === 'one') expect(Object.values(r.fields).some((f) => f.column === rel.localKey), `${r.name}.${name}`).toBe(true);
       }

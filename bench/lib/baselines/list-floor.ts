@@ -12,15 +12,16 @@ export function listFloor(search: (ctx: BenchContext) => string, prefer?: string
   return async (ctx) => {
     // Loaded lazily: the list compiler is young, and a problem in it must cost only these
     // floors, not the whole run (appusers and empty do not need it).
-    const [{ parseQueryString }, { listRows }, { RESOURCES }] = await Promise.all([
+    const [{ parseQueryString }, { listRows }, { CATALOG, RESOURCES }, { createQueryCaches }] = await Promise.all([
       import('../../../src/query/parse-query-string'),
-      import('../../../src/query/list'),
+      import('../../../src/query/execute'),
       import('../../../src/resources/registry'),
+      import('../../../src/cache/isolate'),
     ]);
     const resource = RESOURCES.contacts;
     if (!resource) throw new Error('no contacts resource in src/resources/registry.ts');
     const req = parseQueryString(new URLSearchParams(search(ctx)), prefer);
-    const list = { auth: ctx.auth, secret: wranglerVars().JWT_SECRET, countLimit: ctx.countLimit };
+    const list = { auth: ctx.auth, catalog: CATALOG, caches: createQueryCaches(), secret: wranglerVars().JWT_SECRET, countLimit: ctx.countLimit };
     return async () => {
       const db = nodeDb(ctx.pg);
       await listRows({ ...list, db }, resource, req);

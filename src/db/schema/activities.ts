@@ -4,7 +4,7 @@ import { id, oneOf, orgId, orgSearch, timestamps } from './columns';
 import { companies } from './companies';
 import { contacts } from './contacts';
 import { deals } from './deals';
-import { ACTIVITY_PRIORITIES, ACTIVITY_STATUSES, ACTIVITY_TYPES } from './enums';
+import { ACTIVITY_PRIORITIES, ACTIVITY_STATUSES, ACTIVITY_TYPES } from '../../core/enums';
 import { leads } from './leads';
 import { orgs } from './orgs';
 import { users } from './users';

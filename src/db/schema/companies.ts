@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { index, numeric, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { addresses } from './addresses';
 import { id, oneOf, orgId, orgSearch, searchText, softDelete, timestamps } from './columns';
-import { SIZE_BANDS } from './enums';
+import { SIZE_BANDS } from '../../core/enums';
 import { orgs } from './orgs';
 import { users } from './users';
 

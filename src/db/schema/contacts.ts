@@ -3,7 +3,7 @@ import { date, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-co
 import { addresses } from './addresses';
 import { id, oneOf, orgId, orgSearch, searchText, softDelete, timestamps } from './columns';
 import { companies } from './companies';
-import { CONTACT_STATUSES, GENDERS, LIFECYCLE_STAGES, SOURCES } from './enums';
+import { CONTACT_STATUSES, GENDERS, LIFECYCLE_STAGES, SOURCES } from '../../core/enums';
 import { orgs } from './orgs';
 import { users } from './users';
 

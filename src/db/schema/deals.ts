@@ -3,7 +3,7 @@ import { check, date, index, integer, numeric, pgTable, text, timestamp, uuid } 
 import { id, oneOf, orgId, orgSearch, softDelete, timestamps } from './columns';
 import { companies } from './companies';
 import { contacts } from './contacts';
-import { DEAL_STATUSES } from './enums';
+import { DEAL_STATUSES } from '../../core/enums';
 import { orgs } from './orgs';
 import { pipelineStages } from './pipeline-stages';
 import { pipelines } from './pipelines';

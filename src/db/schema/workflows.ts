@@ -1,6 +1,6 @@
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { id, oneOf, orgId, timestamps } from './columns';
-import { JOB_STATUSES, STEP_CLASSES } from './enums';
+import { JOB_STATUSES, STEP_CLASSES } from '../../core/enums';
 import { orgs } from './orgs';
 import { users } from './users';
 

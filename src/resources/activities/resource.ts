@@ -1,10 +1,5 @@
-import { ACTIVITY_PRIORITIES, ACTIVITY_STATUSES, ACTIVITY_TYPES } from '../../db/schema/enums';
+import { ACTIVITY_PRIORITIES, ACTIVITY_STATUSES, ACTIVITY_TYPES } from '../../core/enums';
 import { field, type ResourceDef } from '../../query/resource';
-import { companies } from '../companies/resource';
-import { contacts } from '../contacts/resource';
-import { deals } from '../deals/resource';
-import { leads } from '../leads/resource';
-import { users } from '../users/resource';
 
 export const activities: ResourceDef = {
   name: 'activities',
@@ -32,10 +27,10 @@ export const activities: ResourceDef = {
   softDelete: false,
   search: { vector: 'search', trigram: [] },
   relations: {
-    contact: { kind: 'one', target: () => contacts, localKey: 'contact_id' },
-    company: { kind: 'one', target: () => companies, localKey: 'company_id' },
-    deal: { kind: 'one', target: () => deals, localKey: 'deal_id' },
-    lead: { kind: 'one', target: () => leads, localKey: 'lead_id' },
-    owner: { kind: 'one', target: () => users, localKey: 'owner_id' },
+    contact: { kind: 'one', target: 'contacts', localKey: 'contact_id' },
+    company: { kind: 'one', target: 'companies', localKey: 'company_id' },
+    deal: { kind: 'one', target: 'deals', localKey: 'deal_id' },
+    lead: { kind: 'one', target: 'leads', localKey: 'lead_id' },
+    owner: { kind: 'one', target: 'users', localKey: 'owner_id' },
   },
 };

@@ -1,4 +1,4 @@
-import { AppError } from '../../http/errors';
+import { AppError } from '../../core/errors';
 import { isValidDate, isValidTimestamp } from '../../query/values';
 import {
   CONTAINS_FILTERS,

@@ -1,6 +1,7 @@
+import { isolateCaches } from '../../cache/isolate';
 import type { Db } from '../../db/client';
-import type { Auth } from '../../http/auth';
-import { AppError } from '../../http/errors';
+import type { Auth } from '../../core/auth';
+import { AppError } from '../../core/errors';
 import { boundedCount, countRows, type Count } from '../../query/count';
 import { isoSql, orgPredicate, Params } from '../../query/params';
 import { escapeLike } from '../../query/values';
@@ -89,7 +90,7 @@ export function compileAppUsers(orgId: string, query: AppUsersQuery, page: numbe
 export async function listAppUsers({ db, auth, query, countLimit }: { db: Db; auth: Auth; query: AppUsersQuery; countLimit: number }): Promise<AppUsersPage> {
   const probe = compileAppUsers(auth.orgId, query, 1);
   const known = Number.isFinite(query.page);
-  const counting = known ? countRows(db, probe.fromWhere, probe.filterValues, countLimit) : countToLastPage(db, probe, query.pageSize);
+  const counting = known ? countRows(db, isolateCaches().estimates, probe.fromWhere, probe.filterValues, countLimit) : countToLastPage(db, probe, query.pageSize);
   // A numbered page does not need the count to be fetched: both statements go out together
   // (one round trip on the wire client, which pipelines). Only `page=last` waits for the count.
   const fetching = known ? fetchPage(db, auth, query, query.page) : null;

@@ -1,8 +1,5 @@
-import { SIZE_BANDS } from '../../db/schema/enums';
+import { SIZE_BANDS } from '../../core/enums';
 import { field, type ResourceDef, softDeleteFields, sortableStamps } from '../../query/resource';
-import { addresses } from '../common/addresses';
-import { tags } from '../tags/resource';
-import { users } from '../users/resource';
 
 export const companies: ResourceDef = {
   name: 'companies',
@@ -26,8 +23,8 @@ export const companies: ResourceDef = {
   tagLinks: 'company_tags',
   search: { vector: 'search', trigram: ['name', 'domain'], text: 'search_text' },
   relations: {
-    address: { kind: 'one', target: () => addresses, localKey: 'address_id' },
-    owner: { kind: 'one', target: () => users, localKey: 'owner_id' },
-    tags: { kind: 'many', target: () => tags, through: { table: 'company_tags', localKey: 'entity_id', targetKey: 'tag_id' }, order: 'name' },
+    address: { kind: 'one', target: 'addresses', localKey: 'address_id' },
+    owner: { kind: 'one', target: 'users', localKey: 'owner_id' },
+    tags: { kind: 'many', target: 'tags', through: { table: 'company_tags', localKey: 'entity_id', targetKey: 'tag_id' }, order: 'name' },
   },
 };

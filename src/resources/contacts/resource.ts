@@ -1,9 +1,5 @@
-import { CONTACT_STATUSES, GENDERS, LIFECYCLE_STAGES, SOURCES } from '../../db/schema/enums';
+import { CONTACT_STATUSES, GENDERS, LIFECYCLE_STAGES, SOURCES } from '../../core/enums';
 import { field, type ResourceDef, softDeleteFields, sortableStamps } from '../../query/resource';
-import { addresses } from '../common/addresses';
-import { companies } from '../companies/resource';
-import { tags } from '../tags/resource';
-import { users } from '../users/resource';
 
 export const contacts: ResourceDef = {
   name: 'contacts',
@@ -34,9 +30,9 @@ export const contacts: ResourceDef = {
   tagLinks: 'contact_tags',
   search: { vector: 'search', trigram: ['first_name', 'last_name', 'email'], text: 'search_text' },
   relations: {
-    company: { kind: 'one', target: () => companies, localKey: 'primary_company_id' },
-    address: { kind: 'one', target: () => addresses, localKey: 'address_id' },
-    owner: { kind: 'one', target: () => users, localKey: 'owner_id' },
-    tags: { kind: 'many', target: () => tags, through: { table: 'contact_tags', localKey: 'entity_id', targetKey: 'tag_id' }, order: 'name' },
+    company: { kind: 'one', target: 'companies', localKey: 'primary_company_id' },
+    address: { kind: 'one', target: 'addresses', localKey: 'address_id' },
+    owner: { kind: 'one', target: 'users', localKey: 'owner_id' },
+    tags: { kind: 'many', target: 'tags', through: { table: 'contact_tags', localKey: 'entity_id', targetKey: 'tag_id' }, order: 'name' },
   },
 };

@@ -1,10 +1,5 @@
-import { DEAL_STATUSES } from '../../db/schema/enums';
+import { DEAL_STATUSES } from '../../core/enums';
 import { field, type ResourceDef, softDeleteFields, sortableStamps } from '../../query/resource';
-import { companies } from '../companies/resource';
-import { contacts } from '../contacts/resource';
-import { pipelines, stages } from '../pipelines/resource';
-import { tags } from '../tags/resource';
-import { users } from '../users/resource';
 
 export const deals: ResourceDef = {
   name: 'deals',
@@ -33,11 +28,11 @@ export const deals: ResourceDef = {
   tagLinks: 'deal_tags',
   search: { vector: 'search', trigram: ['name'] },
   relations: {
-    stage: { kind: 'one', target: () => stages, localKey: 'stage_id' },
-    pipeline: { kind: 'one', target: () => pipelines, localKey: 'pipeline_id' },
-    contact: { kind: 'one', target: () => contacts, localKey: 'contact_id' },
-    company: { kind: 'one', target: () => companies, localKey: 'company_id' },
-    owner: { kind: 'one', target: () => users, localKey: 'owner_id' },
-    tags: { kind: 'many', target: () => tags, through: { table: 'deal_tags', localKey: 'entity_id', targetKey: 'tag_id' }, order: 'name' },
+    stage: { kind: 'one', target: 'stages', localKey: 'stage_id' },
+    pipeline: { kind: 'one', target: 'pipelines', localKey: 'pipeline_id' },
+    contact: { kind: 'one', target: 'contacts', localKey: 'contact_id' },
+    company: { kind: 'one', target: 'companies', localKey: 'company_id' },
+    owner: { kind: 'one', target: 'users', localKey: 'owner_id' },
+    tags: { kind: 'many', target: 'tags', through: { table: 'deal_tags', localKey: 'entity_id', targetKey: 'tag_id' }, order: 'name' },
   },
 };

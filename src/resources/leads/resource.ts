@@ -1,8 +1,5 @@
-import { LEAD_STATUSES, SOURCES } from '../../db/schema/enums';
+import { LEAD_STATUSES, SOURCES } from '../../core/enums';
 import { field, type ResourceDef, softDeleteFields, sortableStamps } from '../../query/resource';
-import { contacts } from '../contacts/resource';
-import { tags } from '../tags/resource';
-import { users } from '../users/resource';
 
 export const leads: ResourceDef = {
   name: 'leads',
@@ -30,8 +27,8 @@ export const leads: ResourceDef = {
   tagLinks: 'lead_tags',
   search: { vector: 'search', trigram: ['first_name', 'last_name', 'email', 'company_name'], text: 'search_text' },
   relations: {
-    owner: { kind: 'one', target: () => users, localKey: 'owner_id' },
-    converted_contact: { kind: 'one', target: () => contacts, localKey: 'converted_contact_id' },
-    tags: { kind: 'many', target: () => tags, through: { table: 'lead_tags', localKey: 'entity_id', targetKey: 'tag_id' }, order: 'name' },
+    owner: { kind: 'one', target: 'users', localKey: 'owner_id' },
+    converted_contact: { kind: 'one', target: 'contacts', localKey: 'converted_contact_id' },
+    tags: { kind: 'many', target: 'tags', through: { table: 'lead_tags', localKey: 'entity_id', targetKey: 'tag_id' }, order: 'name' },
   },
 };

@@ -33,6 +33,6 @@ export const pipelines: ResourceDef = {
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: false,
   relations: {
-    stages: { kind: 'many', target: () => stages, foreignKey: 'pipeline_id', order: 'position' },
+    stages: { kind: 'many', target: 'stages', foreignKey: 'pipeline_id', order: 'position' },
   },
 };

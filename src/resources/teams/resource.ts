@@ -1,5 +1,4 @@
 import { field, type ResourceDef, stamps } from '../../query/resource';
-import { users } from '../users/resource';
 
 export const teams: ResourceDef = {
   name: 'teams',
@@ -14,6 +13,6 @@ export const teams: ResourceDef = {
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: false,
   relations: {
-    members: { kind: 'many', target: () => users, foreignKey: 'team_id', order: 'name', limit: 200 },
+    members: { kind: 'many', target: 'users', foreignKey: 'team_id', order: 'name', limit: 200 },
   },
 };

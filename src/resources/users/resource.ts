@@ -1,6 +1,5 @@
-import { USER_ROLES } from '../../db/schema/enums';
+import { USER_ROLES } from '../../core/enums';
 import { field, type ResourceDef, stamps } from '../../query/resource';
-import { teams } from '../teams/resource';
 
 export const users: ResourceDef = {
   name: 'users',
@@ -19,7 +18,7 @@ export const users: ResourceDef = {
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: false,
   relations: {
-    team: { kind: 'one', target: () => teams, localKey: 'team_id' },
-    manager: { kind: 'one', target: () => users, localKey: 'manager_id' },
+    team: { kind: 'one', target: 'teams', localKey: 'team_id' },
+    manager: { kind: 'one', target: 'users', localKey: 'manager_id' },
   },
 };

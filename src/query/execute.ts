@@ -1,0 +1,98 @@
+import type { QueryCaches } from '../cache/isolate';
+import type { Auth } from '../core/auth';
+import { AppError } from '../core/errors';
+import type { Db } from '../db/client';
+import type { ListRequest } from './ast';
+import { type Count, countRows, plannedRows } from './count';
+import { guardCost } from './cost';
+import { checkCursorShape, encodeCursor, shapeHash, verifyCursor } from './cursor';
+import { type ListPlan, listKeys, listShape, planGet, planList } from './plan';
+import type { Catalog, ResourceDef } from './resource';
+import { SEARCH_CANDIDATES, type SearchPlan } from './search';
+
+/**
+ * The execute stage: the only part of the query layer that talks to Postgres. It verifies the
+ * cursor, asks plan.ts for the statement, runs it (behind the cost guard where the shape is
+ * risky) with the count beside it, and falls back from substring to typo-tolerant search.
+ */
+export interface ListResult {
+  rows: Record<string, unknown>[];
+  page: { limit: number; nextCursor: string | null; hasMore: boolean; offset?: number };
+  count?: Count;
+  search?: { mode: SearchPlan['mode']; reason: string; ranked: boolean; candidates?: number };
+}
+
+export interface ListContext {
+  db: Db;
+  auth: Auth;
+  catalog: Catalog;
+  /** State that outlives the request (estimates, cost verdicts): src/cache/. */
+  caches: QueryCaches;
+  /** HMAC secret for cursors. */
+  secret: string;
+  /** `estimated` counts exactly up to this many rows. */
+  countLimit: number;
+}
+
+async function countPlan(ctx: ListContext, plan: ListPlan, mode: ListRequest['count']): Promise<Count | undefined> {
+  if (mode === 'exact') return { value: (await ctx.db.query<{ n: number }>(`select count(*)::int as n ${plan.fromWhere}`, plan.filterValues)).rows[0].n, method: 'exact' };
+  if (mode === 'planned') return { value: await plannedRows(ctx.db, `select 1 ${plan.fromWhere}`, plan.filterValues), method: 'planned' };
+  if (mode === 'estimated') return countRows(ctx.db, ctx.caches.estimates, plan.fromWhere, plan.filterValues, ctx.countLimit);
+  return undefined;
+}
+
+/**
+ * Runs a list: the page statement and, beside it, the count if asked. In auto search mode a
+ * term with no substring match is searched again by word similarity (typos); later pages of
+ * that result keep the mode through their signed cursor.
+ */
+export async function listRows(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<ListResult> {
+  const who = { orgId: ctx.auth.orgId, userId: ctx.auth.userId };
+  if (req.cursor) {
+    const cursor = await verifyCursor(ctx.secret, req.cursor);
+    const fallback = req.search === 'auto' && cursor.m === 'fuzzy';
+    checkCursorShape(cursor, await shapeHash(listShape({ resource, req, fallback, ...who })), listKeys(resource, fallback ? { ...req, search: 'fuzzy' } : req).length);
+    return runPlan(ctx, resource, req, fallback, cursor.k);
+  }
+  const result = await runPlan(ctx, resource, req, false);
+  if (req.search === 'auto' && result.search?.mode === 'trigram' && !result.rows.length && !req.offset) return runPlan(ctx, resource, req, true);
+  return result;
+}
+
+async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest, fallback: boolean, after?: (string | null)[]): Promise<ListResult> {
+  const plan = planList({ catalog: ctx.catalog, resource, req, orgId: ctx.auth.orgId, after, fallback });
+  // The verdict depends on the whole statement (projection, relations, offset) and on the page
+  // size, so a cheap request never vouches for an expensive one.
+  if (!plan.indexFriendly) await guardCost(ctx.db, ctx.caches.verdicts, `${ctx.auth.orgId}|${req.limit}|${req.offset ?? 0}|${plan.statement}`, plan.statement, plan.values);
+  // The count does not depend on the page: both statements go out together (the driver
+  // pipelines them); Promise.all hears a failure of either.
+  const [{ rows }, count] = await Promise.all([
+    req.limit === 0 ? { rows: [] } : ctx.db.query<Record<string, unknown>>(plan.statement, plan.values),
+    countPlan(ctx, plan, req.count),
+  ]);
+  const hasMore = rows.length > req.limit;
+  if (hasMore) rows.length = req.limit;
+  const last = rows[rows.length - 1];
+  let nextCursor: string | null = null;
+  if (hasMore && last) {
+    const keyValues = plan.keys.map((_, i) => (last[`__k${i}`] as string | null) ?? null);
+    const shape = await shapeHash(listShape({ resource, req, fallback, orgId: ctx.auth.orgId, userId: ctx.auth.userId }));
+    nextCursor = await encodeCursor(ctx.secret, shape, keyValues, Date.now(), fallback ? 'fuzzy' : undefined);
+  }
+  for (const r of rows) for (let i = 0; i < plan.keys.length; i++) delete r[`__k${i}`];
+  const search = plan.search;
+  return {
+    rows,
+    page: { limit: req.limit, nextCursor, hasMore, ...(req.offset !== undefined ? { offset: req.offset } : {}) },
+    ...(count ? { count } : {}),
+    ...(search ? { search: { mode: search.mode, reason: search.reason, ranked: plan.ranked, ...(plan.ranked ? { candidates: SEARCH_CANDIDATES } : {}) } } : {}),
+  };
+}
+
+/** One record by id, with the same projection and relations as lists. */
+export async function getRow(ctx: Pick<ListContext, 'db' | 'auth' | 'catalog'>, resource: ResourceDef, id: string, req: Pick<ListRequest, 'select' | 'deleted'>): Promise<Record<string, unknown>> {
+  const plan = planGet({ catalog: ctx.catalog, resource, orgId: ctx.auth.orgId, id, req });
+  const { rows } = await ctx.db.query<Record<string, unknown>>(plan.statement, plan.values);
+  if (!rows.length) throw new AppError('not_found', `No such record in ${resource.name}.`);
+  return rows[0];
+}

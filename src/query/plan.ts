@@ -1,0 +1,194 @@
+import { AppError } from '../core/errors';
+import { LIMITS, type ListRequest } from './ast';
+import { checkFilters } from './check';
+import { compileFilter, isIndexFriendly } from './compile-filter';
+import { isEmptyRange } from './empty-range';
+import { keysetSql, type OrderKey, orderSql, resolveOrder } from './order';
+import { orgPredicate, Params } from './params';
+import type { Catalog, ResourceDef } from './resource';
+import { chooseSearchMode, FUZZY_FALLBACK_REASON, planSearch, SEARCH_CANDIDATES, type SearchPlan } from './search';
+import { neededColumns, relationSql, renderSql, resolveProjection } from './select';
+import { valueWalk, valueWalkPage, type Where } from './value-walk';
+
+/**
+ * The plan stage: a checked list request becomes one parameterised statement, without I/O and
+ * without state, so the same input always gives the same plan (and unit tests need no
+ * database). Execution (execute.ts) is the only stage that talks to Postgres.
+ */
+export interface PlanInput {
+  catalog: Catalog;
+  resource: ResourceDef;
+  req: ListRequest;
+  orgId: string;
+  /** Order-key values of the previous page's last row, from a verified cursor. */
+  after?: readonly (string | null)[];
+  /** Auto search found no substring match: this plan searches by similarity instead. */
+  fallback?: boolean;
+}
+
+/** A compiled list: the page statement, the count's FROM/WHERE, and what execution needs. */
+export interface ListPlan {
+  statement: string;
+  values: unknown[];
+  /** `from … where …` without cursor/limit, and the values it uses ($1…$n), for counts. */
+  fromWhere: string;
+  filterValues: unknown[];
+  keys: OrderKey[];
+  indexFriendly: boolean;
+  search?: SearchPlan;
+  ranked: boolean;
+}
+
+/** The request as the search will run it: fuzzy after a fallback. */
+function effective(input: Pick<PlanInput, 'req' | 'fallback'>): ListRequest {
+  return input.fallback ? { ...input.req, search: 'fuzzy' } : input.req;
+}
+
+function rankedKeys(resource: ResourceDef): OrderKey[] {
+  const a = resource.alias;
+  return [
+    { name: '__rank', expr: `${a}.__rank`, type: 'float4', dir: 'desc', nulls: 'first', nullable: false },
+    { name: 'id', expr: `${a}.id`, type: 'uuid', dir: 'asc', nulls: 'last', nullable: false },
+  ];
+}
+
+/** Whether results are ordered by relevance: a ranked search mode and no explicit order. */
+function isRanked(resource: ResourceDef, req: ListRequest): boolean {
+  if (req.q === undefined || req.order.length || !resource.search) return false;
+  return chooseSearchMode(req.q.trim(), req.search, resource.search.trigram.length > 0).mode !== 'prefix';
+}
+
+/** The ORDER BY keys of a list, id always last (a total order, so cursors are exact). */
+export function listKeys(resource: ResourceDef, req: ListRequest): OrderKey[] {
+  return isRanked(resource, req) ? rankedKeys(resource) : resolveOrder(resource, req.order);
+}
+
+/**
+ * What a cursor is bound to: the resource, the caller, the filters, the order and the search.
+ * A cursor made for one shape is refused for any other (cursor.ts hashes and signs it).
+ */
+export function listShape(input: Pick<PlanInput, 'resource' | 'req' | 'fallback'> & { orgId: string; userId: string }): unknown[] {
+  const req = effective(input);
+  const keys = listKeys(input.resource, req);
+  const mode = req.q !== undefined && input.resource.search ? chooseSearchMode(req.q.trim(), req.search, input.resource.search.trigram.length > 0).mode : null;
+  return [input.resource.name, input.orgId, input.userId, req.where, keys.map((k) => [k.name, k.dir, k.nulls]), req.q ?? null, mode, req.deleted];
+}
+
+function checkPaging(req: ListRequest): void {
+  if (req.cursor && req.offset !== undefined) throw new AppError('invalid_query', 'Use either cursor or offset, not both.', [{ path: 'offset', message: 'conflicts with cursor' }]);
+  if ((req.offset ?? 0) > LIMITS.maxOffset) {
+    throw new AppError('invalid_query', `offset is limited to ${LIMITS.maxOffset}; page deeper with cursor (page.nextCursor) — it costs the same at any depth.`, [{ path: 'offset', message: 'too deep; use cursor' }]);
+  }
+}
+
+function baseWhere(resource: ResourceDef, req: ListRequest, p: Params, search: SearchPlan | undefined): Where {
+  const a = resource.alias;
+  const base = [orgPredicate(a)];
+  if (resource.softDelete) {
+    if (req.deleted === 'exclude') base.push(`${a}.deleted_at is null`);
+    if (req.deleted === 'only') base.push(`${a}.deleted_at is not null`);
+  } else if (req.deleted !== 'exclude') {
+    throw new AppError('invalid_query', `deleted: ${resource.name} are not soft-deleted.`, [{ path: 'deleted', message: 'not soft-deletable' }]);
+  }
+  const checked = checkFilters(resource, req.where);
+  // A range with nothing in it: no row can match, and Postgres would search for one anyway.
+  if (isEmptyRange(checked)) base.push('false');
+  const filters = checked.map((f) => ({ checked: f, sql: compileFilter(resource, f, p) }));
+  return { base, filters, ...(search ? { search: `(${search.where})` } : {}), indexFriendly: isIndexFriendly(resource, checked) };
+}
+
+const allOf = (w: Where): string[] => [...w.base, ...w.filters.map((f) => f.sql), ...(w.search ? [w.search] : [])];
+
+/**
+ * Compiles a list request to one statement. The page subquery reads only the page through the
+ * order's index; relations are embedded by scalar subqueries over those rows only; the tenant
+ * predicate is always the first conjunct.
+ */
+export function planList(input: PlanInput): ListPlan {
+  const { catalog, resource } = input;
+  const req = effective(input);
+  checkPaging(req);
+  if (input.after && input.after.length !== listKeys(resource, req).length) throw new Error('cursor keys do not match the plan (verify the cursor against listShape first)');
+  const a = resource.alias;
+  const p = new Params(input.orgId);
+  const search = req.q !== undefined ? planSearch(resource, req.q, req.search, p) : undefined;
+  if (search && input.fallback) search.reason = FUZZY_FALLBACK_REASON;
+  const ranked = !!search && search.mode !== 'prefix' && !req.order.length;
+  const w = baseWhere(resource, req, p, search);
+  const where = allOf(w);
+  const filterValues = [...p.values];
+  const keys = ranked ? rankedKeys(resource) : resolveOrder(resource, req.order);
+  const projection = resolveProjection(catalog, resource, req.select);
+  const keyset = input.after ? keysetSql(keys, input.after, p) : undefined;
+
+  // Ranked candidates are taken in the default order, so its columns travel too. They carry
+  // only keys (id, default order, rank): a walk of the recency index can then be index-only
+  // where the index includes the searched text, and the page's columns are read for its rows
+  // alone, by primary key, in the outer join.
+  const defaultKeys = resolveOrder(resource, []);
+  const orderCols = [...keys, ...(ranked ? defaultKeys : [])].filter((k) => k.name !== '__rank').map((k) => resource.fields[k.name].column);
+  const cols = (ranked ? [...new Set(['id', ...orderCols])] : neededColumns(resource, projection, orderCols)).map((c) => `${a}.${c}`).join(', ');
+  const limitParam = p.add(req.limit + 1);
+  const from = `from ${resource.table} ${a}`;
+  let inner: string;
+  const walk = ranked ? undefined : valueWalk(resource, w, keys, req.deleted === 'exclude');
+  const plain = (extra: string[]) => `select ${cols} ${from} where ${[...where, ...extra].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}`;
+  const offsetParam = req.offset ? p.add(req.offset) : undefined; // never with a cursor (checkPaging)
+  // A walked page with an offset must walk past the rows it skips.
+  const walkLimit = offsetParam ? `(${limitParam}::int + ${offsetParam}::int)` : limitParam;
+  const page = (extra?: string) => {
+    const cursor = extra ? [`(${extra})`] : [];
+    return walk ? valueWalkPage(walk, { resource, w, keys, cols, limit: walkLimit }, cursor) : plain(cursor);
+  };
+  if (ranked && search) {
+    // Candidates are the most recent matches in the default order: the planner can then walk
+    // that index for common terms (stopping at the cap) or use the text index for rare ones.
+    const candidateOrder = orderSql(defaultKeys);
+    const matches = `select ${cols}, (${search.rank(p)})::float4 as __rank ${from} where ${where.join(' and ')}`;
+    // Typo matches are few by nature (auto mode only tries them when no substring matched),
+    // but the planner estimates their selectivity from a sample: on some ANALYZE samples it
+    // expects many and walks the recency index, reading the whole org for 39 matches. OFFSET 0
+    // keeps the match set a subquery of its own, planned for all its rows: the trigram index.
+    const candidates = search.mode === 'fuzzy' ? `select * from (${matches} offset 0) ${a} order by ${candidateOrder}` : `${matches} order by ${candidateOrder}`;
+    inner = `select * from (${candidates} limit ${SEARCH_CANDIDATES}) ${a}
+      ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}${offsetParam ? ` offset ${offsetParam}` : ''}`;
+  } else if (keyset?.tail) {
+    // Two index ranges read in order (e.g. the rest of the non-NULL names, then the NULLs).
+    inner = `select * from ((${page(keyset.head)}) union all (${page(keyset.tail)})) ${a} order by ${orderSql(keys)} limit ${limitParam}`;
+  } else {
+    inner = `${page(keyset?.head)}${offsetParam ? ` offset ${offsetParam}` : ''}`;
+  }
+  // Ranked pages join their rows back (as `<alias>_row`, tenant predicate included).
+  const row = ranked ? `${a}_row` : a;
+  const outCols = [
+    ...projection.columns.map(([n, f]) => `${renderSql(`${row}.${f.column}`, f)} as "${n}"`),
+    ...projection.relations.map((r, i) => relationSql(row, r, i)),
+    ...keys.map((k, i) => `${k.expr}::text as __k${i}`),
+  ];
+  const join = ranked ? ` join ${resource.table} ${row} on ${row}.id = ${a}.id and ${orgPredicate(row)}` : '';
+  return {
+    statement: `select ${outCols.join(', ')} from (${inner}) ${a}${join} order by ${orderSql(keys)}`,
+    values: p.values,
+    fromWhere: `${from} where ${where.join(' and ')}`,
+    filterValues,
+    keys,
+    indexFriendly: w.indexFriendly,
+    search,
+    ranked,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One record by id, with the same projection and relations as lists. */
+export function planGet(input: { catalog: Catalog; resource: ResourceDef; orgId: string; id: string; req: Pick<ListRequest, 'select' | 'deleted'> }): { statement: string; values: unknown[] } {
+  const { catalog, resource, id, req } = input;
+  if (!UUID.test(id)) throw new AppError('invalid_query', 'id: expected a UUID.', [{ path: 'id', message: 'expected a UUID' }]);
+  const a = resource.alias;
+  const p = new Params(input.orgId);
+  const where = [orgPredicate(a), `${a}.id = ${p.add(id.toLowerCase())}::uuid`];
+  if (resource.softDelete && req.deleted !== 'include') where.push(`${a}.deleted_at is ${req.deleted === 'only' ? 'not ' : ''}null`);
+  const projection = resolveProjection(catalog, resource, req.select);
+  const outCols = [...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`), ...projection.relations.map((r, i) => relationSql(a, r, i))];
+  return { statement: `select ${outCols.join(', ')} from ${resource.table} ${a} where ${where.join(' and ')}`, values: p.values };
+}
