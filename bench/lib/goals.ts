@@ -2,7 +2,11 @@ import { intervalText } from './interval';
 import type { Row } from './results';
 import { REFERENCE_LABEL } from './context';
 
-export type GoalStatus = 'pass' | 'fail' | 'not measured';
+/**
+ * `pass`/`fail` for BENCH.md's goals; `reported` for lines BENCH.md asks to see without a
+ * verdict (they never pass or fail); `not measured` when no row measured either yet.
+ */
+export type GoalStatus = 'pass' | 'fail' | 'not measured' | 'reported';
 
 export interface Goal {
   goal: string;
@@ -11,22 +15,49 @@ export interface Goal {
 }
 
 const f = (n: number) => (Math.round(n * 100) / 100).toString();
+const x = (n: number) => n.toFixed(2);
 const name = (r: Row) => `${r.result.id} [${r.label}]`;
 /** ` (ratio 1.87, 95 % interval 1.74–2.01)`, or nothing without an interval. */
-const ratioNote = (ratio: number, interval: [number, number] | undefined) => (interval ? ` (ratio ${ratio.toFixed(2)}, 95 % interval ${intervalText(interval)})` : '');
+const ratioNote = (ratio: number, interval: [number, number] | undefined) => (interval ? ` (ratio ${x(ratio)}, 95 % interval ${intervalText(interval)})` : '');
+
+type Check = { ok: boolean; text: string };
 
 /** Each row's check (ok + how it compares); all must hold; no rows → not measured. */
-function all(goal: string, rows: Row[], check: (r: Row) => { ok: boolean; text: string } | null): Goal {
-  const checks = rows.map((r) => check(r)).filter((c): c is { ok: boolean; text: string } => c !== null);
+function all(goal: string, rows: Row[], check: (r: Row) => Check | null): Goal {
+  const checks = rows.map((r) => check(r)).filter((c): c is Check => c !== null);
   if (!checks.length) return { goal, status: 'not measured', detail: 'no scenario measured for it yet' };
   return { goal, status: checks.every((c) => c.ok) ? 'pass' : 'fail', detail: checks.map((c) => `${c.text} ${c.ok ? '✓' : '✗'}`).join('; ') };
+}
+
+/** A line BENCH.md wants reported, not judged: the numbers, no verdict. */
+function reported(goal: string, rows: Row[], describe: (r: Row) => string | null): Goal {
+  const parts = rows.map((r) => describe(r)).filter((p): p is string => p !== null);
+  if (!parts.length) return { goal, status: 'not measured', detail: 'no scenario measured for it yet' };
+  return { goal, status: 'reported', detail: parts.join('; ') };
 }
 
 function notYet(goal: string): Goal {
   return { goal, status: 'not measured', detail: 'scenario not built yet' };
 }
 
-/** BENCH.md "Where we aim": pooled mode. Goals whose scenarios did not run say so. */
+/** Rows served from rollups (facets, saved reports) are judged like lists; live ones by their p95. */
+const fromRollup = (r: Row) => /rollup/i.test(r.label);
+
+/** What the seeds reported at 10K rows (BENCH.md's last paragraph), per scenario, in ms. */
+const SEEDS: Record<string, { what: string; ms: number }> = {
+  'search-trgm': { what: 'search', ms: 25 },
+  'search-fts': { what: 'search', ms: 25 },
+  list: { what: 'list', ms: 35 },
+  sharing: { what: 'sharing lookup', ms: 5 },
+  facets: { what: 'faceted search', ms: 100 },
+  aggregates: { what: 'reports', ms: 500 },
+};
+
+/**
+ * BENCH.md "Where we aim", pooled mode, in its order. Every ratio is to baselines measured in
+ * turns with the row (the c1 edge floor and db floor; the first page for deep and count).
+ * Goals whose scenarios did not run say so.
+ */
 export function evaluateGoals(rows: Row[]): Goal[] {
   const pooled = rows.filter((r) => r.result.mode === 'pooled');
   const c1 = pooled.filter((r) => r.result.concurrency === 1);
@@ -38,47 +69,80 @@ export function evaluateGoals(rows: Row[]): Goal[] {
   /** The first page measured in turns with `r` (same seconds of the same machine), as a row. */
   const paired = (r: Row): Row | undefined => (r.reference ? { result: r.reference, label: 'first page, in turns' } : undefined);
   const compared = (id: string) => ids(c1, id).filter((r) => r.label !== REFERENCE_LABEL);
+  const ratioShapes = ids(c1, 'list', 'filter', 'appusers', 'search-trgm', 'search-fts');
+
+  /** p50 ≤ 1.5 × (edge floor + db floor), the row's floors measured in turns with it. */
+  const p50VsFloors = (r: Row): Check | null => {
+    if (!r.edge || r.result.floor_db_p50_ms === undefined) return null;
+    const floors = r.edge.p50_ms + r.result.floor_db_p50_ms;
+    return { ok: r.result.p50_ms <= 1.5 * floors, text: `${name(r)} ${f(r.result.p50_ms)} ≤ ${f(1.5 * floors)} ms (ratio ${x(r.result.p50_ms / floors)})` };
+  };
+
   return [
-    all('c1: list, filter, appusers p50 ≤ 1.5 × (edge floor + db floor)', ids(c1, 'list', 'filter', 'appusers'), (r) => {
-      if (!r.edge || r.result.floor_db_p50_ms === undefined) return null;
-      const limit = 1.5 * (r.edge.p50_ms + r.result.floor_db_p50_ms);
-      return { ok: r.result.p50_ms <= limit, text: `${name(r)} ${f(r.result.p50_ms)} ≤ ${f(limit)} ms` };
-    }),
-    // The same goal against the floor timed back to back (its statements 10 s in a row, caches
-    // hot): stricter than the floor in turns, reported so that neither reading is hidden.
-    all('c1 (stricter): the same, db floor timed back to back', ids(c1, 'list', 'filter', 'appusers'), (r) => {
+    all('c1: list, filter, appusers, search-trgm, search-fts p50 ≤ 1.5 × (edge floor + db floor), both in turns', ratioShapes, p50VsFloors),
+    // BENCH.md's ratio uses the floor in turns; the floor timed back to back (its statements
+    // 10 s in a row, caches hot) is shown beside it so that neither reading is hidden.
+    reported('c1 (reported, not a goal): the same p50 ÷ (edge floor + db floor timed back to back)', ratioShapes, (r) => {
       if (!r.edge || !r.floorHot) return null;
-      const limit = 1.5 * (r.edge.p50_ms + r.floorHot.p50_ms);
-      return { ok: r.result.p50_ms <= limit, text: `${name(r)} ${f(r.result.p50_ms)} ≤ ${f(limit)} ms` };
+      return `${name(r)} ${f(r.result.p50_ms)} ÷ (${f(r.edge.p50_ms)} + ${f(r.floorHot.p50_ms)}) = ${x(r.result.p50_ms / (r.edge.p50_ms + r.floorHot.p50_ms))}`;
     }),
     // With how far sampling alone could move the ratio (interval.ts): a miss whose interval
     // reaches well below 2 is a different finding from one whose interval sits above it.
-    all('c1: list, filter, appusers p95 ≤ 2 × empty p95', ids(c1, 'list', 'filter', 'appusers'), (r) =>
+    all('c1: list, filter, appusers p95 ≤ 2 × empty p95 (in turns)', ids(c1, 'list', 'filter', 'appusers'), (r) =>
       r.edge
         ? { ok: r.result.p95_ms <= 2 * r.edge.p95_ms, text: `${name(r)} ${f(r.result.p95_ms)} ≤ ${f(2 * r.edge.p95_ms)} ms${ratioNote(r.result.p95_ms / r.edge.p95_ms, r.intervals?.p95VsEdge)}` }
         : null,
     ),
-    all('c1: every search shape p95 ≤ 25 ms', ids(c1, 'search-trgm', 'search-fts'), (r) => ({ ok: r.result.p95_ms <= 25, text: `${name(r)} ${f(r.result.p95_ms)} ms` })),
-    all('c1: deep p50 ≤ 1.2 × list p50', compared('deep'), (r) => {
+    // The same limit in ratio terms, p95 ÷ empty p95 ≤ 2 + 2 × db floor p50 ÷ empty p95, so the
+    // interval of p95 ÷ empty p95 reads against it.
+    all('c1: search-trgm, search-fts p95 ≤ 2 × empty p95 + 2 × db floor p50 (in turns)', ids(c1, 'search-trgm', 'search-fts'), (r) => {
+      const db = r.result.floor_db_p50_ms;
+      if (!r.edge || db === undefined) return null;
+      const limit = 2 * r.edge.p95_ms + 2 * db;
+      const sure = r.intervals?.p95VsEdge ? ` (p95 ÷ empty p95 ${x(r.result.p95_ms / r.edge.p95_ms)}, 95 % interval ${intervalText(r.intervals.p95VsEdge)}; limit ${x(limit / r.edge.p95_ms)})` : '';
+      return { ok: r.result.p95_ms <= limit, text: `${name(r)} ${f(r.result.p95_ms)} ≤ 2 × ${f(r.edge.p95_ms)} + 2 × ${f(db)} = ${f(limit)} ms${sure}` };
+    }),
+    all('c1: deep by cursor p50 ≤ 1.2 × first page p50 (in turns)', compared('deep'), (r) => {
       const ref = paired(r) ?? baseline('deep');
       return ref ? { ok: r.result.p50_ms <= 1.2 * ref.result.p50_ms, text: `${f(r.result.p50_ms)} ≤ ${f(1.2 * ref.result.p50_ms)} ms (${name(ref)})` } : null;
     }),
-    all('c1: count=estimated p50 ≤ list p50', compared('count').filter((r) => r.label.includes('estimated')), (r) => {
+    // "Costs no more than the first page": met when sampling alone could put the ratio at 1.0
+    // (its interval reaches it), or when p50 is within 10 % of the first page's.
+    all('c1: count=estimated no slower than the first page (in turns): p50 ratio\'s 95 % interval reaches 1.0, or p50 ≤ 1.1 ×', compared('count').filter((r) => r.label.includes('estimated')), (r) => {
       const ref = paired(r) ?? baseline('count');
-      const sure = r.reference ? ratioNote(r.result.p50_ms / r.reference.p50_ms, r.intervals?.p50VsReference) : '';
-      return ref ? { ok: r.result.p50_ms <= ref.result.p50_ms, text: `${f(r.result.p50_ms)} ≤ ${f(ref.result.p50_ms)} ms (${name(ref)})${sure}` } : null;
+      if (!ref) return null;
+      const ratio = r.result.p50_ms / ref.result.p50_ms;
+      const interval = r.reference ? r.intervals?.p50VsReference : undefined;
+      const reaches = !!interval && interval[0] <= 1;
+      const within = ratio <= 1.1;
+      const why = reaches ? 'interval reaches 1.0' : within ? 'within 1.1 ×' : interval ? 'interval above 1.0 and over 1.1 ×' : 'over 1.1 ×, no interval';
+      const sure = interval ? `, 95 % interval ${intervalText(interval)}` : '';
+      return { ok: reaches || within, text: `${f(r.result.p50_ms)} vs ${f(ref.result.p50_ms)} ms (${name(ref)}): ratio ${x(ratio)}${sure}, ${why}` };
     }),
-    all('c1: facets p50 ≤ 50 ms live (≤ 10 ms from rollups)', ids(c1, 'facets'), (r) => ({ ok: r.result.p50_ms <= 50, text: `${name(r)} ${f(r.result.p50_ms)} ms` })),
-    all('c1: aggregates p50 ≤ 25 ms', ids(c1, 'aggregates'), (r) => ({ ok: r.result.p50_ms <= 25, text: `${name(r)} ${f(r.result.p50_ms)} ms` })),
+    all('c1: facets and saved reports from rollups p50 ≤ 1.5 × (edge floor + db floor)', ids(c1, 'facets', 'aggregates').filter(fromRollup), p50VsFloors),
+    all('c1: live facets under a filter and aggregates (stats, forecast, kanban) p95 ≤ 50 ms, largest org', ids(c1, 'facets', 'aggregates').filter((r) => !fromRollup(r)), (r) => ({
+      ok: r.result.p95_ms <= 50,
+      text: `${name(r)} ${f(r.result.p95_ms)} ms`,
+    })),
     all('c1: edge hit p50 ≤ 1.3 × edge floor', ids(c1, 'cache-hit'), (r) =>
-      r.edge ? { ok: r.result.p50_ms <= 1.3 * r.edge.p50_ms, text: `${f(r.result.p50_ms)} ≤ ${f(1.3 * r.edge.p50_ms)} ms` } : null,
-    ),
-    all('c8: no errors', c8, (r) => ({ ok: r.result.errors === 0, text: `${name(r)} ${r.result.errors}` })),
-    all('c8: p95 ≤ 2.5 × empty p95', c8.filter((r) => r.result.id !== 'empty'), (r) =>
-      r.edge ? { ok: r.result.p95_ms <= 2.5 * r.edge.p95_ms, text: `${name(r)} ${f(r.result.p95_ms)} ≤ ${f(2.5 * r.edge.p95_ms)} ms` } : null,
+      r.edge ? { ok: r.result.p50_ms <= 1.3 * r.edge.p50_ms, text: `${name(r)} ${f(r.result.p50_ms)} ≤ ${f(1.3 * r.edge.p50_ms)} ms` } : null,
     ),
     notYet('direct: a cache hit ≥ 4 × faster than the DB tier'),
-    notYet('sharing: member p95 ≤ 1.5 × admin p95'),
-    notYet('export ≥ 100k rows/s to gzip CSV, flat peak memory'),
+    all('c8: edge hits sustain ≥ 0.8 × the empty route\'s requests/s', ids(c8, 'cache-hit'), (r) =>
+      r.edge ? { ok: r.result.rps >= 0.8 * r.edge.rps, text: `${name(r)} ${Math.round(r.result.rps)} ≥ ${Math.round(0.8 * r.edge.rps)} req/s` } : null,
+    ),
+    notYet('sharing: member p95 ≤ 1.5 × admin p95 on the same request'),
+    notYet('export ≥ 100k rows/s to gzip CSV, flat peak memory from 100k to 1M rows'),
+    reported('write (reported, not a goal): PATCH with audit, rows/s', ids(pooled, 'write'), (r) => `${name(r)} c${r.result.concurrency} ${Math.round(r.result.rps)} rows/s`),
+    all('c8: no errors', c8, (r) => ({ ok: r.result.errors === 0, text: `${name(r)} ${r.result.errors}` })),
+    // Load generator, workerd, PgBouncer and Postgres share 2 cores: BENCH.md reports these
+    // ratios and judges none of them.
+    reported('c8 (reported, not a goal): p95 ÷ empty p95', c8.filter((r) => r.result.id !== 'empty'), (r) =>
+      r.edge ? `${name(r)} ${f(r.result.p95_ms)} ÷ ${f(r.edge.p95_ms)} = ${x(r.result.p95_ms / r.edge.p95_ms)}` : null,
+    ),
+    all('c1: beat the seeds at 300 × their data, 3M contacts (p50): search 25 ms, list 35 ms, sharing lookup 5 ms, faceted search 100 ms, reports 500 ms', ids(c1, ...Object.keys(SEEDS)).filter((r) => r.label !== REFERENCE_LABEL), (r) => {
+      const seed = SEEDS[r.result.id];
+      return { ok: r.result.p50_ms < seed.ms, text: `${name(r)} ${f(r.result.p50_ms)} < ${seed.ms} ms` };
+    }),
   ];
 }

@@ -39,8 +39,18 @@ function header(res: BenchResults, meta: ReportMeta): string[] {
 }
 
 function goalsTable(goals: Goal[]): string[] {
-  const mark = { pass: '✅ pass', fail: '❌ fail', 'not measured': '— not measured' } as const;
-  return ['## Goals (BENCH.md "Where we aim", pooled mode)', '', '| goal | result | detail |', '|---|---|---|', ...goals.map((g) => `| ${g.goal} | ${mark[g.status]} | ${g.detail} |`), ''];
+  // Reported lines carry numbers BENCH.md wants seen but does not judge: no pass, no fail.
+  const mark = { pass: '✅ pass', fail: '❌ fail', 'not measured': '— not measured', reported: 'ℹ️ reported' } as const;
+  return [
+    '## Goals (BENCH.md "Where we aim", pooled mode)',
+    '',
+    'Ratios are to baselines measured in turns with the row. Lines marked *reported* are numbers BENCH.md asks to see, not goals: they have no pass or fail.',
+    '',
+    '| goal | result | detail |',
+    '|---|---|---|',
+    ...goals.map((g) => `| ${g.goal} | ${mark[g.status]} | ${g.detail} |`),
+    '',
+  ];
 }
 
 function resultsTable(rows: Row[]): string[] {
