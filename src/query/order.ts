@@ -23,9 +23,11 @@ function keyOf(resource: ResourceDef, name: string, f: FieldDef, dir: 'asc' | 'd
 }
 
 /**
- * Resolves `order` against the resource: only index-served (sortable) fields, NULL placement
- * the index yields for the leading key, and the unique `id` tie-breaker appended so keyset
- * cursors are total. An order no index serves is refused rather than sorted in memory.
+ * Resolves `order` against the resource: only index-served (sortable) fields, and the unique
+ * `id` tie-breaker appended so keyset cursors are total. An order no index serves is refused
+ * rather than sorted in memory. NULLs may go first or last either way: where the leading key's
+ * placement is not the index's own, the plan reads the NULL rows and the others as two index
+ * ranges, one after the other (keysetSql, firstPageRanges).
  */
 export function resolveOrder(resource: ResourceDef, terms: readonly OrderTerm[]): OrderKey[] {
   const source = terms.length ? terms : resource.defaultOrder;
@@ -39,16 +41,46 @@ export function resolveOrder(resource: ResourceDef, terms: readonly OrderTerm[])
         { path, message: 'field is not sortable' },
       ]);
     }
-    const key = keyOf(resource, t.field, f, t.dir, f.nullable ? t.nulls : undefined);
-    if (i === 0 && key.nullable && key.nulls !== defaultNulls(key.dir)) {
-      throw new AppError('invalid_query', `${path}: ${t.field}.${t.dir} puts NULLs ${defaultNulls(t.dir)} (the index order); nulls${key.nulls} is not served.`, [
-        { path, message: 'null placement not index-served' },
-      ]);
-    }
-    return key;
+    return keyOf(resource, t.field, f, t.dir, f.nullable ? t.nulls : undefined);
   });
   if (!keys.some((k) => k.name === 'id')) keys.push(keyOf(resource, 'id', resource.fields.id, keys[keys.length - 1].dir));
   return keys;
+}
+
+/**
+ * Whether one index range yields this order: a sortable field and the id tie-breaker in the
+ * same direction (the `(org_id, field, id)` index, read forward or backward). Other orders are
+ * still served (an incremental sort on top of the leading key's index), but their cost depends
+ * on how many rows share a leading value, so they go through the cost guard.
+ */
+export function isIndexOrder(keys: readonly OrderKey[]): boolean {
+  if (keys.length === 1) return true;
+  return keys.length === 2 && keys[1].name === 'id' && keys[0].dir === keys[1].dir;
+}
+
+/** The leading key puts its NULLs where its index does not (asc nulls first, desc nulls last). */
+export function nullsAgainstIndex(keys: readonly OrderKey[]): boolean {
+  const [k] = keys;
+  return k.nullable && k.nulls !== defaultNulls(k.dir);
+}
+
+/**
+ * A first page whose NULL placement the index does not yield, as two index ranges in the
+ * requested order: the NULLs then the rest, or the rest then the NULLs.
+ */
+export function firstPageRanges(keys: readonly OrderKey[]): { head: string; tail: string } | undefined {
+  if (!nullsAgainstIndex(keys)) return undefined;
+  const k = keys[0];
+  return k.nulls === 'first' ? { head: `${k.expr} is null`, tail: `${k.expr} is not null` } : { head: `${k.expr} is not null`, tail: `${k.expr} is null` };
+}
+
+/**
+ * The keys as one of those ranges reads them: its leading key is all NULL or all non-NULL, so
+ * the index's own NULL placement is the same order, and lets the range read the index in order.
+ */
+export function rangeKeys(keys: readonly OrderKey[]): OrderKey[] {
+  const [k, ...rest] = keys;
+  return [{ ...k, nulls: defaultNulls(k.dir) }, ...rest];
 }
 
 export function orderSql(keys: readonly OrderKey[], alias?: { from: string; to: string }): string {
@@ -74,11 +106,13 @@ export function keysetSql(keys: readonly OrderKey[], values: readonly (string | 
   const row = () => `(${keys.map((k) => k.expr).join(', ')}) ${cmp} (${keys.map((_, i) => bound(i)).join(', ')})`;
   if (sameDir && !keys.some((k) => k.nullable)) return { head: row() };
   if (sameDir && keys.length === 2 && !keys[1].nullable) {
-    // Leading nullable key + id; NULLs sit where the index puts them (last asc, first desc).
+    // Leading nullable key + id: the rows after the cursor within its part (the NULLs, or the
+    // values), then the whole other part if it comes later.
     const [k, id] = keys;
-    if (values[0] !== null) return k.dir === 'asc' ? { head: row(), tail: `${k.expr} is null` } : { head: row() };
+    const nullsFirst = k.nulls === 'first';
+    if (values[0] !== null) return nullsFirst ? { head: row() } : { head: row(), tail: `${k.expr} is null` };
     const inNulls = `${k.expr} is null and ${id.expr} ${cmp} ${bound(1)}`;
-    return k.dir === 'asc' ? { head: inNulls } : { head: inNulls, tail: `${k.expr} is not null` };
+    return nullsFirst ? { head: inNulls, tail: `${k.expr} is not null` } : { head: inNulls };
   }
   const ors: string[] = [];
   for (let i = 0; i < keys.length; i++) {

@@ -3,7 +3,7 @@ import { LIMITS, type ListRequest } from './ast';
 import { checkFilters } from './check';
 import { compileFilter, isIndexFriendly } from './compile-filter';
 import { isEmptyRange } from './empty-range';
-import { keysetSql, type OrderKey, orderSql, resolveOrder } from './order';
+import { firstPageRanges, isIndexOrder, keysetSql, nullsAgainstIndex, type OrderKey, orderSql, rangeKeys, resolveOrder } from './order';
 import { orgPredicate, Params } from './params';
 import type { Catalog, ResourceDef } from './resource';
 import { chooseSearchMode, FUZZY_FALLBACK_REASON, planSearch, SEARCH_CANDIDATES, type SearchPlan } from './search';
@@ -132,13 +132,23 @@ export function planList(input: PlanInput): ListPlan {
   const from = `from ${resource.table} ${a}`;
   let inner: string;
   const walk = ranked ? undefined : valueWalk(resource, w, keys, req.deleted === 'exclude');
-  const plain = (extra: string[]) => `select ${cols} ${from} where ${[...where, ...extra].join(' and ')} order by ${orderSql(keys)} limit ${limitParam}`;
   const offsetParam = req.offset ? p.add(req.offset) : undefined; // never with a cursor (checkPaging)
-  // A walked page with an offset must walk past the rows it skips.
-  const walkLimit = offsetParam ? `(${limitParam}::int + ${offsetParam}::int)` : limitParam;
+  const offsetSql = offsetParam ? ` offset ${offsetParam}` : '';
+  // NULLs placed where the leading key's index does not put them: the page is read as two index
+  // ranges in the requested order (the NULL rows, and the others), like a cursor inside them.
+  const ranges = ranked ? keyset : (keyset ?? firstPageRanges(keys));
+  const split = !!ranges?.tail;
+  // Inside such a range the leading key is all NULL or all non-NULL, so the index's own NULL
+  // placement gives the same order and the range reads its index in order. (A cursor of a
+  // longer order is one range across both, sorted as asked: that order is cost-guarded.)
+  const native = nullsAgainstIndex(keys) && (!keyset || isIndexOrder(keys));
+  const rangeOrder = orderSql(native ? rangeKeys(keys) : keys);
+  // A range (or a walked page) with an offset must read past the rows it skips.
+  const rangeLimit = offsetParam && (split || walk) ? `(${limitParam}::int + ${offsetParam}::int)` : limitParam;
+  const plain = (extra: string[]) => `select ${cols} ${from} where ${[...where, ...extra].join(' and ')} order by ${rangeOrder} limit ${rangeLimit}`;
   const page = (extra?: string) => {
     const cursor = extra ? [`(${extra})`] : [];
-    return walk ? valueWalkPage(walk, { resource, w, keys, cols, limit: walkLimit }, cursor) : plain(cursor);
+    return walk ? valueWalkPage(walk, { resource, w, keys, cols, limit: rangeLimit }, cursor) : plain(cursor);
   };
   if (ranked && search) {
     // Candidates are the most recent matches in the default order: the planner can then walk
@@ -151,12 +161,12 @@ export function planList(input: PlanInput): ListPlan {
     // keeps the match set a subquery of its own, planned for all its rows: the trigram index.
     const candidates = search.mode === 'fuzzy' ? `select * from (${matches} offset 0) ${a} order by ${candidateOrder}` : `${matches} order by ${candidateOrder}`;
     inner = `select * from (${candidates} limit ${SEARCH_CANDIDATES}) ${a}
-      ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}${offsetParam ? ` offset ${offsetParam}` : ''}`;
-  } else if (keyset?.tail) {
+      ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}${offsetSql}`;
+  } else if (ranges?.tail) {
     // Two index ranges read in order (e.g. the rest of the non-NULL names, then the NULLs).
-    inner = `select * from ((${page(keyset.head)}) union all (${page(keyset.tail)})) ${a} order by ${orderSql(keys)} limit ${limitParam}`;
+    inner = `select * from ((${page(ranges.head)}) union all (${page(ranges.tail)})) ${a} order by ${orderSql(keys)} limit ${limitParam}${offsetSql}`;
   } else {
-    inner = `${page(keyset?.head)}${offsetParam ? ` offset ${offsetParam}` : ''}`;
+    inner = `${page(ranges?.head)}${offsetSql}`;
   }
   // Ranked pages join their rows back (as `<alias>_row`, tenant predicate included).
   const row = ranked ? `${a}_row` : a;
@@ -172,7 +182,8 @@ export function planList(input: PlanInput): ListPlan {
     fromWhere: `${from} where ${where.join(' and ')}`,
     filterValues,
     keys,
-    indexFriendly: w.indexFriendly,
+    // An order one index range does not yield is served under the cost guard.
+    indexFriendly: w.indexFriendly && (ranked || isIndexOrder(keys)),
     search,
     ranked,
   };
