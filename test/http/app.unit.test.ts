@@ -1,0 +1,72 @@
+import { env, SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
+import { get } from '../support/http';
+
+// Routes and middleware that answer without Postgres (the unit lane has none); the ones that
+// read it are in app.test.ts.
+describe('every response', () => {
+  it('echoes a safe incoming request id and replaces an unsafe one', async () => {
+    expect((await get('/empty', { headers: { 'X-Request-Id': 'abc-123' } })).headers.get('x-request-id')).toBe('abc-123');
+    const res = await get('/empty', { headers: { 'X-Request-Id': 'bad id<script>' } });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('system routes', () => {
+  it('GET /empty touches nothing', async () => {
+    const res = await get('/empty');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true });
+    expect(res.headers.get('server-timing')).not.toMatch(/db;/);
+  });
+
+  it('an unknown route is a problem+json 404', async () => {
+    const res = await get('/v0/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body).toMatchObject({ code: 'not_found', status: 404, title: 'Not found' });
+  });
+
+  it('serves the OpenAPI document and the reference page', async () => {
+    const doc = await get('/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/appusers/', '/healthz']));
+    const page = await get('/docs');
+    expect(page.status).toBe(200);
+    expect(String(page.body)).toContain('/openapi.json');
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (origin: string) =>
+    SELF.fetch('http://localhost/rest/v1/contacts', {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization,prefer,range,x-client-info' },
+    });
+
+  it('answers a browser preflight for postgrest-js headers, before auth', async () => {
+    const res = await preflight('https://app.example.com');
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const allowed = (res.headers.get('access-control-allow-headers') ?? '').toLowerCase();
+    for (const h of ['authorization', 'prefer', 'range', 'x-client-info']) expect(allowed).toContain(h);
+  });
+
+  it('lets a page read Content-Range and the request id', async () => {
+    const res = await get('/empty', { headers: { Origin: 'https://app.example.com' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const exposed = (res.headers.get('access-control-expose-headers') ?? '').toLowerCase();
+    for (const h of ['content-range', 'preference-applied', 'x-request-id']) expect(exposed).toContain(h);
+  });
+
+  it('with CORS_ORIGINS set, names only the listed origins', async () => {
+    const app = createApp();
+    const listed = { ...env, CORS_ORIGINS: 'https://app.example.com, https://admin.example.com/' };
+    const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
+    const ask = (origin: string) => app.fetch(new Request('http://localhost/empty', { headers: { Origin: origin } }), listed, ctx);
+    expect((await ask('https://admin.example.com')).headers.get('access-control-allow-origin')).toBe('https://admin.example.com');
+    expect((await ask('https://evil.example.net')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});

@@ -1,0 +1,61 @@
+import { env } from 'cloudflare:test';
+import { sign } from 'hono/jwt';
+import { describe, expect, it } from 'vitest';
+import { get, tokenFor } from '../support/http';
+import type { TestUser } from '../support/factories';
+
+const PATH = '/api/v1/appusers/';
+
+// Every rejection happens before the route reads Postgres, so the caller needs no row in it:
+// made-up ids will do (the unit lane has no database). A valid token's success is in auth.test.ts.
+const ORG = '00000000-0000-4000-8000-00000000a001';
+const ADMIN: TestUser = { id: '00000000-0000-4000-8000-00000000a002', role: 'admin', orgId: ORG };
+
+function expectUnauthorized(res: Awaited<ReturnType<typeof get>>) {
+  expect(res.status).toBe(401);
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  expect(res.headers.get('www-authenticate')).toContain('Bearer');
+  expect(res.body).toMatchObject({ status: 401, code: 'unauthorized', title: 'Unauthorized' });
+  expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
+}
+
+describe('auth', () => {
+  it('rejects a missing token', async () => {
+    expectUnauthorized(await get(PATH));
+  });
+
+  it('rejects a non-bearer or malformed header', async () => {
+    expectUnauthorized(await get(PATH, { headers: { Authorization: 'Basic YWRtaW46YWRtaW4=' } }));
+    expectUnauthorized(await get(PATH, { headers: { Authorization: 'Bearer not-a-jwt' } }));
+    expectUnauthorized(await get(PATH, { headers: { Authorization: 'Bearer a.b.c' } }));
+  });
+
+  it('rejects an expired token', async () => {
+    const res = await get(PATH, { token: await tokenFor(ADMIN, { ttl: -60 }) });
+    expectUnauthorized(res);
+    expect(res.body.detail).toMatch(/expired/);
+  });
+
+  it('rejects a token signed with another secret', async () => {
+    expectUnauthorized(await get(PATH, { token: await tokenFor(ADMIN, { secret: 'another-secret-of-sufficient-length' }) }));
+  });
+
+  it('rejects a token signed with another algorithm', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const t = await sign({ sub: ADMIN.id, org: ORG, role: 'admin', exp: now + 60 }, env.JWT_SECRET, 'HS512');
+    expectUnauthorized(await get(PATH, { token: t }));
+  });
+
+  it('rejects a token without the required claims', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const claims of [
+      { org: ORG, role: 'admin', exp: now + 60 },
+      { sub: ADMIN.id, role: 'admin', exp: now + 60 },
+      { sub: ADMIN.id, org: ORG, role: 'owner', exp: now + 60 },
+      { sub: ADMIN.id, org: ORG, role: 'admin' },
+      { sub: 'not-a-uuid', org: ORG, role: 'admin', exp: now + 60 },
+    ]) {
+      expectUnauthorized(await get(PATH, { token: await sign(claims, env.JWT_SECRET, 'HS256') }));
+    }
+  });
+});
