@@ -1,14 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requireAuth } from '../http/auth';
 import { AppError } from '../core/errors';
+import { requireAuth } from '../http/auth';
 import { createRouter, errorResponses, problem } from '../http/openapi';
 import { LIMITS } from '../query/ast';
 import { listRows } from '../query/execute';
 import { parseQueryString } from '../query/parse-query-string';
-import { RESOURCES } from './registry';
 import { toCsv } from './csv';
+import { RESOURCES } from './registry';
 import { contentRange, rangeHeader } from './render';
 import { listContext } from './router';
+import { RESOURCE_SCHEMAS, singularName } from './schema';
 
 const SINGLE = 'application/vnd.pgrst.object+json';
 
@@ -53,6 +54,15 @@ export function negotiate(accept: string | undefined): Representation | null {
   return offers.length ? MEDIA[offers[0].type] : null;
 }
 
+/** A row of whichever table the path names: one of the /v1 row schemas (`Contact`, `Company`, …). */
+const TableRow = z.union(Object.values(RESOURCE_SCHEMAS).map((s) => s.row)).openapi('TableRow', {
+  description: `A row of the table named in the path, as /v1 renders it: ${Object.keys(RESOURCES)
+    .map((name) => `${name} → ${singularName(name)}`)
+    .join(', ')}. \`select\` narrows and renames it as on /v1.`,
+});
+
+const Csv = z.string().openapi({ description: 'A header line of column names, then one line per row (RFC 4180).' });
+
 const route = createRoute({
   method: 'get',
   path: '/rest/v1/{table}',
@@ -61,22 +71,27 @@ const route = createRoute({
   description:
     'A bare JSON array, `Content-Range`, `Prefer: count=exact|planned|estimated` with `Preference-Applied`, `Range`/`Range-Unit`, `offset`/`limit`, `select`, `order` and the filters, so `@supabase/postgrest-js` works unchanged. Without `limit`, at most 1000 rows (like a PostgREST max-rows setting).',
   middleware: [requireAuth()] as const,
-  request: { params: z.object({ table: z.string() }) },
+  request: { params: z.object({ table: z.string().openapi({ enum: Object.keys(RESOURCES), description: 'Any other name is a 404.' }) }) },
   responses: {
     200: {
       description: 'Rows: a JSON array, one object (`Accept: application/vnd.pgrst.object+json`) or CSV (`Accept: text/csv`)',
       content: {
-        'application/json': { schema: z.array(z.record(z.string(), z.unknown())) },
-        [SINGLE]: { schema: z.record(z.string(), z.unknown()) },
-        'text/csv': { schema: z.string() },
+        'application/json': { schema: z.array(TableRow) },
+        [SINGLE]: { schema: TableRow },
+        'text/csv': { schema: Csv },
       },
     },
-    206: { description: 'Part of the rows, for a `Range` request', content: { 'application/json': { schema: z.array(z.record(z.string(), z.unknown())) } } },
+    206: {
+      description: 'Part of the rows: a `Range` request with a count (`Prefer: count=…`) that answered fewer rows than the total',
+      content: { 'application/json': { schema: z.array(TableRow) }, 'text/csv': { schema: Csv } },
+    },
     ...errorResponses,
     406: problem('Accept names no representation served here, or `.single()` matched zero or several rows'),
   },
 });
 
+// @hono/zod-openapi types a `text/csv` response as a plain Response, so the compiler accepts any
+// Response from this handler; test/http/openapi.test.ts checks real bodies against TableRow.
 export const postgrestRoutes = createRouter().openapi(route, async (c) => {
   const { table } = c.req.valid('param');
   const resource = Object.hasOwn(RESOURCES, table) ? RESOURCES[table] : undefined;
@@ -110,9 +125,10 @@ export const postgrestRoutes = createRouter().openapi(route, async (c) => {
     if (result.rows.length !== 1) {
       throw new AppError('not_acceptable', `JSON object requested, multiple (or no) rows returned (${result.rows.length}${result.page.hasMore ? '+' : ''}).`);
     }
-    return c.json(result.rows[0] as Record<string, unknown>, 200, { 'Content-Type': `${SINGLE}; charset=utf-8` }) as never;
+    return c.json(result.rows[0], 200, { 'Content-Type': `${SINGLE}; charset=utf-8` });
   }
   const partial = !!c.req.header('Range') && !!result.count && result.rows.length < result.count.value;
-  if (representation === 'csv') return c.body(toCsv(result.rows), partial ? 206 : 200, { 'Content-Type': 'text/csv; charset=utf-8' }) as never;
-  return c.json(result.rows, partial ? (206 as 200) : 200);
+  const status = partial ? 206 : 200;
+  if (representation === 'csv') return c.body(toCsv(result.rows), status, { 'Content-Type': 'text/csv; charset=utf-8' });
+  return c.json(result.rows, status);
 });

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { AppContext } from '../http/context';
 import type { ListResult } from '../query/execute';
+import type { Page } from './schema';
 
 /** PostgREST-style Content-Range of `rows` rows from `start`: `first-last/total` (`*` for an unknown total). */
 export function rangeHeader(start: number, rows: number, total: number | undefined): string {
@@ -13,8 +14,8 @@ export function contentRange(result: ListResult): string {
   return rangeHeader(result.page.offset ?? 0, result.rows.length, result.count?.value);
 }
 
-/** The /v1 envelope: data, page, count, meta (DESIGN §5.4). */
-export function renderList(c: Context<AppContext>, result: ListResult, startedAt: number) {
+/** The /v1 envelope: data, page, count, meta (DESIGN §5.4), as its schema (`ContactsPage`, …) says. */
+export function renderList(c: Context<AppContext>, result: ListResult, startedAt: number): Page {
   const { db } = c.var.services;
   c.header('Content-Range', contentRange(result));
   return {
@@ -23,7 +24,7 @@ export function renderList(c: Context<AppContext>, result: ListResult, startedAt
     ...(result.count ? { count: result.count } : {}),
     meta: {
       requestId: c.var.requestId,
-      tier: 'db' as const,
+      tier: 'db',
       stale: false,
       ageMs: 0,
       queryMs: Math.round(db.stats.ms * 100) / 100,

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { isolateCaches } from '../cache/isolate';
 import { readVars } from '../env';
 import { requireAuth } from '../http/auth';
@@ -8,20 +9,15 @@ import { getRow, type ListContext, listRows } from '../query/execute';
 import { parseQueryBody, QueryBodyDocSchema } from '../query/parse-json';
 import { parseQueryString, parseSelect } from '../query/parse-query-string';
 import type { ResourceDef } from '../query/resource';
-import type { Context } from 'hono';
 import { CATALOG, RESOURCES } from './registry';
 import { renderList } from './render';
+import { RESOURCE_SCHEMAS } from './schema';
 
-const Envelope = z
-  .object({
-    data: z.array(z.record(z.string(), z.unknown())),
-    page: z.object({ limit: z.number().int(), nextCursor: z.string().nullable(), hasMore: z.boolean(), offset: z.number().int().optional() }),
-    count: z.object({ value: z.number().int(), method: z.enum(['exact', 'planned', 'estimated']) }).optional(),
-    meta: z.record(z.string(), z.unknown()),
-  })
-  .openapi('ListEnvelope');
-
-const opt = (description: string, example?: string) => z.string().optional().openapi({ description, ...(example ? { example } : {}) });
+const opt = (description: string, example?: string) =>
+  z
+    .string()
+    .optional()
+    .openapi({ description, ...(example ? { example } : {}) });
 
 /** The reserved parameters; any other key is a filter `field=op.value` (a loose object keeps them). */
 const DialectParams = z.looseObject({
@@ -48,6 +44,7 @@ const DIALECT_DOC =
 
 function routesFor(r: ResourceDef) {
   const tag = r.name;
+  const { page, record } = RESOURCE_SCHEMAS[r.name];
   const list = createRoute({
     method: 'get',
     path: `/v1/${r.name}`,
@@ -56,17 +53,17 @@ function routesFor(r: ResourceDef) {
     description: DIALECT_DOC,
     middleware: [requireAuth()] as const,
     request: { query: DialectParams },
-    responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: Envelope } } }, ...errorResponses },
+    responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: page } } }, ...errorResponses },
   });
   const query = createRoute({
     method: 'post',
     path: `/v1/${r.name}/query`,
     tags: [tag],
     summary: `Query ${r.name} with a JSON body`,
-    description: 'The same compiler as GET, with `where` trees using the seeds\' operator names.',
+    description: "The same compiler as GET, with `where` trees using the seeds' operator names.",
     middleware: [requireAuth()] as const,
     request: { body: { content: { 'application/json': { schema: QueryBodyDocSchema } } } },
-    responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: Envelope } } }, ...errorResponses },
+    responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: page } } }, ...errorResponses },
   });
   const get = createRoute({
     method: 'get',
@@ -78,7 +75,7 @@ function routesFor(r: ResourceDef) {
       params: z.object({ id: z.string().openapi({ description: 'Record id (UUID)' }) }),
       query: z.object({ select: z.string().optional(), deleted: z.enum(['exclude', 'include', 'only']).optional() }),
     },
-    responses: { 200: { description: 'The record', content: { 'application/json': { schema: z.object({ data: z.record(z.string(), z.unknown()) }) } } }, ...errorResponses },
+    responses: { 200: { description: 'The record', content: { 'application/json': { schema: record } } }, ...errorResponses },
   });
   return createRouter()
     .openapi(list, async (c) => {
