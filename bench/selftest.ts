@@ -44,7 +44,10 @@ function runBench(args: string[]): Promise<{ code: number; log: string }> {
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -59,7 +62,11 @@ async function checkStopped(log: string): Promise<void> {
 function checkFiles(out: string): void {
   for (const f of ['latest.json', 'latest.md', 'latest.svg']) check(existsSync(path.join(out, f)), `${f} written`);
   const history = existsSync(path.join(out, 'history')) ? readdirSync(path.join(out, 'history')) : [];
-  for (const ext of ['json', 'md', 'svg']) check(history.some((f) => f.endsWith(`.${ext}`)), `dated history copy .${ext} written`);
+  for (const ext of ['json', 'md', 'svg'])
+    check(
+      history.some((f) => f.endsWith(`.${ext}`)),
+      `dated history copy .${ext} written`,
+    );
   if (!existsSync(path.join(out, 'latest.json'))) return;
 
   const parsed = BenchResults.safeParse(JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')));
@@ -73,17 +80,31 @@ function checkFiles(out: string): void {
   for (const mode of modes) {
     for (const conc of [1, 8]) {
       const at = res.scenarios.filter((s) => s.mode === mode && s.concurrency === conc);
-      check(at.some((s) => s.id === 'empty'), `${mode} c${conc}: empty (edge floor) measured`);
+      check(
+        at.some((s) => s.id === 'empty'),
+        `${mode} c${conc}: empty (edge floor) measured`,
+      );
       const appusers = at.filter((s) => s.id === 'appusers');
       check(appusers.length > 0, `${mode} c${conc}: appusers measured`);
-      check(appusers.every((s) => s.floor_db_p50_ms !== undefined && s.floor_edge_p50_ms !== undefined && s.naive_p50_ms !== undefined), `${mode} c${conc}: appusers carries db floor, edge floor and naive`);
-      if (conc === 1) check(appusers.every((s) => /db floor p95 [\d.]+ ms \(in turns; back to back p50 [\d.]+ ms/.test(s.notes ?? '')), `${mode} c1: appusers' db floor is timed in turns, and back to back too`);
-      check(at.every((s) => s.errors === 0), `${mode} c${conc}: no errors`);
+      check(
+        appusers.every((s) => s.floor_db_p50_ms !== undefined && s.floor_edge_p50_ms !== undefined && s.naive_p50_ms !== undefined),
+        `${mode} c${conc}: appusers carries db floor, edge floor and naive`,
+      );
+      if (conc === 1)
+        check(
+          appusers.every((s) => /db floor p95 [\d.]+ ms \(in turns; back to back p50 [\d.]+ ms/.test(s.notes ?? '')),
+          `${mode} c1: appusers' db floor is timed in turns, and back to back too`,
+        );
+      check(
+        at.every((s) => s.errors === 0),
+        `${mode} c${conc}: no errors`,
+      );
     }
   }
   const md = readFileSync(path.join(out, 'latest.md'), 'utf8');
   check(md.includes('| scenario | mode | conc |') && md.includes('## Goals'), 'latest.md has the goals and results tables');
-  if (modes.includes('pooled')) check(/\| c8 \(reported, not a goal\): p95 ÷ empty p95 \| ℹ️ reported \| appusers /.test(md), 'latest.md reports the c8 p95 ratios without pass or fail');
+  if (modes.includes('pooled'))
+    check(/\| c8 \(reported, not a goal\): p95 ÷ empty p95 \| ℹ️ reported \| appusers /.test(md), 'latest.md reports the c8 p95 ratios without pass or fail');
   const svg = readFileSync(path.join(out, 'latest.svg'), 'utf8');
   check(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>') && svg.includes('appusers'), 'latest.svg is a chart with the scenarios');
 }
@@ -97,19 +118,42 @@ function predecessors(turns: number[], of: number): number[] {
 function checkUnits(): void {
   const paired = turnOrder(3, 3);
   const count = (xs: number[], x: number) => xs.filter((y) => y === x).length;
-  check(count(paired, 0) === count(paired, 2) && count(predecessors(paired, 0), 3) === count(predecessors(paired, 2), 3), 'in turns, route and reference follow the db floor equally often');
-  check([0, 2, 3].every((i) => predecessors(paired, i).every((p) => p === 1 || p === 3)), 'in turns, no database request follows another');
+  check(
+    count(paired, 0) === count(paired, 2) && count(predecessors(paired, 0), 3) === count(predecessors(paired, 2), 3),
+    'in turns, route and reference follow the db floor equally often',
+  );
+  check(
+    [0, 2, 3].every((i) => predecessors(paired, i).every((p) => p === 1 || p === 3)),
+    'in turns, no database request follows another',
+  );
   check(turnOrder(2, 2).join() === '0,1,2' && turnOrder(2).join() === '0,1', 'without a reference, a round is route, empty[, db floor]');
-  check(parseSize('4GB') === 4 * 2 ** 30 && parseSize('512MB') === 512 * 2 ** 20 && parseSize('131072kB') === 2 ** 27 && parseSize('8192') === 2 ** 23, 'parseSize reads Postgres sizes');
+  check(
+    parseSize('4GB') === 4 * 2 ** 30 && parseSize('512MB') === 512 * 2 ** 20 && parseSize('131072kB') === 2 ** 27 && parseSize('8192') === 2 ** 23,
+    'parseSize reads Postgres sizes',
+  );
   check(parseSize('lots') === null && parseSize('4 GiB') === null, 'parseSize refuses what it cannot read');
-  const row = (id: string, label: string, p50: number): Row => ({ label, result: { id, mode: 'pooled', concurrency: 1, p50_ms: p50, p95_ms: p50, p99_ms: p50, rps: 1, errors: 0 } as Row['result'] });
-  const goals = evaluateGoals([row('list', 'first page', 5), row('deep', REFERENCE_LABEL, 10), row('deep', 'by cursor', 11), row('count', REFERENCE_LABEL, 10), row('count', 'count=estimated', 11.5)]);
+  const row = (id: string, label: string, p50: number): Row => ({
+    label,
+    result: { id, mode: 'pooled', concurrency: 1, p50_ms: p50, p95_ms: p50, p99_ms: p50, rps: 1, errors: 0 } as Row['result'],
+  });
+  const goals = evaluateGoals([
+    row('list', 'first page', 5),
+    row('deep', REFERENCE_LABEL, 10),
+    row('deep', 'by cursor', 11),
+    row('count', REFERENCE_LABEL, 10),
+    row('count', 'count=estimated', 11.5),
+  ]);
   const status = (prefix: string) => goals.find((g) => g.goal.startsWith(prefix))?.status;
   check(status('c1: deep') === 'pass', 'deep is compared with the first page measured next to it, not the earlier list');
   check(status('c1: count=estimated') === 'fail', 'count=estimated over 1.1 × its reference, with no interval, fails');
   // A first page measured in turns with the variant wins over the reference row minutes apart.
   const inTurns = (r: Row, p50: number): Row => ({ ...r, reference: { ...r.result, p50_ms: p50 } });
-  const turns = evaluateGoals([row('count', REFERENCE_LABEL, 9), inTurns(row('count', 'count=estimated', 10), 10.2), row('deep', REFERENCE_LABEL, 12), inTurns(row('deep', 'by cursor', 11), 9)]);
+  const turns = evaluateGoals([
+    row('count', REFERENCE_LABEL, 9),
+    inTurns(row('count', 'count=estimated', 10), 10.2),
+    row('deep', REFERENCE_LABEL, 12),
+    inTurns(row('deep', 'by cursor', 11), 9),
+  ]);
   const turnStatus = (prefix: string) => turns.find((g) => g.goal.startsWith(prefix))?.status;
   check(turnStatus('c1: count=estimated') === 'pass', 'count=estimated is compared with the first page measured in turns with it');
   check(turnStatus('c1: deep') === 'fail', 'deep is compared with the first page measured in turns with it');
@@ -118,7 +162,10 @@ function checkUnits(): void {
   ratioRow.result.floor_db_p50_ms = 2;
   const ratio = evaluateGoals([ratioRow]);
   const hot = ratio.find((g) => g.goal.startsWith('c1 (reported'));
-  check(ratio.find((g) => g.goal.startsWith('c1: list'))?.status === 'pass' && hot?.status === 'reported' && hot.detail.includes('9 ÷ (4 + 1) = 1.80'), `the ratio goal uses the db floor in turns; the back-to-back floor's ratio is reported without a verdict (${hot?.detail})`);
+  check(
+    ratio.find((g) => g.goal.startsWith('c1: list'))?.status === 'pass' && hot?.status === 'reported' && hot.detail.includes('9 ÷ (4 + 1) = 1.80'),
+    `the ratio goal uses the db floor in turns; the back-to-back floor's ratio is reported without a verdict (${hot?.detail})`,
+  );
   checkNewGoals(row);
   checkIntervals();
 }
@@ -136,47 +183,117 @@ function checkNewGoals(row: (id: string, label: string, p50: number) => Row): vo
   // p95 limit 2 × 5 + 2 × 3 = 16 ms; p50 limit 1.5 × (4 + 3) = 10.5 ms.
   const inside = evaluateGoals([search(10, 15.9, 3)]);
   const outside = evaluateGoals([search(11, 16.5, 3)]);
-  check(find(inside, 'c1: search-trgm, search-fts p95')?.status === 'pass' && find(outside, 'c1: search-trgm, search-fts p95')?.status === 'fail', 'search p95 is judged against 2 × empty p95 + 2 × its db floor p50');
-  check(find(inside, 'c1: list, filter, appusers, search')?.status === 'pass' && find(outside, 'c1: list, filter, appusers, search')?.status === 'fail', 'search p50 is judged against 1.5 × (edge floor + db floor)');
+  check(
+    find(inside, 'c1: search-trgm, search-fts p95')?.status === 'pass' && find(outside, 'c1: search-trgm, search-fts p95')?.status === 'fail',
+    'search p95 is judged against 2 × empty p95 + 2 × its db floor p50',
+  );
+  check(
+    find(inside, 'c1: list, filter, appusers, search')?.status === 'pass' && find(outside, 'c1: list, filter, appusers, search')?.status === 'fail',
+    'search p50 is judged against 1.5 × (edge floor + db floor)',
+  );
   check(!inside.some((g) => g.goal.includes('≤ 25 ms')), 'no absolute 25 ms search goal is left');
   // count=estimated 1.2 × its first page in turns: met when the interval reaches 1.0, missed when it sits above.
-  const count = (interval: [number, number]): Row => ({ ...row('count', 'count=estimated', 12), reference: { ...row('count', REFERENCE_LABEL, 10).result }, intervals: { p50VsReference: interval } });
+  const count = (interval: [number, number]): Row => ({
+    ...row('count', 'count=estimated', 12),
+    reference: { ...row('count', REFERENCE_LABEL, 10).result },
+    intervals: { p50VsReference: interval },
+  });
   check(find(evaluateGoals([count([0.98, 1.3])]), 'c1: count=estimated')?.status === 'pass', 'count=estimated whose p50 ratio interval reaches 1.0 passes');
-  check(find(evaluateGoals([count([1.12, 1.3])]), 'c1: count=estimated')?.status === 'fail', 'count=estimated whose interval sits above 1.0, over 1.1 ×, fails');
-  check(find(evaluateGoals([{ ...count([1.02, 1.12]), result: { ...count([1, 1]).result, p50_ms: 10.9 } }]), 'c1: count=estimated')?.status === 'pass', 'count=estimated within 1.1 × passes whatever its interval');
+  check(
+    find(evaluateGoals([count([1.12, 1.3])]), 'c1: count=estimated')?.status === 'fail',
+    'count=estimated whose interval sits above 1.0, over 1.1 ×, fails',
+  );
+  check(
+    find(evaluateGoals([{ ...count([1.02, 1.12]), result: { ...count([1, 1]).result, p50_ms: 10.9 } }]), 'c1: count=estimated')?.status === 'pass',
+    'count=estimated within 1.1 × passes whatever its interval',
+  );
   // At concurrency 8 only errors are judged; p95 ratios are reported.
-  const c8 = (id: string, p95: number, errors = 0): Row => ({ label: 'x', result: { id, mode: 'pooled', concurrency: 8, p50_ms: p95, p95_ms: p95, p99_ms: p95, rps: 1, errors } as Row['result'], edge: { ...edge, concurrency: 8, p95_ms: 10 } });
+  const c8 = (id: string, p95: number, errors = 0): Row => ({
+    label: 'x',
+    result: { id, mode: 'pooled', concurrency: 8, p50_ms: p95, p95_ms: p95, p99_ms: p95, rps: 1, errors } as Row['result'],
+    edge: { ...edge, concurrency: 8, p95_ms: 10 },
+  });
   const loaded = evaluateGoals([c8('list', 100), c8('appusers', 30)]);
   const c8Ratios = find(loaded, 'c8 (reported');
-  check(c8Ratios?.status === 'reported' && c8Ratios.detail.includes('= 10.00') && find(loaded, 'c8: no errors')?.status === 'pass', `c8 p95 ratios are reported without a verdict; c8 errors stay a goal (${c8Ratios?.detail})`);
-  check(!loaded.some((g) => g.goal.startsWith('c8') && g.goal.includes('p95') && (g.status === 'pass' || g.status === 'fail')), 'no c8 p95 line passes or fails');
+  check(
+    c8Ratios?.status === 'reported' && c8Ratios.detail.includes('= 10.00') && find(loaded, 'c8: no errors')?.status === 'pass',
+    `c8 p95 ratios are reported without a verdict; c8 errors stay a goal (${c8Ratios?.detail})`,
+  );
+  check(
+    !loaded.some((g) => g.goal.startsWith('c8') && g.goal.includes('p95') && (g.status === 'pass' || g.status === 'fail')),
+    'no c8 p95 line passes or fails',
+  );
   check(find(evaluateGoals([c8('list', 20, 3)]), 'c8: no errors')?.status === 'fail', 'c8 errors fail');
   const everyLine = [...inside, ...outside, ...loaded];
-  check(everyLine.every((g) => !g.goal.includes('(reported') || g.status === 'reported' || g.status === 'not measured'), 'a reported line never passes or fails');
+  check(
+    everyLine.every((g) => !g.goal.includes('(reported') || g.status === 'reported' || g.status === 'not measured'),
+    'a reported line never passes or fails',
+  );
 }
 
 /** The intervals beside the c1 ratios: right where the answer is known, and resampling whole rounds. */
 function checkIntervals(): void {
-  check(quantile(Array.from({ length: 100 }, (_, i) => i + 1), 0.95) === 95 && quantile([3, 1, 2], 0.5) === 2, 'quantile is nearest-rank, like the HDR histogram');
+  check(
+    quantile(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+      0.95,
+    ) === 95 && quantile([3, 1, 2], 0.5) === 2,
+    'quantile is nearest-rank, like the HDR histogram',
+  );
   // Two requests from one distribution; one 1.5 × slower; both moving with a drifting machine.
   let seed = 7;
-  const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 4;
+  const noise = () => {
+    seed = (seed * 16807) % 2147483647;
+    return (seed / 2147483647) * 4;
+  };
   const rounds = (f: (r: number) => number[]) => Array.from({ length: 400 }, (_, r) => f(r));
-  const same = ratioInterval(rounds(() => [10 + noise()]), rounds(() => [10 + noise()]), 0.95);
+  const same = ratioInterval(
+    rounds(() => [10 + noise()]),
+    rounds(() => [10 + noise()]),
+    0.95,
+  );
   check(!!same && same[0] < 1 && same[1] > 1, `two requests with the same distribution: the p95 ratio's interval holds 1 (${same && intervalText(same)})`);
-  const slower = ratioInterval(rounds(() => [15 + 1.5 * noise()]), rounds(() => [10 + noise()]), 0.95);
-  check(!!slower && slower[0] > 1.3 && slower[0] < 1.5 && slower[1] > 1.5, `a request 1.5 × slower: the interval holds 1.5 and not 1 (${slower && intervalText(slower)})`);
+  const slower = ratioInterval(
+    rounds(() => [15 + 1.5 * noise()]),
+    rounds(() => [10 + noise()]),
+    0.95,
+  );
+  check(
+    !!slower && slower[0] > 1.3 && slower[0] < 1.5 && slower[1] > 1.5,
+    `a request 1.5 × slower: the interval holds 1.5 and not 1 (${slower && intervalText(slower)})`,
+  );
   const drift = rounds((r) => [2 * (5 + (r % 37))]);
-  const paired = ratioInterval(drift, rounds((r) => [5 + (r % 37)]), 0.95);
-  check(!!paired && paired[0] === 2 && paired[1] === 2, `resampling whole rounds keeps the pairing: a request always 2 × its companion gives exactly 2 (${paired && intervalText(paired)})`);
+  const paired = ratioInterval(
+    drift,
+    rounds((r) => [5 + (r % 37)]),
+    0.95,
+  );
+  check(
+    !!paired && paired[0] === 2 && paired[1] === 2,
+    `resampling whole rounds keeps the pairing: a request always 2 × its companion gives exactly 2 (${paired && intervalText(paired)})`,
+  );
   check(ratioInterval(rounds(() => [1]).slice(0, 10), rounds(() => [1]).slice(0, 10), 0.95) === null, 'too few rounds give no interval');
-  const row = (p95: number): Row => ({ label: 'x', result: { id: 'filter', mode: 'pooled', concurrency: 1, p50_ms: 1, p95_ms: p95, p99_ms: p95, rps: 1, errors: 0 }, edge: { id: 'empty', mode: 'pooled', concurrency: 1, p50_ms: 1, p95_ms: 5, p99_ms: 5, rps: 1, errors: 0 }, intervals: { p95VsEdge: [1.9, 2.2] } });
+  const row = (p95: number): Row => ({
+    label: 'x',
+    result: { id: 'filter', mode: 'pooled', concurrency: 1, p50_ms: 1, p95_ms: p95, p99_ms: p95, rps: 1, errors: 0 },
+    edge: { id: 'empty', mode: 'pooled', concurrency: 1, p50_ms: 1, p95_ms: 5, p99_ms: 5, rps: 1, errors: 0 },
+    intervals: { p95VsEdge: [1.9, 2.2] },
+  });
   const goal = evaluateGoals([row(10.4)]).find((g) => g.goal.startsWith('c1: list, filter, appusers p95'));
-  check(goal?.status === 'fail' && !!goal.detail.includes('(ratio 2.08, 95 % interval 1.90–2.20)'), `a p95 miss is reported with its ratio and interval, and still fails (${goal?.detail})`);
+  check(
+    goal?.status === 'fail' && !!goal.detail.includes('(ratio 2.08, 95 % interval 1.90–2.20)'),
+    `a p95 miss is reported with its ratio and interval, and still fails (${goal?.detail})`,
+  );
   // The wiring: a row's own rounds against its companions' rounds, each to the right interval.
   const load = (f: (r: number) => number[]) => ({ p50_ms: 0, p95_ms: 0, p99_ms: 0, count: 0, rps: 0, errors: 0, statuses: {}, cutOff: [], rounds: rounds(f) });
-  const wired = pairedIntervals({ load: load((r) => [3 * (5 + (r % 37))]), paired: { edge: load((r) => [5 + (r % 37)]), reference: load((r) => [1.5 * (5 + (r % 37))]) } });
-  check(wired.p95VsEdge?.join() === '3,3' && wired.p50VsReference?.join() === '2,2', `a row's intervals pair its rounds with the empty route's (p95) and the first page's (p50) (${JSON.stringify(wired)})`);
+  const wired = pairedIntervals({
+    load: load((r) => [3 * (5 + (r % 37))]),
+    paired: { edge: load((r) => [5 + (r % 37)]), reference: load((r) => [1.5 * (5 + (r % 37))]) },
+  });
+  check(
+    wired.p95VsEdge?.join() === '3,3' && wired.p50VsReference?.join() === '2,2',
+    `a row's intervals pair its rounds with the empty route's (p95) and the first page's (p50) (${JSON.stringify(wired)})`,
+  );
 }
 
 /** runPaired keeps its samples round by round, every request's round r taken in the same pass. */
@@ -184,7 +301,10 @@ async function checkRounds(): Promise<void> {
   const noop = { call: async () => {} };
   const [a, b] = await runPaired([noop, noop], 0.2, [0, 1, 0]);
   const aligned = !!a.rounds && !!b.rounds && a.rounds.length === b.rounds.length && a.rounds.length > 20;
-  check(aligned && a.rounds!.every((r, i) => r.length === 2 && b.rounds![i].length === 1), `in turns, samples are kept per round and the rounds line up (${a.rounds?.length} rounds)`);
+  check(
+    aligned && a.rounds!.every((r, i) => r.length === 2 && b.rounds![i].length === 1),
+    `in turns, samples are kept per round and the rounds line up (${a.rounds?.length} rounds)`,
+  );
 }
 
 /**
@@ -193,7 +313,11 @@ async function checkRounds(): Promise<void> {
  */
 async function checkExitCode(): Promise<void> {
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "await import('./scripts/lib/postgres.ts'); process.exitCode = 3;"], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', "await import('./scripts/lib/postgres.ts'); process.exitCode = 3;"],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
     child.on('exit', resolve);
   });
   check(code === 3, `a process importing scripts/lib/postgres keeps its exit code (got ${code})`);
@@ -219,11 +343,14 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then((code) => {
-  // The plain closing line CI reads, after vitest's own.
-  console.log(`selftest: ${passed} passed, ${failures.length} failed`);
-  process.exit(code);
-}, (err) => {
-  process.stderr.write(`[selftest] error: ${(err as Error)?.stack ?? String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => {
+    // The plain closing line CI reads, after vitest's own.
+    console.log(`selftest: ${passed} passed, ${failures.length} failed`);
+    process.exit(code);
+  },
+  (err) => {
+    process.stderr.write(`[selftest] error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,6 +1,6 @@
+import { REFERENCE_LABEL } from './context';
 import { intervalText } from './interval';
 import type { Row } from './results';
-import { REFERENCE_LABEL } from './context';
 
 /**
  * `pass`/`fail` for BENCH.md's goals; `reported` for lines BENCH.md asks to see without a
@@ -90,7 +90,10 @@ export function evaluateGoals(rows: Row[]): Goal[] {
     // reaches well below 2 is a different finding from one whose interval sits above it.
     all('c1: list, filter, appusers p95 ≤ 2 × empty p95 (in turns)', ids(c1, 'list', 'filter', 'appusers'), (r) =>
       r.edge
-        ? { ok: r.result.p95_ms <= 2 * r.edge.p95_ms, text: `${name(r)} ${f(r.result.p95_ms)} ≤ ${f(2 * r.edge.p95_ms)} ms${ratioNote(r.result.p95_ms / r.edge.p95_ms, r.intervals?.p95VsEdge)}` }
+        ? {
+            ok: r.result.p95_ms <= 2 * r.edge.p95_ms,
+            text: `${name(r)} ${f(r.result.p95_ms)} ≤ ${f(2 * r.edge.p95_ms)} ms${ratioNote(r.result.p95_ms / r.edge.p95_ms, r.intervals?.p95VsEdge)}`,
+          }
         : null,
     ),
     // The same limit in ratio terms, p95 ÷ empty p95 ≤ 2 + 2 × db floor p50 ÷ empty p95, so the
@@ -99,7 +102,9 @@ export function evaluateGoals(rows: Row[]): Goal[] {
       const db = r.result.floor_db_p50_ms;
       if (!r.edge || db === undefined) return null;
       const limit = 2 * r.edge.p95_ms + 2 * db;
-      const sure = r.intervals?.p95VsEdge ? ` (p95 ÷ empty p95 ${x(r.result.p95_ms / r.edge.p95_ms)}, 95 % interval ${intervalText(r.intervals.p95VsEdge)}; limit ${x(limit / r.edge.p95_ms)})` : '';
+      const sure = r.intervals?.p95VsEdge
+        ? ` (p95 ÷ empty p95 ${x(r.result.p95_ms / r.edge.p95_ms)}, 95 % interval ${intervalText(r.intervals.p95VsEdge)}; limit ${x(limit / r.edge.p95_ms)})`
+        : '';
       return { ok: r.result.p95_ms <= limit, text: `${name(r)} ${f(r.result.p95_ms)} ≤ 2 × ${f(r.edge.p95_ms)} + 2 × ${f(db)} = ${f(limit)} ms${sure}` };
     }),
     all('c1: deep by cursor p50 ≤ 1.2 × first page p50 (in turns)', compared('deep'), (r) => {
@@ -108,41 +113,59 @@ export function evaluateGoals(rows: Row[]): Goal[] {
     }),
     // "Costs no more than the first page": met when sampling alone could put the ratio at 1.0
     // (its interval reaches it), or when p50 is within 10 % of the first page's.
-    all('c1: count=estimated no slower than the first page (in turns): p50 ratio\'s 95 % interval reaches 1.0, or p50 ≤ 1.1 ×', compared('count').filter((r) => r.label.includes('estimated')), (r) => {
-      const ref = paired(r) ?? baseline('count');
-      if (!ref) return null;
-      const ratio = r.result.p50_ms / ref.result.p50_ms;
-      const interval = r.reference ? r.intervals?.p50VsReference : undefined;
-      const reaches = !!interval && interval[0] <= 1;
-      const within = ratio <= 1.1;
-      const why = reaches ? 'interval reaches 1.0' : within ? 'within 1.1 ×' : interval ? 'interval above 1.0 and over 1.1 ×' : 'over 1.1 ×, no interval';
-      const sure = interval ? `, 95 % interval ${intervalText(interval)}` : '';
-      return { ok: reaches || within, text: `${f(r.result.p50_ms)} vs ${f(ref.result.p50_ms)} ms (${name(ref)}): ratio ${x(ratio)}${sure}, ${why}` };
-    }),
+    all(
+      "c1: count=estimated no slower than the first page (in turns): p50 ratio's 95 % interval reaches 1.0, or p50 ≤ 1.1 ×",
+      compared('count').filter((r) => r.label.includes('estimated')),
+      (r) => {
+        const ref = paired(r) ?? baseline('count');
+        if (!ref) return null;
+        const ratio = r.result.p50_ms / ref.result.p50_ms;
+        const interval = r.reference ? r.intervals?.p50VsReference : undefined;
+        const reaches = !!interval && interval[0] <= 1;
+        const within = ratio <= 1.1;
+        const why = reaches ? 'interval reaches 1.0' : within ? 'within 1.1 ×' : interval ? 'interval above 1.0 and over 1.1 ×' : 'over 1.1 ×, no interval';
+        const sure = interval ? `, 95 % interval ${intervalText(interval)}` : '';
+        return { ok: reaches || within, text: `${f(r.result.p50_ms)} vs ${f(ref.result.p50_ms)} ms (${name(ref)}): ratio ${x(ratio)}${sure}, ${why}` };
+      },
+    ),
     all('c1: facets and saved reports from rollups p50 ≤ 1.5 × (edge floor + db floor)', ids(c1, 'facets', 'aggregates').filter(fromRollup), p50VsFloors),
-    all('c1: live facets under a filter and aggregates (stats, forecast, kanban) p95 ≤ 50 ms, largest org', ids(c1, 'facets', 'aggregates').filter((r) => !fromRollup(r)), (r) => ({
-      ok: r.result.p95_ms <= 50,
-      text: `${name(r)} ${f(r.result.p95_ms)} ms`,
-    })),
+    all(
+      'c1: live facets under a filter and aggregates (stats, forecast, kanban) p95 ≤ 50 ms, largest org',
+      ids(c1, 'facets', 'aggregates').filter((r) => !fromRollup(r)),
+      (r) => ({
+        ok: r.result.p95_ms <= 50,
+        text: `${name(r)} ${f(r.result.p95_ms)} ms`,
+      }),
+    ),
     all('c1: edge hit p50 ≤ 1.3 × edge floor', ids(c1, 'cache-hit'), (r) =>
       r.edge ? { ok: r.result.p50_ms <= 1.3 * r.edge.p50_ms, text: `${name(r)} ${f(r.result.p50_ms)} ≤ ${f(1.3 * r.edge.p50_ms)} ms` } : null,
     ),
     notYet('direct: a cache hit ≥ 4 × faster than the DB tier'),
-    all('c8: edge hits sustain ≥ 0.8 × the empty route\'s requests/s', ids(c8, 'cache-hit'), (r) =>
+    all("c8: edge hits sustain ≥ 0.8 × the empty route's requests/s", ids(c8, 'cache-hit'), (r) =>
       r.edge ? { ok: r.result.rps >= 0.8 * r.edge.rps, text: `${name(r)} ${Math.round(r.result.rps)} ≥ ${Math.round(0.8 * r.edge.rps)} req/s` } : null,
     ),
     notYet('sharing: member p95 ≤ 1.5 × admin p95 on the same request'),
     notYet('export ≥ 100k rows/s to gzip CSV, flat peak memory from 100k to 1M rows'),
-    reported('write (reported, not a goal): PATCH with audit, rows/s', ids(pooled, 'write'), (r) => `${name(r)} c${r.result.concurrency} ${Math.round(r.result.rps)} rows/s`),
+    reported(
+      'write (reported, not a goal): PATCH with audit, rows/s',
+      ids(pooled, 'write'),
+      (r) => `${name(r)} c${r.result.concurrency} ${Math.round(r.result.rps)} rows/s`,
+    ),
     all('c8: no errors', c8, (r) => ({ ok: r.result.errors === 0, text: `${name(r)} ${r.result.errors}` })),
     // Load generator, workerd, PgBouncer and Postgres share 2 cores: BENCH.md reports these
     // ratios and judges none of them.
-    reported('c8 (reported, not a goal): p95 ÷ empty p95', c8.filter((r) => r.result.id !== 'empty'), (r) =>
-      r.edge ? `${name(r)} ${f(r.result.p95_ms)} ÷ ${f(r.edge.p95_ms)} = ${x(r.result.p95_ms / r.edge.p95_ms)}` : null,
+    reported(
+      'c8 (reported, not a goal): p95 ÷ empty p95',
+      c8.filter((r) => r.result.id !== 'empty'),
+      (r) => (r.edge ? `${name(r)} ${f(r.result.p95_ms)} ÷ ${f(r.edge.p95_ms)} = ${x(r.result.p95_ms / r.edge.p95_ms)}` : null),
     ),
-    all('c1: beat the seeds at 300 × their data, 3M contacts (p50): search 25 ms, list 35 ms, sharing lookup 5 ms, faceted search 100 ms, reports 500 ms', ids(c1, ...Object.keys(SEEDS)).filter((r) => r.label !== REFERENCE_LABEL), (r) => {
-      const seed = SEEDS[r.result.id];
-      return { ok: r.result.p50_ms < seed.ms, text: `${name(r)} ${f(r.result.p50_ms)} < ${seed.ms} ms` };
-    }),
+    all(
+      'c1: beat the seeds at 300 × their data, 3M contacts (p50): search 25 ms, list 35 ms, sharing lookup 5 ms, faceted search 100 ms, reports 500 ms',
+      ids(c1, ...Object.keys(SEEDS)).filter((r) => r.label !== REFERENCE_LABEL),
+      (r) => {
+        const seed = SEEDS[r.result.id];
+        return { ok: r.result.p50_ms < seed.ms, text: `${name(r)} ${f(r.result.p50_ms)} < ${seed.ms} ms` };
+      },
+    ),
   ];
 }

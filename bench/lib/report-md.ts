@@ -33,7 +33,7 @@ function header(res: BenchResults, meta: ReportMeta): string[] {
     `- **Postgres shared_buffers**: ${meta.sharedBuffers} for a database of ${meta.databaseSize}${meta.postgresStartedHere ? ' (server started by the bench)' : ' (server was already running; its settings were kept)'}`,
     `- **Modes**: ${modes.join('; ') || 'none ran'}. A new Postgres connection authenticates against a password stored as ${meta.passwordHash}.`,
     `- **Load**: autocannon in the bench process against \`wrangler dev\`, ${meta.duration} s per run after ${meta.warmup} s of warm-up, concurrency ${meta.concurrency.join(' and ')}; latencies of 2xx responses in an HDR histogram (µs resolution). Load generator and server share the machine.`,
-    '- **Baselines**: *edge floor* = `empty` in the same mode and concurrency; at concurrency 1 it is measured in turns with each route (one request each on one keep-alive connection, alternating), as is the first page that `deep` and `count` are compared with, so a comparison never spans minutes of a drifting machine (the rps of a c1 row is therefore its share of the turns); *db floor* = the API\'s own SQL (its service code run from Node) on a warm `pg` connection, at concurrency 1 in turns with the route\'s concurrency-1 run (route, empty, …, db floor: the same seconds of the machine); *naive* = the seeds\' "before" (`ILIKE` no index can serve, `OFFSET`, `COUNT(*)` per page, one query per row for address and relationships) on a warm connection, one call at a time (so *naive ÷ API* is given at concurrency 1 only).',
+    "- **Baselines**: *edge floor* = `empty` in the same mode and concurrency; at concurrency 1 it is measured in turns with each route (one request each on one keep-alive connection, alternating), as is the first page that `deep` and `count` are compared with, so a comparison never spans minutes of a drifting machine (the rps of a c1 row is therefore its share of the turns); *db floor* = the API's own SQL (its service code run from Node) on a warm `pg` connection, at concurrency 1 in turns with the route's concurrency-1 run (route, empty, …, db floor: the same seconds of the machine); *naive* = the seeds' \"before\" (`ILIKE` no index can serve, `OFFSET`, `COUNT(*)` per page, one query per row for address and relationships) on a warm connection, one call at a time (so *naive ÷ API* is given at concurrency 1 only).",
     '',
   ];
 }
@@ -64,7 +64,21 @@ function resultsTable(rows: Row[]): string[] {
     const floors = r.floor_db_p50_ms !== undefined && r.floor_edge_p50_ms !== undefined ? r.p50_ms / (r.floor_db_p50_ms + r.floor_edge_p50_ms) : undefined;
     // naive is timed one call at a time, so it is compared with the API at concurrency 1 only.
     const naive = r.naive_p50_ms !== undefined && r.p50_ms > 0 && r.concurrency === 1 ? r.naive_p50_ms / r.p50_ms : undefined;
-    const cells = [`${r.id} (${label})`, r.mode, r.concurrency, ms(r.p50_ms), ms(r.p95_ms), ms(r.p99_ms), Math.round(r.rps), r.errors, ms(r.floor_db_p50_ms), ms(r.floor_edge_p50_ms), ratio(floors), ms(r.naive_p50_ms), ratio(naive)];
+    const cells = [
+      `${r.id} (${label})`,
+      r.mode,
+      r.concurrency,
+      ms(r.p50_ms),
+      ms(r.p95_ms),
+      ms(r.p99_ms),
+      Math.round(r.rps),
+      r.errors,
+      ms(r.floor_db_p50_ms),
+      ms(r.floor_edge_p50_ms),
+      ratio(floors),
+      ms(r.naive_p50_ms),
+      ratio(naive),
+    ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return [...lines, ''];
@@ -85,5 +99,16 @@ function skippedList(skipped: Skipped[]): string[] {
 
 export function renderMarkdown(res: BenchResults, rows: Row[], goals: Goal[], skipped: Skipped[], meta: ReportMeta): string {
   const notes = rows.map((r) => `- ${r.result.id} ${r.result.mode} c${r.result.concurrency}: ${r.result.notes ?? ''}`);
-  return [...header(res, meta), ...goalsTable(goals), ...resultsTable(rows), ...skippedList(skipped), '## Notes', '', ...notes, '', '![p50/p95 per scenario against the baselines]({{svg}})', ''].join('\n');
+  return [
+    ...header(res, meta),
+    ...goalsTable(goals),
+    ...resultsTable(rows),
+    ...skippedList(skipped),
+    '## Notes',
+    '',
+    ...notes,
+    '',
+    '![p50/p95 per scenario against the baselines]({{svg}})',
+    '',
+  ].join('\n');
 }
