@@ -118,7 +118,7 @@ export const postgrestRoutes = createRouter().openapi(route, async (c) => {
   if (req.count) c.header('Preference-Applied', `count=${req.count}`);
   if (countOnly) {
     // The rows a GET would have answered: as many as the limit, as far as the total reaches.
-    const [offset, total] = [req.offset ?? 0, result.count!.value];
+    const [offset, total] = [req.offset ?? 0, result.count?.value ?? 0];
     c.header('Content-Range', rangeHeader(offset, Math.max(0, Math.min(wanted, total - offset)), total));
   } else c.header('Content-Range', contentRange(result));
   if (single) {

@@ -8,7 +8,28 @@ import { get, tokenFor } from '../support/http';
 
 // /openapi.json documents every field of every resource, and what it documents is what the
 // routes answer: real responses parse with the same schemas and carry no undocumented key.
-let doc: any;
+/** The parts of an OpenAPI 3.1 document this file reads (a missing part reads as undefined and fails the assertion). */
+interface Schema {
+  $ref: string;
+  type: string | string[];
+  format?: string;
+  description?: string;
+  enum: unknown[];
+  required?: string[];
+  properties: Record<string, Schema>;
+  items: Schema;
+  anyOf: Schema[];
+}
+interface Operation {
+  parameters: Array<{ name: string; in: string; schema: Schema }>;
+  responses: Record<string, { content: Record<string, { schema: Schema }> }>;
+}
+interface Doc {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema> };
+}
+
+let doc: Doc;
 const component = (ref: string) => {
   expect(ref, 'a $ref to a component').toMatch(/^#\/components\/schemas\//);
   const schema = doc.components.schemas[ref.slice('#/components/schemas/'.length)];
@@ -22,7 +43,7 @@ const selectable = (name: string) => Object.entries(RESOURCES[name].fields).filt
 beforeAll(async () => {
   const res = await SELF.fetch('http://localhost/openapi.json');
   expect(res.status).toBe(200);
-  doc = await res.json();
+  doc = (await res.json()) as Doc;
 });
 
 describe('/openapi.json: a row schema per resource', () => {
@@ -84,10 +105,10 @@ describe('/openapi.json: a row schema per resource', () => {
   it('/rest/v1/{table}: 200 and 206 are rows of the named table, as one object or CSV too', () => {
     const responses = doc.paths['/rest/v1/{table}'].get.responses;
     const table = component('#/components/schemas/TableRow');
-    expect(table.anyOf.map((r: any) => r.$ref).sort()).toEqual(
+    expect(table.anyOf.map((r) => r.$ref).sort()).toEqual(
       Object.keys(RESOURCES)
         .map((n) => json200(`/v1/${n}`, 'get').$ref)
-        .map((p: string) => component(p).properties.data.items.$ref)
+        .map((p) => component(p).properties.data.items.$ref)
         .sort(),
     );
     for (const status of ['200', '206']) {
@@ -95,8 +116,8 @@ describe('/openapi.json: a row schema per resource', () => {
       expect(responses[status].content['text/csv'].schema.type).toBe('string');
     }
     expect(responses['200'].content['application/vnd.pgrst.object+json'].schema).toEqual({ $ref: '#/components/schemas/TableRow' });
-    const param = doc.paths['/rest/v1/{table}'].get.parameters.find((p: { name: string }) => p.name === 'table');
-    expect(param.schema.enum).toEqual(Object.keys(RESOURCES));
+    const param = doc.paths['/rest/v1/{table}'].get.parameters.find((p) => p.name === 'table');
+    expect(param?.schema.enum).toEqual(Object.keys(RESOURCES));
   });
 });
 
