@@ -28,7 +28,21 @@ export interface Group {
   not?: boolean;
 }
 
-export type Filter = Condition | Group;
+/**
+ * A condition on a related record: some row of `relation` (a relation of the resource, by its
+ * name) satisfies all of `items` together, which are checked against the relation's target.
+ * Compiled to an `exists` semi-join, so a to-many relation never repeats the parent row. Only
+ * mounts build it (appusers' address and relationship filters); the query-string and JSON
+ * dialects do not expose it (PostgREST's `rel.col=` filters the embed, not the parent).
+ */
+export interface Related {
+  kind: 'related';
+  relation: string;
+  items: Filter[];
+  not?: boolean;
+}
+
+export type Filter = Condition | Group | Related;
 
 export interface OrderTerm {
   field: string;

@@ -1,12 +1,17 @@
 import { AppError } from '../core/errors';
 import { type Condition, type Filter, LIMITS, type Operator } from './ast';
-import { type FieldDef, opsOf, type ResourceDef } from './resource';
+import { type Catalog, type FieldDef, opsOf, type RelationDef, type ResourceDef, relationTarget } from './resource';
 import { coerceValue } from './values';
 
 export type CheckedFilter =
   | { kind: 'cond'; name: string; field: FieldDef; op: Operator; value: unknown; not: boolean; config?: string }
   | { kind: 'tags'; op: 'cs' | 'ov'; names: string[]; not: boolean }
-  | { kind: 'and' | 'or'; items: CheckedFilter[]; not: boolean };
+  | { kind: 'and' | 'or'; items: CheckedFilter[]; not: boolean }
+  /**
+   * Some row of the relation's target satisfies `items` (checked against the target; their
+   * condition names are qualified, `address.city`, so they never pass for the resource's own).
+   */
+  | { kind: 'related'; relation: string; def: RelationDef; target: ResourceDef; items: CheckedFilter[]; not: boolean };
 
 const FTS_CONFIGS = new Set(['simple', 'english', 'german', 'french', 'spanish', 'italian', 'portuguese', 'dutch']);
 const IS_VALUES = new Set(['null', 'not_null', 'true', 'false', 'unknown']);
@@ -84,17 +89,47 @@ function emptiness(c: Condition, field: FieldDef, empty: boolean): CheckedFilter
   return { kind: empty ? 'or' : 'and', items: [none, blank], not: !!c.not };
 }
 
-/** Validates the filter tree against the resource's whitelist and coerces every value. */
-export function checkFilters(resource: ResourceDef, filters: Filter[], path = 'where'): CheckedFilter[] {
+/** `address.city` for a condition reached through the relation `address`. */
+function qualify(f: CheckedFilter, relation: string): CheckedFilter {
+  if (f.kind === 'cond') return { ...f, name: `${relation}.${f.name}` };
+  if (f.kind === 'tags') return f;
+  return { ...f, items: f.items.map((it) => qualify(it, relation)) };
+}
+
+function relatedTarget(resource: ResourceDef, catalog: Catalog | undefined, relation: string, path: string): { def: RelationDef; target: ResourceDef } {
+  const def = Object.hasOwn(resource.relations, relation) ? resource.relations[relation] : undefined;
+  if (!def) {
+    throw new AppError('unknown_field', `${path}: "${relation.slice(0, 64)}" is not a relation of ${resource.name}. Relations: ${Object.keys(resource.relations).join(', ') || 'none'}.`, [
+      { path, message: 'unknown relation' },
+    ]);
+  }
+  if (!catalog) throw new Error('a related condition needs the catalog to resolve its relation');
+  const target = relationTarget(catalog, def);
+  // The semi-join names the target by its alias inside the resource's statement.
+  if (target.alias === resource.alias) throw new Error(`relation ${resource.name}.${relation}: the target's alias is the resource's own`);
+  return { def, target };
+}
+
+/**
+ * Validates the filter tree against the resource's whitelist and coerces every value. Related
+ * conditions are checked against their relation's target, resolved through `catalog`.
+ */
+export function checkFilters(resource: ResourceDef, filters: Filter[], opts: { catalog?: Catalog; path?: string } = {}): CheckedFilter[] {
+  const path = opts.path ?? 'where';
   let terms = 0;
-  const walk = (f: Filter, p: string, depth: number): CheckedFilter => {
+  const walk = (on: ResourceDef, f: Filter, p: string, depth: number): CheckedFilter => {
     if (depth > LIMITS.maxDepth) throw new AppError('invalid_query', `${p}: nesting deeper than ${LIMITS.maxDepth}.`, [{ path: p, message: 'too deep' }]);
     if (f.kind === 'cond') {
       if (++terms > LIMITS.maxTerms) throw new AppError('invalid_query', `At most ${LIMITS.maxTerms} filter terms.`, [{ path: p, message: 'too many terms' }]);
-      return checkCondition(resource, f, p);
+      return checkCondition(on, f, p);
     }
     if (!f.items.length) throw new AppError('invalid_query', `${p}: an empty ${f.kind} group.`, [{ path: p, message: 'empty group' }]);
-    return { kind: f.kind, not: !!f.not, items: f.items.map((it, i) => walk(it, `${p}.${f.kind}[${i}]`, depth + 1)) };
+    if (f.kind === 'related') {
+      const { def, target } = relatedTarget(on, opts.catalog, f.relation, p);
+      const items = f.items.map((it, i) => qualify(walk(target, it, `${p}.${f.relation}[${i}]`, depth + 1), f.relation));
+      return { kind: 'related', relation: f.relation, def, target, items, not: !!f.not };
+    }
+    return { kind: f.kind, not: !!f.not, items: f.items.map((it, i) => walk(on, it, `${p}.${f.kind}[${i}]`, depth + 1)) };
   };
-  return filters.map((f, i) => walk(f, filters.length > 1 ? `${path}[${i}]` : f.kind === 'cond' ? f.field : path, 1));
+  return filters.map((f, i) => walk(resource, f, filters.length > 1 ? `${path}[${i}]` : f.kind === 'cond' ? f.field : path, 1));
 }

@@ -1,6 +1,7 @@
 import { PATTERN_OPERATORS } from './ast';
 import type { CheckedFilter } from './check';
-import { orgTsquery, type Params } from './params';
+import { isEmptyRange } from './empty-range';
+import { orgPredicate, orgTsquery, type Params } from './params';
 import type { ResourceDef } from './resource';
 import { escapeLike, likePattern, SQL_TYPES } from './values';
 
@@ -47,10 +48,32 @@ function tagsSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: 'tags'
   return f.names.map((n) => semi(`lower(tag_row.name) = lower(${p.add(n)})`)).join(' and ');
 }
 
+/**
+ * A condition on a related record as a semi-join: `exists` one row of the target, in the same
+ * org (and live, where the target soft-deletes), linked to this row, that satisfies every item.
+ * The items name the target by its own alias, which the subquery binds; the link names both.
+ * Semi-join, never join: a to-many relation never repeats the parent row.
+ */
+function relatedSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: 'related' }>, p: Params): string {
+  // No row of the target can satisfy a range with nothing in it (see empty-range.ts): no subquery.
+  if (isEmptyRange(f.items)) return 'false';
+  const { def, target } = f;
+  const a = resource.alias;
+  const t = target.alias;
+  const conds = [orgPredicate(t), ...(target.softDelete ? [`${t}.deleted_at is null`] : []), ...f.items.map((it) => compileFilter(target, it, p))];
+  if (def.through) {
+    const link = `${t}_link`;
+    return `exists (select 1 from ${def.through.table} ${link} join ${target.table} ${t} on ${t}.id = ${link}.${def.through.targetKey} where ${orgPredicate(link)} and ${link}.${def.through.localKey} = ${a}.id and ${conds.join(' and ')})`;
+  }
+  const joined = def.kind === 'one' ? `${t}.id = ${a}.${def.localKey}` : `${t}.${def.foreignKey} = ${a}.id`;
+  return `exists (select 1 from ${target.table} ${t} where ${[conds[0], joined, ...conds.slice(1)].join(' and ')})`;
+}
+
 export function compileFilter(resource: ResourceDef, f: CheckedFilter, p: Params): string {
   let sql: string;
   if (f.kind === 'cond') sql = conditionSql(resource, f, p);
   else if (f.kind === 'tags') sql = tagsSql(resource, f, p);
+  else if (f.kind === 'related') sql = relatedSql(resource, f, p);
   else sql = f.items.map((it) => `(${compileFilter(resource, it, p)})`).join(f.kind === 'and' ? ' and ' : ' or ');
   // Always parenthesised: an OR group must never bind looser than the tenant predicate it is ANDed with.
   return f.not ? `not (${sql})` : `(${sql})`;
@@ -61,6 +84,8 @@ export function isIndexFriendly(resource: ResourceDef, filters: CheckedFilter[])
   return filters.every(function ok(f: CheckedFilter): boolean {
     if (f.not) return false;
     if (f.kind === 'tags') return true;
+    // The link is an indexed foreign key: the semi-join is as cheap as its conditions on the target.
+    if (f.kind === 'related') return isIndexFriendly(f.target, f.items);
     if (f.kind !== 'cond') return f.items.every(ok);
     if (f.field.type === 'tsvector') return true;
     if (PATTERN_OPERATORS.has(f.op)) return !!f.field.trigram;

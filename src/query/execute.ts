@@ -3,7 +3,7 @@ import type { Auth } from '../core/auth';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/client';
 import type { ListRequest } from './ast';
-import { type Count, countRows, plannedRows } from './count';
+import { type Count, countRows, plannedRows, type Sampling } from './count';
 import { guardCost } from './cost';
 import { checkCursorShape, encodeCursor, shapeHash, verifyCursor } from './cursor';
 import { type ListPlan, listKeys, listShape, planGet, planList } from './plan';
@@ -28,16 +28,29 @@ export interface ListContext {
   catalog: Catalog;
   /** State that outlives the request (estimates, cost verdicts): src/cache/. */
   caches: QueryCaches;
-  /** HMAC secret for cursors. */
-  secret: string;
+  /** HMAC secret for cursors. A mount that pages by number alone (appusers) gives none: no nextCursor is made. */
+  secret?: string;
   /** `estimated` counts exactly up to this many rows. */
   countLimit: number;
+  /** Deepest offset served; LIMITS.maxOffset unless the mount has its own bound. */
+  maxOffset?: number;
 }
 
-async function countPlan(ctx: ListContext, plan: ListPlan, mode: ListRequest['count']): Promise<Count | undefined> {
+/**
+ * Whether an estimated count may sample by id (count.ts, Sampling): the resource's ids are random
+ * UUIDs with an `(org_id, id)` index (a sortable id), live rows only where it soft-deletes (the
+ * index is partial).
+ */
+function sampling(resource: ResourceDef, req: ListRequest): Sampling | undefined {
+  if (!resource.fields.id?.sortable || (resource.softDelete && req.deleted !== 'exclude')) return undefined;
+  return { id: `${resource.alias}.id` };
+}
+
+async function countPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest, plan: ListPlan): Promise<Count | undefined> {
+  const mode = req.count;
   if (mode === 'exact') return { value: (await ctx.db.query<{ n: number }>(`select count(*)::int as n ${plan.fromWhere}`, plan.filterValues)).rows[0].n, method: 'exact' };
   if (mode === 'planned') return { value: await plannedRows(ctx.db, `select 1 ${plan.fromWhere}`, plan.filterValues), method: 'planned' };
-  if (mode === 'estimated') return countRows(ctx.db, ctx.caches.estimates, plan.fromWhere, plan.filterValues, ctx.countLimit);
+  if (mode === 'estimated') return countRows(ctx.db, ctx.caches.estimates, plan.fromWhere, plan.filterValues, ctx.countLimit, sampling(resource, req));
   return undefined;
 }
 
@@ -49,6 +62,7 @@ async function countPlan(ctx: ListContext, plan: ListPlan, mode: ListRequest['co
 export async function listRows(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<ListResult> {
   const who = { orgId: ctx.auth.orgId, userId: ctx.auth.userId };
   if (req.cursor) {
+    if (ctx.secret === undefined) throw new Error('a cursor reached a list context without a cursor secret');
     const cursor = await verifyCursor(ctx.secret, req.cursor);
     const fallback = req.search === 'auto' && cursor.m === 'fuzzy';
     checkCursorShape(cursor, await shapeHash(listShape({ resource, req, fallback, ...who })), listKeys(resource, fallback ? { ...req, search: 'fuzzy' } : req).length);
@@ -60,7 +74,7 @@ export async function listRows(ctx: ListContext, resource: ResourceDef, req: Lis
 }
 
 async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest, fallback: boolean, after?: (string | null)[]): Promise<ListResult> {
-  const plan = planList({ catalog: ctx.catalog, resource, req, orgId: ctx.auth.orgId, after, fallback });
+  const plan = planList({ catalog: ctx.catalog, resource, req, orgId: ctx.auth.orgId, after, fallback, maxOffset: ctx.maxOffset });
   // The verdict depends on the whole statement (projection, relations, offset) and on the page
   // size, so a cheap request never vouches for an expensive one.
   if (!plan.indexFriendly) await guardCost(ctx.db, ctx.caches.verdicts, `${ctx.auth.orgId}|${req.limit}|${req.offset ?? 0}|${plan.statement}`, plan.statement, plan.values);
@@ -68,13 +82,13 @@ async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest
   // pipelines them); Promise.all hears a failure of either.
   const [{ rows }, count] = await Promise.all([
     req.limit === 0 ? { rows: [] } : ctx.db.query<Record<string, unknown>>(plan.statement, plan.values),
-    countPlan(ctx, plan, req.count),
+    countPlan(ctx, resource, req, plan),
   ]);
   const hasMore = rows.length > req.limit;
   if (hasMore) rows.length = req.limit;
   const last = rows[rows.length - 1];
   let nextCursor: string | null = null;
-  if (hasMore && last) {
+  if (hasMore && last && ctx.secret !== undefined) {
     const keyValues = plan.keys.map((_, i) => (last[`__k${i}`] as string | null) ?? null);
     const shape = await shapeHash(listShape({ resource, req, fallback, orgId: ctx.auth.orgId, userId: ctx.auth.userId }));
     nextCursor = await encodeCursor(ctx.secret, shape, keyValues, Date.now(), fallback ? 'fuzzy' : undefined);

@@ -24,6 +24,8 @@ export interface PlanInput {
   after?: readonly (string | null)[];
   /** Auto search found no substring match: this plan searches by similarity instead. */
   fallback?: boolean;
+  /** Deepest `offset` served (LIMITS.maxOffset unless a mount pages deeper by its own bound). */
+  maxOffset?: number;
 }
 
 /** A compiled list: the page statement, the count's FROM/WHERE, and what execution needs. */
@@ -74,14 +76,14 @@ export function listShape(input: Pick<PlanInput, 'resource' | 'req' | 'fallback'
   return [input.resource.name, input.orgId, input.userId, req.where, keys.map((k) => [k.name, k.dir, k.nulls]), req.q ?? null, mode, req.deleted];
 }
 
-function checkPaging(req: ListRequest): void {
+function checkPaging(req: ListRequest, maxOffset: number): void {
   if (req.cursor && req.offset !== undefined) throw new AppError('invalid_query', 'Use either cursor or offset, not both.', [{ path: 'offset', message: 'conflicts with cursor' }]);
-  if ((req.offset ?? 0) > LIMITS.maxOffset) {
-    throw new AppError('invalid_query', `offset is limited to ${LIMITS.maxOffset}; page deeper with cursor (page.nextCursor) — it costs the same at any depth.`, [{ path: 'offset', message: 'too deep; use cursor' }]);
+  if ((req.offset ?? 0) > maxOffset) {
+    throw new AppError('invalid_query', `offset is limited to ${maxOffset}; page deeper with cursor (page.nextCursor) — it costs the same at any depth.`, [{ path: 'offset', message: 'too deep; use cursor' }]);
   }
 }
 
-function baseWhere(resource: ResourceDef, req: ListRequest, p: Params, search: SearchPlan | undefined): Where {
+function baseWhere(catalog: Catalog, resource: ResourceDef, req: ListRequest, p: Params, search: SearchPlan | undefined): Where {
   const a = resource.alias;
   const base = [orgPredicate(a)];
   if (resource.softDelete) {
@@ -90,7 +92,7 @@ function baseWhere(resource: ResourceDef, req: ListRequest, p: Params, search: S
   } else if (req.deleted !== 'exclude') {
     throw new AppError('invalid_query', `deleted: ${resource.name} are not soft-deleted.`, [{ path: 'deleted', message: 'not soft-deletable' }]);
   }
-  const checked = checkFilters(resource, req.where);
+  const checked = checkFilters(resource, req.where, { catalog });
   // A range with nothing in it: no row can match, and Postgres would search for one anyway.
   if (isEmptyRange(checked)) base.push('false');
   const filters = checked.map((f) => ({ checked: f, sql: compileFilter(resource, f, p) }));
@@ -107,14 +109,14 @@ const allOf = (w: Where): string[] => [...w.base, ...w.filters.map((f) => f.sql)
 export function planList(input: PlanInput): ListPlan {
   const { catalog, resource } = input;
   const req = effective(input);
-  checkPaging(req);
+  checkPaging(req, input.maxOffset ?? LIMITS.maxOffset);
   if (input.after && input.after.length !== listKeys(resource, req).length) throw new Error('cursor keys do not match the plan (verify the cursor against listShape first)');
   const a = resource.alias;
   const p = new Params(input.orgId);
   const search = req.q !== undefined ? planSearch(resource, req.q, req.search, p) : undefined;
   if (search && input.fallback) search.reason = FUZZY_FALLBACK_REASON;
   const ranked = !!search && search.mode !== 'prefix' && !req.order.length;
-  const w = baseWhere(resource, req, p, search);
+  const w = baseWhere(catalog, resource, req, p, search);
   const where = allOf(w);
   const filterValues = [...p.values];
   const keys = ranked ? rankedKeys(resource) : resolveOrder(resource, req.order);

@@ -39,10 +39,24 @@ export interface RelationDef {
   foreignKey?: string;
   /** many-to-many through a link table (entity_id → target id). */
   through?: { table: string; localKey: string; targetKey: string };
-  /** Order of embedded many-rows. */
+  /**
+   * Order of embedded many-rows: a column of the target, ascending, or `-column` for descending
+   * (DRF's notation, e.g. `-created_at` for newest first). `id` ascending when not given.
+   */
   order?: string;
   /** Cap on embedded many-rows (keeps responses bounded). */
   limit?: number;
+}
+
+export interface RelationOrder {
+  column: string;
+  dir: 'asc' | 'desc';
+}
+
+/** A relation's order as column and direction. */
+export function relationOrder(rel: RelationDef): RelationOrder {
+  const order = rel.order ?? 'id';
+  return order.startsWith('-') ? { column: order.slice(1), dir: 'desc' } : { column: order, dir: 'asc' };
 }
 
 export interface ResourceDef {

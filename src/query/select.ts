@@ -2,7 +2,7 @@ import { AppError } from '../core/errors';
 import type { SelectTree } from './ast';
 import { unknownField } from './check';
 import { isoSql } from './params';
-import { type Catalog, type FieldDef, type RelationDef, type ResourceDef, relationTarget } from './resource';
+import { type Catalog, type FieldDef, type RelationDef, type ResourceDef, relationOrder, relationTarget } from './resource';
 
 /** How a field is rendered to JSON: ISO-8601 UTC timestamps, dates and decimals as text. */
 export function renderSql(expr: string, f: FieldDef): string {
@@ -97,13 +97,15 @@ export function relationSql(pageAlias: string, rel: Projection['relations'][numb
     return `(select ${obj} from ${target.table} ${r} where ${r}.id = ${pageAlias}.${rel.def.localKey} and ${r}.org_id = $1${live}) as "${rel.key}"`;
   }
   const limit = rel.def.limit ?? 100;
+  const order = relationOrder(rel.def);
+  const orderBy = `${r}.${order.column} ${order.dir}`;
   if (rel.def.through) {
     const t = rel.def.through;
     return `(select coalesce(json_agg(${obj}), '[]'::json) from (select ${r}.* from ${t.table} link${index} join ${target.table} ${r} on ${r}.id = link${index}.${t.targetKey} and ${r}.org_id = $1${live}
-      where link${index}.${t.localKey} = ${pageAlias}.id and link${index}.org_id = $1 order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.key}"`;
+      where link${index}.${t.localKey} = ${pageAlias}.id and link${index}.org_id = $1 order by ${orderBy} limit ${limit}) ${r}) as "${rel.key}"`;
   }
   return `(select coalesce(json_agg(${obj}), '[]'::json) from (select * from ${target.table} ${r} where ${r}.${rel.def.foreignKey} = ${pageAlias}.id and ${r}.org_id = $1${live}
-    order by ${r}.${rel.def.order ?? 'id'} limit ${limit}) ${r}) as "${rel.key}"`;
+    order by ${orderBy} limit ${limit}) ${r}) as "${rel.key}"`;
 }
 
 /** Columns the page subquery must carry: projected ones, order keys, and relation keys. */

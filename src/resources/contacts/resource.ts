@@ -34,5 +34,8 @@ export const contacts: ResourceDef = {
     address: { kind: 'one', target: 'addresses', localKey: 'address_id' },
     owner: { kind: 'one', target: 'users', localKey: 'owner_id' },
     tags: { kind: 'many', target: 'tags', through: { table: 'contact_tags', localKey: 'entity_id', targetKey: 'tag_id' }, order: 'name' },
+    // Loyalty history, newest first (as the seed service lists it); served per contact by the
+    // unique (org_id, contact_id, created_at) index, read backwards.
+    relationships: { kind: 'many', target: 'customer_relationships', foreignKey: 'contact_id', order: '-created_at' },
   },
 };
