@@ -1,17 +1,19 @@
-import { CONTAINS_FILTERS, EXACT_FILTERS, ORDERING_FIELDS } from '../../../src/resources/appusers/fields';
-import { parseAppUsersQuery, type AppUsersQuery } from '../../../src/resources/appusers/parse';
+import { ADDRESS_CONTAINS, CONTACT_CONTAINS, ORDERING_FIELDS } from '../../../src/resources/appusers/fields';
+import { type AppUsersQuery, parseAppUsersQuery } from '../../../src/resources/appusers/parse';
 import { listAppUsers } from '../../../src/resources/appusers/service';
 import type { BaselineFactory } from '../context';
 import { nodeDb } from '../node-db';
-import { containsPattern, runNaiveList, unindexedContains, type NaiveList } from './naive';
+import { containsPattern, type NaiveList, runNaiveList, unindexedContains } from './naive';
 
 function parse(search: string): AppUsersQuery {
   return parseAppUsersQuery(Object.fromEntries(new URLSearchParams(search)));
 }
 
 /**
- * The db floor: the API's own parse + service code against a Node connection, so the very
- * statements the Worker sends (count probe, maybe the planner estimate, the page) run here.
+ * The db floor: the API's own parse + service code (which plans and runs through the query
+ * layer's listRows, as the route does) against a Node connection, so the very statements the
+ * Worker sends (the page, and beside it the count: the planner's estimate, then a sampled or
+ * bounded count unless the isolate's estimate cache has it) run here.
  */
 export function appUsersFloor(search: string): BaselineFactory {
   return async (ctx) => {
@@ -24,27 +26,35 @@ export function appUsersFloor(search: string): BaselineFactory {
   };
 }
 
-/** The same filters and order as the API, written the seed's way. */
+/** The same filters and order as the API, written the seed's way (joins, no trigram index). */
 function naiveQuery(q: AppUsersQuery, orgId: string): NaiveList {
   const values: unknown[] = [orgId];
   const where = ['c.org_id = $1', 'c.deleted_at is null'];
   const add = (v: unknown) => `$${values.push(v)}`;
-  let joinAddress = false;
-  for (const [key, value] of Object.entries(q.contains)) {
-    const column = CONTAINS_FILTERS[key as keyof typeof CONTAINS_FILTERS];
-    joinAddress ||= column.startsWith('a.');
-    where.push(unindexedContains(column, add(containsPattern(value!))));
+  const f = q.filters;
+  for (const [param, column] of Object.entries(CONTACT_CONTAINS)) {
+    const v = f[param as keyof typeof CONTACT_CONTAINS];
+    if (v) where.push(unindexedContains(`c.${column}`, add(containsPattern(v))));
   }
-  for (const [key, value] of Object.entries(q.exact)) where.push(`${EXACT_FILTERS[key as keyof typeof EXACT_FILTERS]} = ${add(value)}`);
-  if (q.birthday) where.push(`c.birthday = ${add(q.birthday)}::date`);
-  if (q.pointsMin !== undefined || q.pointsMax !== undefined || q.lastActivityAfter) {
+  let joinAddress = false;
+  for (const [param, column] of Object.entries(ADDRESS_CONTAINS)) {
+    const v = f[param as keyof typeof ADDRESS_CONTAINS];
+    if (v) {
+      joinAddress = true;
+      where.push(unindexedContains(`a.${column}`, add(containsPattern(v))));
+    }
+  }
+  if (f.gender !== undefined) where.push(f.gender === null ? 'false' : `c.gender = ${add(f.gender)}`);
+  if (f.customer_id) where.push(`c.customer_id = ${add(f.customer_id)}`);
+  if (f.birthday) where.push(`c.birthday = ${add(f.birthday)}::date`);
+  if (f.points_min !== undefined || f.points_max !== undefined || f.last_activity_after) {
     throw new Error('naive appusers: relationship filters are not modelled; add them in bench/lib/baselines/appusers.ts');
   }
-  const dir = q.ordering.desc ? 'desc' : 'asc';
-  const column = ORDERING_FIELDS[q.ordering.field];
-  const orderBy = column === 'c.id' ? `c.id ${dir}` : `${column} ${dir}, c.id ${dir}`;
+  const keys = q.ordering.map((o) => `c.${ORDERING_FIELDS[o.field]} ${o.desc ? 'desc' : 'asc'}`);
+  const last = q.ordering[q.ordering.length - 1];
+  const orderBy = q.ordering.some((o) => o.field === 'id') ? keys.join(', ') : [...keys, `c.id ${last.desc ? 'desc' : 'asc'}`].join(', ');
   const from = joinAddress ? 'contacts c join addresses a on a.id = c.address_id' : 'contacts c';
-  const page = Number.isFinite(q.page) ? q.page : 1;
+  const page = q.page === 'last' ? 1 : q.page;
   return { from, where, values, orderBy, limit: q.pageSize, offset: (page - 1) * q.pageSize };
 }
 

@@ -1,29 +1,39 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireAuth } from '../../http/auth';
 import { createRouter, errorResponses } from '../../http/openapi';
+import { GENDER_LABELS } from './fields';
 import { parseAppUsersQuery } from './parse';
 import { listAppUsers } from './service';
 
 const Param = (description: string, example?: string) =>
-  z.string().optional().openapi({ description, ...(example ? { example } : {}) });
+  z
+    .string()
+    .optional()
+    .openapi({ description, ...(example ? { example } : {}) });
 
 /** Every parameter is a string here: the seed ignores malformed filter values, so parsing is lenient (parse.ts). */
 const AppUsersParams = z.object({
-  page: Param('Page number, 1-based, or "last" (default 1). A page past the last is a 404.', '1'),
+  page: Param(
+    'Page number, 1-based, or "last" (default 1). A page that is not an integer, below 1 or past the last is a 404 `{"detail": "Invalid page."}`.',
+    '1',
+  ),
   page_size: Param('Rows per page (default 20, capped at 1000).', '20'),
-  ordering: Param('Field to order by, "-" prefix for descending: id, first_name, last_name, gender, customer_id, phone_number, created, birthday, last_updated (default -created).', '-created'),
+  ordering: Param(
+    'Comma-separated fields to order by, each with "-" for descending, all honoured in turn: id, first_name, last_name, gender, customer_id, phone_number, created, birthday, last_updated. Unknown fields are ignored; with none left, -created.',
+    'last_name,-created',
+  ),
   first_name: Param('Case-insensitive contains.', 'an'),
   last_name: Param('Case-insensitive contains.'),
   phone_number: Param('Case-insensitive contains.'),
   city: Param('Address city, case-insensitive contains.', 'ber'),
   street: Param('Address street, case-insensitive contains.'),
   country: Param('Address country, case-insensitive contains.'),
-  gender: Param('Exact: female, male, other, unknown.'),
+  gender: Param('Exact, one of the choices: Male, Female, Other, Prefer not to say (without regard to case). Any other value matches nothing.', 'Female'),
   customer_id: Param('Exact.'),
-  birthday: Param('Exact date YYYY-MM-DD.'),
-  points_min: Param('Some relationship has at least this many points.'),
+  birthday: Param('Exact date YYYY-MM-DD; a malformed date is ignored.'),
+  points_min: Param('Some relationship has at least this many points (one relationship satisfies all relationship filters together).'),
   points_max: Param('Some relationship has at most this many points.'),
-  last_activity_after: Param('Some relationship was active at or after this date/time (ISO 8601).'),
+  last_activity_after: Param('Some relationship was active at or after this date (YYYY-MM-DD, midnight UTC) or ISO 8601 date-time.'),
 });
 
 const AppUser = z
@@ -31,7 +41,7 @@ const AppUser = z
     id: z.uuid(),
     first_name: z.string().nullable(),
     last_name: z.string().nullable(),
-    gender: z.string().nullable(),
+    gender: z.enum(Object.values(GENDER_LABELS)).nullable(),
     customer_id: z.string().nullable(),
     phone_number: z.string().nullable(),
     created: z.string(),
@@ -73,7 +83,7 @@ const listRoute = createRoute({
   tags: ['compatibility'],
   summary: 'List app users (the seed service contract)',
   description:
-    'Contacts with their address and loyalty relationships, filtered and ordered as the original CRM Performance Backend did. `count` is exact up to COUNT_EXACT_LIMIT matches and a planner estimate above it; `meta.count_method` says which.',
+    'Contacts with their address and loyalty relationships (newest first), filtered, ordered and paged as the original CRM Performance Backend (Django 5.2 + DRF 3.16) did. `count` is exact up to COUNT_EXACT_LIMIT matches and a sampled estimate (within about 10 %) above it; `meta.count_method` says which. Differences from the service: docs/api.md.',
   middleware: [requireAuth()] as const,
   request: { query: AppUsersParams },
   responses: { 200: { description: 'A page of app users', content: { 'application/json': { schema: AppUsersResponse } } }, ...errorResponses },
