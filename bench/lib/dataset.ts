@@ -1,6 +1,6 @@
 import os from 'node:os';
 import pg from 'pg';
-import { withDatabase } from '../../scripts/lib/config';
+import { NO_STATEMENT_TIMEOUT, withDatabase } from '../../scripts/lib/config';
 import { databaseUrl } from '../../scripts/lib/config';
 import { answers, ensurePostgres, migrateDatabase } from '../../scripts/lib/postgres';
 import { ensureSeeded, seededWith } from '../../scripts/lib/seed/index';
@@ -57,7 +57,7 @@ export async function startDatabase(database: string, quick: boolean, log: (m: s
   const server = await ensurePostgres();
   if (server.startedHere) onCleanup('embedded postgres', () => server.stop());
   const url = withDatabase(server.url, database);
-  const c = new pg.Client({ connectionString: withDatabase(server.url, 'postgres') });
+  const c = new pg.Client({ connectionString: withDatabase(server.url, 'postgres'), ...NO_STATEMENT_TIMEOUT });
   await c.connect();
   try {
     const sb = (await c.query<{ shared_buffers: string }>('show shared_buffers')).rows[0].shared_buffers;

@@ -22,6 +22,15 @@ export function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
+/**
+ * pg connection options for the project's own long Node-side work (migrations, seeding,
+ * index builds, the bench's direct connections): the session opts out of the database's
+ * default statement timeout (migrations/0011_statement_timeout.sql), which is there for the
+ * API's statements. A startup option, so direct connections only: transaction-mode poolers
+ * drop or refuse it.
+ */
+export const NO_STATEMENT_TIMEOUT = { options: '-c statement_timeout=0' } as const;
+
 export function databaseName(url: string): string {
   return decodeURIComponent(new URL(url).pathname.slice(1));
 }

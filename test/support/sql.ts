@@ -3,8 +3,11 @@
 import { env } from 'cloudflare:test';
 import pg from 'pg';
 
+// Direct connections (never through the pooler), so they opt out of the database's default
+// statement timeout (migrations/0011_statement_timeout.sql): a fixture or an EXPLAIN ANALYZE
+// may take longer than the API's statements may.
 export async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: env.HYPERDRIVE.connectionString });
+  const client = new pg.Client({ connectionString: env.HYPERDRIVE.connectionString, options: '-c statement_timeout=0' });
   client.on('error', () => {});
   await client.connect();
   try {

@@ -2,6 +2,7 @@
 // so that Postgres uses every core: the work is split into independent jobs and each
 // connection pulls the next-biggest job until none are left.
 import pg from 'pg';
+import { NO_STATEMENT_TIMEOUT } from '../config';
 
 /** One statement and the table whose row count it adds to. */
 export interface Statement {
@@ -40,7 +41,7 @@ export async function openWorkers(url: string, log: (s: string) => void): Promis
   const clients: pg.Client[] = [];
   const granted: boolean[] = [];
   for (let n = 0; n < WORKER_COUNT; n++) {
-    const client = new pg.Client({ connectionString: url, application_name: `crm-seed-${n}` });
+    const client = new pg.Client({ connectionString: url, application_name: `crm-seed-${n}`, ...NO_STATEMENT_TIMEOUT });
     client.on('error', () => {});
     await client.connect();
     clients.push(client);

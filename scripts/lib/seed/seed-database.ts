@@ -1,6 +1,7 @@
 // Orchestrates one seed: wipe, drop secondary indexes, load phase by phase on parallel
 // connections, vacuum, rebuild indexes, analyze, record the parameters.
 import pg from 'pg';
+import { NO_STATEMENT_TIMEOUT } from '../config';
 import { makeCtx } from './context';
 import { dropSecondaryIndexes, rebuildIndexes } from './indexes';
 import { clearMeta, ensureMetaTable, readMeta, sameParams, withSeedLock, writeMeta } from './meta';
@@ -86,7 +87,7 @@ async function seedLocked(main: pg.Client, url: string, params: SeedParams, log:
 }
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'crm-seed' });
+  const client = new pg.Client({ connectionString: url, application_name: 'crm-seed', ...NO_STATEMENT_TIMEOUT });
   client.on('error', () => {});
   await client.connect();
   try {

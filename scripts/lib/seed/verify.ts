@@ -2,6 +2,7 @@
 // after the fact what the triggers would have checked, plus invariants the schema cannot
 // express (tenant consistency across references, stage/status agreement, time order).
 import pg from 'pg';
+import { NO_STATEMENT_TIMEOUT } from '../config';
 import { FIELD_VALUE_COLUMNS } from '../../../src/db/schema/field-values';
 
 export interface VerifyReport {
@@ -68,7 +69,7 @@ const INVARIANTS: Check[] = [
 ];
 
 export async function verifyDataset(url: string): Promise<VerifyReport> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, ...NO_STATEMENT_TIMEOUT });
   client.on('error', () => {});
   await client.connect();
   const lines: string[] = [];
