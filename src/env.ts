@@ -15,7 +15,8 @@ const VarsSchema = z.object({
   JWT_SECRET: z.string().min(16, 'JWT_SECRET must be at least 16 characters'),
   INTERNAL_TOKEN: z.string().min(8),
   COUNT_EXACT_LIMIT: z.coerce.number().int().positive().max(1_000_000).default(10_000),
-  STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Bound on opening the database connection (TCP and login): past it, a 503. */
+  CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** `*`, or the comma-separated origins browsers may call from (a trailing slash is dropped). */
   CORS_ORIGINS: z

@@ -1,20 +1,106 @@
-// Runs in Node before the workerd test pool: a real Postgres, migrated and seeded.
+// Runs in Node before the workerd test pool: a real Postgres, migrated and seeded; PgBouncer
+// (transaction mode) in front of it; a TCP server that never answers (a hung database).
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { ensurePgbouncer, startPgbouncer } from '../bench/lib/pgbouncer';
 import { ensurePostgres, migrateDatabase } from '../scripts/lib/postgres';
 import { ensureSeeded } from '../scripts/lib/seed/index';
-import { allowWireLoginMethods } from './support/login-methods';
 import { startNeonProxy } from './support/neon-proxy';
-import { NEON_PROXY_PORT, TEST_SEED, testDatabaseUrl } from './support/test-database';
+import { HUNG_DB_PORT, NEON_PROXY_PORT, PGBOUNCER_PORT, poolerUrl, TEST_SEED, testDatabaseUrl } from './support/test-database';
+
+const log = (m: string) => process.stderr.write(`[test setup] ${m}\n`);
+
+/** Whether a Postgres (or a pooler) answers at `url`. */
+async function answers(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
+  c.on('error', () => {});
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+/**
+ * PgBouncer in transaction mode in front of the test database on PGBOUNCER_PORT (Debian's
+ * package, installed with apt-get when missing and we are root), for the tests that prove the
+ * statement timeout holds through a pooler. One already answering there (an earlier run that
+ * did not stop it) is used as it is.
+ */
+async function startPooler(databaseUrl: string): Promise<() => Promise<void>> {
+  const url = poolerUrl(databaseUrl);
+  if (await answers(url)) {
+    log(`a pooler already answers on 127.0.0.1:${PGBOUNCER_PORT}: using it`);
+    return async () => {};
+  }
+  const bin = ensurePgbouncer(log);
+  if (!bin) throw new Error('The tests need PgBouncer (test/db/statement-timeout.test.ts): install it (apt-get install -y pgbouncer) or run the tests as root.');
+  for (let attempt = 1; ; attempt++) {
+    // Its own world-traversable directory: as root, PgBouncer runs as the postgres user.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'crm-test-pgbouncer-'));
+    chmodSync(dir, 0o755);
+    try {
+      const pooler = await startPgbouncer(bin, databaseUrl, dir, () => {}, { port: PGBOUNCER_PORT });
+      return async () => {
+        await pooler.stop();
+        rmSync(dir, { recursive: true, force: true });
+      };
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      // Once more after a pause: the port may still be held by a pooler that is shutting down.
+      if (attempt >= 2) throw err;
+      log(`PgBouncer did not start (${String(err).split('\n')[0]}); retrying`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
+/** Accepts connections and never writes a byte: what a hung database looks like to a client. */
+function startHungServer(port: number): Promise<() => Promise<void>> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () =>
+      resolve(
+        () =>
+          new Promise<void>((done) => {
+            for (const socket of sockets) socket.destroy();
+            server.close(() => done());
+          }),
+      ),
+    );
+  });
+}
 
 export default async function setup() {
   const server = await ensurePostgres({ quiet: true });
   const url = testDatabaseUrl();
   await migrateDatabase(url);
-  await allowWireLoginMethods(url);
   await ensureSeeded(url, { ...TEST_SEED, log: () => {} });
-  const pg = new URL(url);
-  const stopProxy = await startNeonProxy(NEON_PROXY_PORT, { host: pg.hostname, port: Number(pg.port || 5432) });
+  const db = new URL(url);
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    stops.push(await startNeonProxy(NEON_PROXY_PORT, { host: db.hostname, port: Number(db.port || 5432) }));
+    stops.push(await startHungServer(HUNG_DB_PORT));
+    stops.push(await startPooler(url));
+  } catch (err) {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    throw err;
+  }
   return async () => {
-    await stopProxy();
+    for (const stop of stops.reverse()) await stop().catch(() => {});
     await server.stop();
   };
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { NO_STATEMENT_TIMEOUT } from '../../scripts/lib/config';
 import type { Db } from '../../src/db/client';
 
 export interface Statement {
@@ -30,13 +31,19 @@ export function nodeDb(client: pg.Client): Db & { log: Statement[] } {
         stats.ms += performance.now() - started;
       }
     },
+    // The baselines run statements to the end: nothing to cancel.
+    async cancel() {},
     async close() {},
   };
 }
 
-/** A connection for baselines: opened once, warmed by the caller's warm-up. */
+/**
+ * A connection for baselines: opened once, warmed by the caller's warm-up. Direct to Postgres,
+ * so it opts out of the database's default statement timeout (a bench's own statements, such
+ * as the naive baseline's scans, may run longer than the API's limit).
+ */
 export async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, ...NO_STATEMENT_TIMEOUT });
   client.on('error', () => {});
   await client.connect();
   return client;

@@ -106,10 +106,11 @@ async function waitReady(url: string, exited: Promise<unknown>, timeoutMs = 15_0
 /**
  * Starts PgBouncer in front of `dbUrl`, config and auth file in `dir`. As root it runs as the
  * `postgres` OS user (PgBouncer refuses root), so the directory is handed to that user.
+ * `port`: where it listens (the test setup fixes one); a free one by default.
  */
-export async function startPgbouncer(bin: string, dbUrl: string, dir: string, log: (m: string) => void): Promise<Pooler> {
+export async function startPgbouncer(bin: string, dbUrl: string, dir: string, log: (m: string) => void, opts: { port?: number } = {}): Promise<Pooler> {
   const db = new URL(dbUrl);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const ini = path.join(dir, 'pgbouncer.ini');
   writeFileSync(path.join(dir, 'userlist.txt'), `"${decodeURIComponent(db.username)}" "${decodeURIComponent(db.password)}"\n`, { mode: 0o600 });
   writeFileSync(ini, configText(db, port, dir), { mode: 0o600 });

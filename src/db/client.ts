@@ -1,8 +1,9 @@
+import { Buffer } from 'node:buffer';
+import type { Duplex } from 'node:stream';
 import { Client as NeonClient, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import type { AppEnv } from '../env';
 import { AppError, fromDatabaseError } from '../core/errors';
-import { SET_TIMEOUT, WireClient } from './wire';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -23,87 +24,133 @@ export interface Db {
    * overlap the request's own work (validation, compiling). A failure surfaces on the first query.
    */
   prewarm(): void;
+  /**
+   * Asks the server to cancel the statements in flight (a CancelRequest on a connection of its
+   * own, with the key the server gave at login), for a request whose client went away: they
+   * reject (SQLSTATE 57014) instead of running on until the statement timeout. Resolves once
+   * none is in flight, or after a few tries. A no-op when nothing runs. Later statements run
+   * as usual.
+   */
+  cancel(): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface DbOptions {
+  /** Bound on opening the connection (TCP and login); past it the request gets a 503. */
+  connectTimeoutMs?: number;
+}
+
+/** Milliseconds the connection may take to open unless the caller says (CONNECT_TIMEOUT_MS). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** How long one CancelRequest is given to take effect before the next try. */
+const CANCEL_WAIT_MS = 1000;
+/** CancelRequests sent at most per cancel(): statements pipelined behind the running one start when it ends. */
+const CANCEL_TRIES = 5;
+
 /**
- * One connection, whichever driver: `start` begins opening it, `query` runs a statement
- * (queued behind the login where the driver can pipeline), `end` closes it.
+ * What this module uses of pg's `Client` and of Neon's (a bundled, older pg): public methods
+ * and events, plus the BackendKeyData pair both keep as `processID`/`secretKey` after the login
+ * (not declared by @types/pg), which a CancelRequest needs.
+ */
+interface DriverClient {
+  connect(): Promise<unknown>;
+  query(config: { text: string; values: unknown[]; queryMode?: 'extended' }): Promise<{ rows: unknown[] }>;
+  end(): Promise<void>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+}
+interface BackendKey {
+  processID?: number | null;
+  secretKey?: number | null;
+}
+
+/** pg's `Connection` (a public export) and Neon's, used bare: opened, sent a CancelRequest, closed. */
+interface CancelSocket {
+  connect(port: number, host: string): void;
+  cancel(processID: number, secretKey: number): void;
+  end(): void;
+  on(event: 'connect' | 'end', listener: () => void): unknown;
+  on(event: 'error', listener: (err: unknown) => void): unknown;
+}
+
+/**
+ * One connection, whichever driver: `start` begins opening it, `query` runs a statement once
+ * the login is done, `cancel` sends one CancelRequest, `end` closes it.
  */
 interface Connection {
   start(): void;
+  /** Settles when the login finished or failed. */
+  opened(): Promise<void>;
   query(text: string, values: unknown[]): Promise<Record<string, unknown>[]>;
+  cancel(): Promise<void>;
   end(): Promise<void>;
   /** Milliseconds from start to a finished login (0 until then). */
   connectMs(): number;
   /** Whether the login finished: an error before it means the database is unavailable. */
   connected(): boolean;
-}
-
-/** What pg's Client and Neon's (a bundled pg) share; `Query` is the client's own query class. */
-export type PgLike = {
-  connect(): Promise<unknown>;
-  query(query: object): unknown;
-  end(): Promise<void>;
-  on(event: 'error', cb: (err: Error) => void): unknown;
-  constructor: { Query: PgQueryClass };
-};
-type PgQueryClass = new (config: { text: string; values?: unknown[]; callback: (err: Error | null, res: { rows: unknown[] }) => void }) => PgQuery;
-interface PgQuery {
-  requiresPreparation(): boolean;
-  prepare(connection: PgConnection): void;
-  handleDataRow(msg: unknown): void;
-  handleCommandComplete(msg: unknown, connection: PgConnection): void;
-}
-interface PgConnection {
-  parse(config: { text: string }): void;
-  bind(config: { values: unknown[] }): void;
-  execute(config: object): void;
+  /** Whether the connection ended or failed after the login (the server or the network dropped it). */
+  lost(): boolean;
 }
 
 /**
- * pg's query class, sending SET_TIMEOUT ahead of the statement in the same pipeline (one Sync,
- * so one implicit transaction and no extra round trip), like the wire client. A startup
- * parameter would not do: PgBouncer-style poolers reject or drop it, and a session SET would
- * outlive the request on a pooled connection.
+ * Sends a CancelRequest for the backend `key` names, on a new connection to `target` (the
+ * protocol's way: the server reads it, signals the backend and closes). Best effort: a target
+ * that refuses or ignores it (a pooler without cancel support) just leaves the statement to
+ * the statement timeout.
  */
-function timedQueryClass(Query: PgQueryClass, statementTimeoutMs: number): PgQueryClass {
-  if (!statementTimeoutMs) return Query;
-  return class TimedQuery extends (Query as unknown as new (...args: ConstructorParameters<PgQueryClass>) => PgQuery) {
-    /** The set_config's own row and completion are not the statement's. */
-    private setting = true;
-    requiresPreparation() {
-      return true; // the extended protocol, so both statements share one Sync
-    }
-    prepare(connection: PgConnection) {
-      connection.parse({ text: SET_TIMEOUT });
-      connection.bind({ values: [`${statementTimeoutMs}ms`] });
-      connection.execute({});
-      super.prepare(connection);
-    }
-    handleDataRow(msg: unknown) {
-      if (!this.setting) super.handleDataRow(msg);
-    }
-    handleCommandComplete(msg: unknown, connection: PgConnection) {
-      if (this.setting) this.setting = false;
-      else super.handleCommandComplete(msg, connection);
-    }
-  };
+function sendCancel(socket: CancelSocket, target: { host: string; port: number }, key: { processID: number; secretKey: number }): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      try {
+        socket.end();
+      } catch {
+        // Already closed.
+      }
+      finish();
+    }, CANCEL_WAIT_MS);
+    socket.on('error', finish);
+    socket.on('end', finish);
+    socket.on('connect', () => socket.cancel(key.processID, key.secretKey));
+    socket.connect(target.port, target.host);
+  });
 }
 
-/** Whether a connection string asks for TLS (then pg's own adapter, which can upgrade, is used). */
-export function wantsTls(connectionString: string): boolean {
-  return /[?&](ssl=|sslmode=(?!disable))/.test(connectionString);
+/** Host and port a connection string names (where a CancelRequest goes). */
+function targetOf(connectionString: string): { host: string; port: number } {
+  const url = new URL(connectionString);
+  return { host: decodeURIComponent(url.hostname), port: Number(url.port || 5432) };
 }
 
-/** pg and Neon's driver: log in, then query (no statement can ride along with the login). */
-export function viaClient(client: PgLike, statementTimeoutMs: number, onError: (err: Error) => void): Connection {
-  client.on('error', onError);
-  const Query = timedQueryClass(client.constructor.Query, statementTimeoutMs);
-  let opening: Promise<unknown> | null = null;
+/**
+ * A driver's client as a `Connection`. Statements wait for the login: pg in pipeline mode then
+ * writes each one as soon as it is asked for, without waiting for the answers to earlier ones
+ * (pg's Client, `_pulsePipelinedQueryQueue`), so statements issued together
+ * share one round trip; each has its own Sync, so one failing does not fail the others.
+ * Neon's bundled pg sends them one after another. `queryMode: 'extended'`: every statement is
+ * an unnamed Parse/Bind/Execute, with or without parameters (named prepared statements collide
+ * behind transaction-mode poolers; unnamed ones are one statement per message).
+ */
+function viaClient(client: DriverClient & BackendKey, target: { host: string; port: number }, cancelSocket: () => CancelSocket, onError: (err: Error) => void): Connection {
+  let lost = false;
+  // Without a listener, a dropped socket becomes an unhandled error in workerd.
+  client.on('error', (err) => {
+    lost = true;
+    onError(err);
+  });
+  client.on('end', () => {
+    lost = true;
+  });
+  let opening: Promise<void> | null = null;
   let ok = false;
   let ms = 0;
-  const start = () => {
+  const start = (): Promise<void> => {
     if (opening) return opening;
     const started = performance.now();
     opening = client.connect().then(
@@ -121,41 +168,72 @@ export function viaClient(client: PgLike, statementTimeoutMs: number, onError: (
   };
   return {
     start: () => void start(),
+    opened: () => start().catch(() => {}),
     async query(text, values) {
       await start();
-      return new Promise((resolve, reject) => {
-        client.query(new Query({ text, values, callback: (err, res) => (err ? reject(err) : resolve(res.rows as Record<string, unknown>[])) }));
-      });
+      const res = await client.query({ text, values, queryMode: 'extended' });
+      return res.rows as Record<string, unknown>[];
     },
-    end: () => client.end(),
+    async cancel() {
+      const { processID, secretKey } = client;
+      if (!ok || lost || processID == null || secretKey == null) return;
+      const socket = cancelSocket();
+      await sendCancel(socket, target, { processID, secretKey });
+    },
+    async end() {
+      // A login still in flight (prewarm, then a request refused before any statement) is let
+      // finish, bounded by the connect timeout, and then closed: the drivers' end() during the
+      // login can miss the socket still being opened, which then stays open with its server
+      // session.
+      if (opening) await opening.catch(() => {});
+      await client.end();
+    },
     connectMs: () => ms,
     connected: () => ok,
+    lost: () => lost,
   };
 }
 
-/** Our wire client: the first statement goes out with the password (src/db/wire.ts). */
-function viaWire(connectionString: string, statementTimeoutMs: number, onError: (err: Error) => void): Connection {
-  const client = new WireClient({ connectionString, statementTimeoutMs });
-  client.onError = onError;
-  return {
-    start: () => client.start(),
-    query: (text, values) => client.query(text, values),
-    end: () => client.end(),
-    connectMs: () => client.connectMs,
-    connected: () => client.isReady,
+/**
+ * Makes the statements pg writes leave whole. pg corks its stream around each statement's
+ * messages (Parse, Bind, Describe, Execute, Sync) when the stream can, as Node's sockets do;
+ * the socket pg uses in Workers (pg-cloudflare's) has no cork, so each message went out in a
+ * write of its own. Pipelined behind a transaction-mode pooler that hands the server
+ * connection on at a ReadyForQuery when it has seen no further Sync (PgBouncer), a statement
+ * whose first messages had arrived but whose Sync had not was split across two server
+ * connections: 'portal "" does not exist', or another client's rows. This gives that socket
+ * the cork/uncork of Node's Duplex, which pg already calls: what is written between them
+ * leaves in one write. A stream that has them is left alone.
+ */
+function writeStatementsWhole(stream: Duplex): void {
+  if (typeof stream.cork === 'function' && typeof stream.uncork === 'function') return;
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  let held: Uint8Array[] | null = null;
+  stream.cork = () => {
+    held ??= [];
   };
+  stream.uncork = () => {
+    const parts = held;
+    held = null;
+    if (parts?.length) write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  };
+  stream.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
+    if (held && rest.length === 0) {
+      held.push(chunk);
+      return true;
+    }
+    return write(chunk, ...rest);
+  }) as Duplex['write'];
 }
 
-function makeConnection(env: AppEnv, statementTimeoutMs: number, onError: (err: Error) => void): { conn: Connection; driver: Db['driver'] } {
-  // Postgres itself cancels runaway statements: every driver sets the timeout per statement, in
-  // the statement's own transaction (poolers reject or drop startup parameters).
+function makeConnection(env: AppEnv, connectTimeoutMs: number, onError: (err: Error) => void): { conn: Connection; driver: Db['driver'] } {
   if (env.HYPERDRIVE) {
     // A connection per request: a Worker cannot keep sockets across requests; Hyperdrive pools.
+    // Plain TCP or TLS (sslmode in the string), pg handles both.
     const url = env.HYPERDRIVE.connectionString;
-    if (!wantsTls(url)) return { conn: viaWire(url, statementTimeoutMs, onError), driver: 'hyperdrive' };
-    // TLS, where configured, stays with pg, which can upgrade the socket.
-    const client = new pg.Client({ connectionString: url });
-    return { conn: viaClient(client as unknown as PgLike, statementTimeoutMs, onError), driver: 'hyperdrive' };
+    const client = new pg.Client({ connectionString: url, pipeline: true, connectionTimeoutMillis: connectTimeoutMs });
+    writeStatementsWhole(client.connection.stream);
+    return { conn: viaClient(client, targetOf(url), () => new pg.Connection() as unknown as CancelSocket, onError), driver: 'hyperdrive' };
   }
   if (env.DATABASE_URL) {
     if (env.NEON_WS_PROXY) {
@@ -165,25 +243,36 @@ function makeConnection(env: AppEnv, statementTimeoutMs: number, onError: (err: 
       neonConfig.pipelineTLS = false;
       neonConfig.pipelineConnect = false;
     }
-    const client = new NeonClient({ connectionString: env.DATABASE_URL });
-    return { conn: viaClient(client as unknown as PgLike, statementTimeoutMs, onError), driver: 'neon' };
+    const url = env.DATABASE_URL;
+    const client = new NeonClient({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+    // Neon exports no Connection class: a new client's (unopened) `connection` is one, and it
+    // reaches the server the way the client does (a WebSocket to Neon's proxy).
+    const cancelSocket = () => new NeonClient({ connectionString: url }).connection as unknown as CancelSocket;
+    return { conn: viaClient(client as unknown as DriverClient & BackendKey, targetOf(url), cancelSocket, onError), driver: 'neon' };
   }
   throw new AppError('service_unavailable', 'No database is configured for this deployment.');
 }
 
-export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, unknown>) => void, statementTimeoutMs = 10_000): Db {
+/**
+ * The request's database. Postgres itself bounds each statement: the database's default
+ * `statement_timeout` (migrations/0011_statement_timeout.sql) holds on every session,
+ * pooled or not, so nothing is sent for it here.
+ */
+export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, unknown>) => void, options: DbOptions = {}): Db {
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   let made: { conn: Connection; driver: Db['driver'] } | null = null;
   let closed = false;
   let driver: Db['driver'] = env.HYPERDRIVE ? 'hyperdrive' : 'neon';
   const stats = { queries: 0, ms: 0, connectMs: 0, maxInFlight: 0 };
   let inFlight = 0;
   let busySince = 0;
+  /** Called when a statement settles (cancel waits on them). */
+  const settled: Array<() => void> = [];
 
   const connection = (): Connection => {
     if (!made) {
-      // Without a listener, a dropped socket becomes an unhandled error in workerd.
       // Closing the socket also ends the pending read: that one is expected, not logged.
-      made = makeConnection(env, statementTimeoutMs, (err) => closed || log('db connection error', { error: String(err) }));
+      made = makeConnection(env, connectTimeoutMs, (err) => closed || log('db connection error', { error: String(err) }));
       driver = made.driver;
       made.conn.start();
     }
@@ -192,6 +281,22 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
   const unavailable = (err: unknown) => {
     log('db connect failed', { error: String(err) });
     return new AppError('service_unavailable', 'The database is unavailable; retry shortly.');
+  };
+  const nextSettled = () => new Promise<void>((resolve) => settled.push(resolve));
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+  const cancel = async () => {
+    const current = made;
+    if (!current || inFlight === 0) return;
+    // Statements asked for during the login run once it is done: cancel them then.
+    await current.conn.opened();
+    for (let tries = 0; tries < CANCEL_TRIES && inFlight > 0 && current.conn.connected() && !current.conn.lost(); tries++) {
+      const next = nextSettled();
+      await current.conn.cancel();
+      // A CancelRequest cancels what the backend runs when it arrives; one that lands between
+      // two pipelined statements is ignored, so try again while any is still in flight.
+      await Promise.race([next, sleep(CANCEL_WAIT_MS)]);
+    }
   };
 
   return {
@@ -211,26 +316,31 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
       if (inFlight++ === 0) busySince = performance.now();
       stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
       try {
-        // Unnamed statements only: named ones collide behind transaction-mode poolers.
         const rows = await conn.query(text, values as unknown[]);
         return { rows: rows as T[] };
       } catch (err) {
-        // A failure before the login finished (refused, wrong password, dropped) is the
-        // database being unavailable, not this statement's fault.
+        // A failure before the login finished (refused, timed out, wrong password, dropped)
+        // is the database being unavailable, not this statement's fault.
         if (!conn.connected()) throw unavailable(err);
         const mapped = fromDatabaseError(err);
         if (mapped) throw mapped;
+        // The driver's own errors once the connection is gone carry no SQLSTATE: still a 503.
+        if (conn.lost()) throw unavailable(err);
         log('db query failed', { error: String(err), code: (err as { code?: string }).code });
         throw err;
       } finally {
         stats.queries++;
         if (--inFlight === 0) stats.ms += performance.now() - busySince;
         stats.connectMs = conn.connectMs();
+        for (const resolve of settled.splice(0)) resolve();
       }
     },
+    cancel,
     async close() {
       const current = made;
       if (!current) return;
+      // Statements still in flight have no reader left: stop them rather than wait for them.
+      if (inFlight > 0) await cancel().catch(() => {});
       made = null;
       closed = true;
       try {

@@ -12,3 +12,25 @@ export function testDatabaseUrl(): string {
   // Never seed over a developer's database: tests get a sibling database of their own.
   return withDatabase(base, `${databaseName(base)}_test`);
 }
+
+/** PgBouncer (transaction mode) in front of the test database, started by the global setup. */
+export const PGBOUNCER_PORT = Number(process.env.CRM_PGBOUNCER_PORT ?? 54332);
+
+/** A TCP server that accepts connections and never answers (a hung database), from the global setup. */
+export const HUNG_DB_PORT = Number(process.env.CRM_HUNG_DB_PORT ?? 54333);
+
+/** The test database through the pooler: same user, password and database. */
+export function poolerUrl(databaseUrl: string): string {
+  const u = new URL(databaseUrl);
+  u.hostname = '127.0.0.1';
+  u.port = String(PGBOUNCER_PORT);
+  return u.toString();
+}
+
+/** A connection string for the hung server (it never reads the credentials). */
+export function hungDatabaseUrl(databaseUrl: string): string {
+  const u = new URL(databaseUrl);
+  u.hostname = '127.0.0.1';
+  u.port = String(HUNG_DB_PORT);
+  return u.toString();
+}
