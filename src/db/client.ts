@@ -1,9 +1,8 @@
-import { Buffer } from 'node:buffer';
-import type { Duplex } from 'node:stream';
 import { Client as NeonClient, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
 import type { AppEnv } from '../env';
 import { AppError, fromDatabaseError } from '../core/errors';
+import { statementStream } from './socket';
 
 export interface QueryResult<T> {
   rows: T[];
@@ -194,45 +193,13 @@ function viaClient(client: DriverClient & BackendKey, target: { host: string; po
   };
 }
 
-/**
- * Makes the statements pg writes leave whole. pg corks its stream around each statement's
- * messages (Parse, Bind, Describe, Execute, Sync) when the stream can, as Node's sockets do;
- * the socket pg uses in Workers (pg-cloudflare's) has no cork, so each message went out in a
- * write of its own. Pipelined behind a transaction-mode pooler that hands the server
- * connection on at a ReadyForQuery when it has seen no further Sync (PgBouncer), a statement
- * whose first messages had arrived but whose Sync had not was split across two server
- * connections: 'portal "" does not exist', or another client's rows. This gives that socket
- * the cork/uncork of Node's Duplex, which pg already calls: what is written between them
- * leaves in one write. A stream that has them is left alone.
- */
-function writeStatementsWhole(stream: Duplex): void {
-  if (typeof stream.cork === 'function' && typeof stream.uncork === 'function') return;
-  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-  let held: Uint8Array[] | null = null;
-  stream.cork = () => {
-    held ??= [];
-  };
-  stream.uncork = () => {
-    const parts = held;
-    held = null;
-    if (parts?.length) write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
-  };
-  stream.write = ((chunk: Uint8Array, ...rest: unknown[]) => {
-    if (held && rest.length === 0) {
-      held.push(chunk);
-      return true;
-    }
-    return write(chunk, ...rest);
-  }) as Duplex['write'];
-}
-
 function makeConnection(env: AppEnv, connectTimeoutMs: number, onError: (err: Error) => void): { conn: Connection; driver: Db['driver'] } {
   if (env.HYPERDRIVE) {
     // A connection per request: a Worker cannot keep sockets across requests; Hyperdrive pools.
     // Plain TCP or TLS (sslmode in the string), pg handles both.
     const url = env.HYPERDRIVE.connectionString;
-    const client = new pg.Client({ connectionString: url, pipeline: true, connectionTimeoutMillis: connectTimeoutMs });
-    writeStatementsWhole(client.connection.stream);
+    // Each statement leaves in one write (socket.ts): pipelining behind a pooler depends on it.
+    const client = new pg.Client({ connectionString: url, pipeline: true, connectionTimeoutMillis: connectTimeoutMs, stream: statementStream });
     return { conn: viaClient(client, targetOf(url), () => new pg.Connection() as unknown as CancelSocket, onError), driver: 'hyperdrive' };
   }
   if (env.DATABASE_URL) {
