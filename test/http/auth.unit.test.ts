@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:test';
 import { sign } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
-import { get, tokenFor } from '../support/http';
 import type { TestUser } from '../support/factories';
+import { get, tokenFor } from '../support/http';
 
 const PATH = '/api/v1/appusers/';
 

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createDb } from '../../src/db/client';
 import { createMemo } from '../../src/cache/isolate';
+import { createDb } from '../../src/db/client';
 import { countRows } from '../../src/query/count';
 import { createOrg } from '../support/factories';
 import { demoOrg } from '../support/seeded';

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Filter, ListRequest } from '../../src/query/ast';
 import { decodeCursor, encodeCursor } from '../../src/query/cursor';
-import { planList as planWith } from '../../src/query/plan';
 import { parseQueryBody } from '../../src/query/parse-json';
 import { parseQueryString } from '../../src/query/parse-query-string';
+import { planList as planWith } from '../../src/query/plan';
 import { printQueryString } from '../../src/query/print';
 import type { ResourceDef } from '../../src/query/resource';
 import { CATALOG } from '../../src/resources/registry';
@@ -28,14 +28,63 @@ describe('query-string dialect: examples', () => {
     ['search=wfts.cat -dog', [{ kind: 'cond', field: 'search', op: 'wfts', value: 'cat -dog', not: false }]],
     [
       'or=(a.eq.1,and(b.gt.2,c.not.is.null))',
-      [{ kind: 'or', not: false, items: [{ kind: 'cond', field: 'a', op: 'eq', value: '1', not: false }, { kind: 'and', not: false, items: [{ kind: 'cond', field: 'b', op: 'gt', value: '2', not: false }, { kind: 'cond', field: 'c', op: 'is', value: 'null', not: true }] }] }],
+      [
+        {
+          kind: 'or',
+          not: false,
+          items: [
+            { kind: 'cond', field: 'a', op: 'eq', value: '1', not: false },
+            {
+              kind: 'and',
+              not: false,
+              items: [
+                { kind: 'cond', field: 'b', op: 'gt', value: '2', not: false },
+                { kind: 'cond', field: 'c', op: 'is', value: 'null', not: true },
+              ],
+            },
+          ],
+        },
+      ],
     ],
     [
       'a=ilike(any).{x*,"y,z"}',
-      [{ kind: 'or', not: false, items: [{ kind: 'cond', field: 'a', op: 'ilike', value: 'x*', not: false }, { kind: 'cond', field: 'a', op: 'ilike', value: 'y,z', not: false }] }],
+      [
+        {
+          kind: 'or',
+          not: false,
+          items: [
+            { kind: 'cond', field: 'a', op: 'ilike', value: 'x*', not: false },
+            { kind: 'cond', field: 'a', op: 'ilike', value: 'y,z', not: false },
+          ],
+        },
+      ],
     ],
-    ['a=not.eq(all).{1,2}', [{ kind: 'and', not: true, items: [{ kind: 'cond', field: 'a', op: 'eq', value: '1', not: false }, { kind: 'cond', field: 'a', op: 'eq', value: '2', not: false }] }]],
-    ['not.and=(a.eq.1,b.eq.2)', [{ kind: 'and', not: true, items: [{ kind: 'cond', field: 'a', op: 'eq', value: '1', not: false }, { kind: 'cond', field: 'b', op: 'eq', value: '2', not: false }] }]],
+    [
+      'a=not.eq(all).{1,2}',
+      [
+        {
+          kind: 'and',
+          not: true,
+          items: [
+            { kind: 'cond', field: 'a', op: 'eq', value: '1', not: false },
+            { kind: 'cond', field: 'a', op: 'eq', value: '2', not: false },
+          ],
+        },
+      ],
+    ],
+    [
+      'not.and=(a.eq.1,b.eq.2)',
+      [
+        {
+          kind: 'and',
+          not: true,
+          items: [
+            { kind: 'cond', field: 'a', op: 'eq', value: '1', not: false },
+            { kind: 'cond', field: 'b', op: 'eq', value: '2', not: false },
+          ],
+        },
+      ],
+    ],
   ];
   for (const [qs, where] of examples) {
     it(qs, () => expect(parse(qs).where).toEqual(where));
@@ -43,8 +92,16 @@ describe('query-string dialect: examples', () => {
 
   it('order, limit, offset, select, count', () => {
     const r = parse('order=last_name.desc.nullslast,id.asc&limit=10&offset=20&select=id,company(name,domain)', 'return=representation, count=planned');
-    expect(r.order).toEqual([{ field: 'last_name', dir: 'desc', nulls: 'last' }, { field: 'id', dir: 'asc' }]);
-    expect(r).toMatchObject({ limit: 10, offset: 20, count: 'planned', select: { fields: ['id'], relations: [{ name: 'company', fields: ['name', 'domain'] }] } });
+    expect(r.order).toEqual([
+      { field: 'last_name', dir: 'desc', nulls: 'last' },
+      { field: 'id', dir: 'asc' },
+    ]);
+    expect(r).toMatchObject({
+      limit: 10,
+      offset: 20,
+      count: 'planned',
+      select: { fields: ['id'], relations: [{ name: 'company', fields: ['name', 'domain'] }] },
+    });
   });
 
   it('select aliases (alias:field, alias:relation(...))', () => {
@@ -78,10 +135,17 @@ describe('query-string dialect: examples', () => {
   }
 });
 
-describe('JSON dialect: the seeds\' operators', () => {
+describe("JSON dialect: the seeds' operators", () => {
   it('maps onto the same AST', () => {
     const r = parseQueryBody({
-      where: { and: [{ field: 'name', operator: 'contains', value: 'an' }, { field: 'birthday', operator: 'between', value: ['1980-01-01', '1990-01-01'] }, { not: { field: 'status', operator: 'in', value: ['archived'] } }, { field: 'email', operator: 'isEmpty' }] },
+      where: {
+        and: [
+          { field: 'name', operator: 'contains', value: 'an' },
+          { field: 'birthday', operator: 'between', value: ['1980-01-01', '1990-01-01'] },
+          { not: { field: 'status', operator: 'in', value: ['archived'] } },
+          { field: 'email', operator: 'isEmpty' },
+        ],
+      },
       orderBy: [{ field: 'last_name', direction: 'desc' }],
       limit: 5,
     });
@@ -89,7 +153,13 @@ describe('JSON dialect: the seeds\' operators', () => {
       kind: 'and',
       items: [
         { kind: 'cond', field: 'name', op: 'contains', value: 'an', not: false },
-        { kind: 'and', items: [{ kind: 'cond', field: 'birthday', op: 'gte', value: '1980-01-01', not: false }, { kind: 'cond', field: 'birthday', op: 'lte', value: '1990-01-01', not: false }] },
+        {
+          kind: 'and',
+          items: [
+            { kind: 'cond', field: 'birthday', op: 'gte', value: '1980-01-01', not: false },
+            { kind: 'cond', field: 'birthday', op: 'lte', value: '1990-01-01', not: false },
+          ],
+        },
         { kind: 'cond', field: 'status', op: 'in', value: ['archived'], not: true },
         { kind: 'cond', field: 'email', op: 'is', value: 'empty', not: false },
       ],
@@ -109,7 +179,22 @@ describe('JSON dialect: the seeds\' operators', () => {
 const TEXT_FIELDS = ['first_name', 'last_name', 'email', 'phone', 'customer_id'] as const;
 const nasty = fc.oneof(
   fc.string({ maxLength: 12 }),
-  fc.constantFrom("'; drop table contacts; --", '"', '\\', '(', ')', ',', '{a,b}', '%_*', 'null', ' lead', 'trail ', '$1', '日本語', '\u0000'.replace('\u0000', '')),
+  fc.constantFrom(
+    "'; drop table contacts; --",
+    '"',
+    '\\',
+    '(',
+    ')',
+    ',',
+    '{a,b}',
+    '%_*',
+    'null',
+    ' lead',
+    'trail ',
+    '$1',
+    '日本語',
+    '\u0000'.replace('\u0000', ''),
+  ),
 );
 const textCond: fc.Arbitrary<Filter> = fc.record({
   kind: fc.constant('cond' as const),
@@ -141,7 +226,9 @@ const aliased = (name: fc.Arbitrary<string>) => fc.tuple(fc.option(ident, { nil:
 const selectTree = fc.record({
   fields: fc.array(aliased(ident), { maxLength: 4 }),
   relations: fc.array(
-    fc.record({ name: ident, alias: fc.option(ident, { nil: undefined }), fields: fc.array(aliased(ident), { maxLength: 3 }) }).map((r) => (r.alias === undefined ? { name: r.name, fields: r.fields } : r)),
+    fc
+      .record({ name: ident, alias: fc.option(ident, { nil: undefined }), fields: fc.array(aliased(ident), { maxLength: 3 }) })
+      .map((r) => (r.alias === undefined ? { name: r.name, fields: r.fields } : r)),
     { maxLength: 3 },
   ),
 });
@@ -159,29 +246,39 @@ describe('dialect properties', () => {
 
   it('print → parse is the identity on filter trees', () => {
     fc.assert(
-      fc.property(fc.array(tree, { maxLength: 3 }).filter((ws) => ws.every((w) => depthOf(w) <= 4)), (where) => {
-        const printed = printQueryString(request(where));
-        expect(parseQueryString(new URLSearchParams(printed.toString())).where).toEqual(where);
-      }),
+      fc.property(
+        fc.array(tree, { maxLength: 3 }).filter((ws) => ws.every((w) => depthOf(w) <= 4)),
+        (where) => {
+          const printed = printQueryString(request(where));
+          expect(parseQueryString(new URLSearchParams(printed.toString())).where).toEqual(where);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('every compiled statement starts its WHERE with the org predicate, and nothing escapes it', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(tree, { maxLength: 3 }).filter((ws) => ws.every((w) => depthOf(w) <= 4)), fc.constantFrom(contacts, deals), async (where, resource) => {
-        const fixed = resource === deals ? JSON.parse(JSON.stringify(where).replace(/"(first_name|last_name|email|phone|customer_id)"/g, '"name"')) : where;
-        const plan = planList(resource, request(fixed));
-        for (const sql of [plan.statement, `select 1 ${plan.fromWhere}`]) {
-          const m = new RegExp(`from ${resource.table} ${resource.alias} where (.*?) order by|from ${resource.table} ${resource.alias} where (.*)$`, 's').exec(sql);
-          let clause = (m?.[1] ?? m?.[2] ?? '').trim();
-          expect(clause.startsWith(`${resource.alias}.org_id = $1 and `)).toBe(true);
-          // Collapse every parenthesised group: what remains must be a flat AND chain.
-          for (let prev = ''; prev !== clause; ) [prev, clause] = [clause, clause.replace(/\([^()]*\)/g, 'X')];
-          expect(clause).not.toMatch(/\bor\b/);
-        }
-        expect(plan.values[0]).toBe(AUTH.orgId);
-      }),
+      fc.asyncProperty(
+        fc.array(tree, { maxLength: 3 }).filter((ws) => ws.every((w) => depthOf(w) <= 4)),
+        fc.constantFrom(contacts, deals),
+        async (where, resource) => {
+          const fixed = resource === deals ? JSON.parse(JSON.stringify(where).replace(/"(first_name|last_name|email|phone|customer_id)"/g, '"name"')) : where;
+          const plan = planList(resource, request(fixed));
+          for (const sql of [plan.statement, `select 1 ${plan.fromWhere}`]) {
+            const m = new RegExp(
+              `from ${resource.table} ${resource.alias} where (.*?) order by|from ${resource.table} ${resource.alias} where (.*)$`,
+              's',
+            ).exec(sql);
+            let clause = (m?.[1] ?? m?.[2] ?? '').trim();
+            expect(clause.startsWith(`${resource.alias}.org_id = $1 and `)).toBe(true);
+            // Collapse every parenthesised group: what remains must be a flat AND chain.
+            for (let prev = ''; prev !== clause; ) [prev, clause] = [clause, clause.replace(/\([^()]*\)/g, 'X')];
+            expect(clause).not.toMatch(/\bor\b/);
+          }
+          expect(plan.values[0]).toBe(AUTH.orgId);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -229,7 +326,10 @@ describe('cursor properties', () => {
     await expect(decodeCursor('another-secret-another', c, 'shape', 1)).rejects.toMatchObject({ code: 'invalid_cursor' });
     await expect(decodeCursor('s3cret-s3cret-s3cret', c, 'other', 1)).rejects.toMatchObject({ code: 'invalid_cursor' });
     const old = await encodeCursor('s3cret-s3cret-s3cret', 'shape', ['a'], Date.now() - 48 * 3600_000);
-    await expect(decodeCursor('s3cret-s3cret-s3cret', old, 'shape', 1)).rejects.toMatchObject({ code: 'invalid_cursor', detail: expect.stringMatching(/expired/) });
+    await expect(decodeCursor('s3cret-s3cret-s3cret', old, 'shape', 1)).rejects.toMatchObject({
+      code: 'invalid_cursor',
+      detail: expect.stringMatching(/expired/),
+    });
   });
 });
 

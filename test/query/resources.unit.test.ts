@@ -5,7 +5,7 @@ import { CATALOG, RESOURCES } from '../../src/resources/registry';
 describe('resource declarations', () => {
   const all = Object.values(CATALOG);
 
-  it('use SQL aliases that are unique and never clash with the compiler\'s own', () => {
+  it("use SQL aliases that are unique and never clash with the compiler's own", () => {
     const aliases = all.map((r) => r.alias);
     expect(new Set(aliases).size).toBe(aliases.length);
     for (const a of aliases) expect(a).not.toMatch(/^(rel\d+|link\d+|tag_link|tag_row|bounded|p)$/);

@@ -1,16 +1,23 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FIELD_VALUE_COLUMNS } from '../../src/db/schema/field-values';
 import { RESOURCES } from '../../src/resources/registry';
-import { createCrmFixture, type CrmFixture } from '../support/crm-fixture';
+import { type CrmFixture, createCrmFixture } from '../support/crm-fixture';
 import { createOrg } from '../support/factories';
 import { get, tokenFor } from '../support/http';
-import { FIELD_VALUE_COLUMNS } from '../../src/db/schema/field-values';
 import { sql } from '../support/sql';
 
 // Route tests for each resource through the same compiler: list, get, every sortable field in
 // both directions, every relation embedded, tag filters, and the tenant wall.
 const own: Record<string, keyof CrmFixture['ids'] | null> = {
-  contacts: 'contact', companies: 'company', leads: 'lead', deals: 'deal', activities: 'activity',
-  pipelines: 'pipeline', users: null, teams: 'team', tags: 'tag',
+  contacts: 'contact',
+  companies: 'company',
+  leads: 'lead',
+  deals: 'deal',
+  activities: 'activity',
+  pipelines: 'pipeline',
+  users: null,
+  teams: 'team',
+  tags: 'tag',
 };
 
 describe('every /v1 resource', () => {
@@ -34,19 +41,21 @@ describe('every /v1 resource', () => {
         const res = await get(`/v1/${name}?limit=10`, { token });
         expect(res.status, JSON.stringify(res.body)).toBe(200);
         const id = fixtureId();
-        expect(res.body.data.map((r: any) => r.id)).toContain(id);
+        expect(res.body.data.map((r: { id: string }) => r.id)).toContain(id);
         const one = await get(`/v1/${name}/${id}`, { token });
         expect(one.status).toBe(200);
         expect(one.body.data.id).toBe(id);
         expect((await get(`/v1/${name}/${id}`, { token: outsider })).status).toBe(404);
-        expect((await get(`/v1/${name}?limit=10`, { token: outsider })).body.data.map((r: any) => r.id)).not.toContain(id);
+        expect((await get(`/v1/${name}?limit=10`, { token: outsider })).body.data.map((r: { id: string }) => r.id)).not.toContain(id);
       });
 
       it('a listed row is the same JSON as the record by id: every field and relation, same types', async () => {
         // Two compilers of the same projection (planList's page statement, getRow's): every
         // field and embedded relation must come back with the same values and JSON types.
         const id = fixtureId();
-        const fields = Object.entries(resource.fields).filter(([, f]) => !f.internal && f.type !== 'tsvector').map(([k]) => k);
+        const fields = Object.entries(resource.fields)
+          .filter(([, f]) => !f.internal && f.type !== 'tsvector')
+          .map(([k]) => k);
         const select = [...fields, ...Object.keys(resource.relations).map((r) => `${r}(*)`)].join(',');
         const listed = await get(`/v1/${name}?id=eq.${id}&select=${select}`, { token });
         const one = await get(`/v1/${name}/${id}?select=${select}`, { token });
@@ -58,13 +67,18 @@ describe('every /v1 resource', () => {
 
       it('orders by every sortable field, both ways', async () => {
         // Every listable resource has sortable fields (its default order is one: resources.unit.test.ts).
-        const sortable = Object.entries(resource.fields).filter(([, f]) => f.sortable).map(([field]) => field);
+        const sortable = Object.entries(resource.fields)
+          .filter(([, f]) => f.sortable)
+          .map(([field]) => field);
         expect(sortable.length, name).toBeGreaterThan(0);
         for (const field of sortable) {
           for (const dir of ['asc', 'desc']) {
             const res = await get(`/v1/${name}?order=${field}.${dir}&limit=5`, { token });
             expect(res.status, `${name} ${field}.${dir}: ${JSON.stringify(res.body)}`).toBe(200);
-            expect(res.body.data.map((r: any) => r.id), `${name} ${field}.${dir}`).toContain(fixtureId());
+            expect(
+              res.body.data.map((r: { id: string }) => r.id),
+              `${name} ${field}.${dir}`,
+            ).toContain(fixtureId());
           }
         }
       });
@@ -84,7 +98,10 @@ describe('every /v1 resource', () => {
         it('finds its record by a substring of a repeating field under that order (value walk)', async () => {
           const id = fixtureId();
           for (const [field, def] of repeating) {
-            const [index] = await sql<{ def: string }>('select indexdef as def from pg_indexes where tablename = $1 and indexdef like $2', [resource.table, `%(org_id, ${def.column}, id)%`]);
+            const [index] = await sql<{ def: string }>('select indexdef as def from pg_indexes where tablename = $1 and indexdef like $2', [
+              resource.table,
+              `%(org_id, ${def.column}, id)%`,
+            ]);
             expect(index?.def, `${name}.${field}: the walk reads (org_id, ${def.column}, id)`).toBeDefined();
             // Partial on live rows exactly where the table soft-deletes (the walk reads live rows only).
             expect(index.def.endsWith('WHERE (deleted_at IS NULL)'), index.def).toBe(resource.softDelete);
@@ -99,9 +116,11 @@ describe('every /v1 resource', () => {
             expect(FIELD_VALUE_COLUMNS[resource.table]).toContain(def.column);
             const value: string = (await get(`/v1/${name}/${id}?select=${field}`, { token })).body.data[field];
             for (const dir of ['asc', 'desc']) {
-              const res = await get(`/v1/${name}?${field}=ilike.*${encodeURIComponent(value.slice(1, 4))}*&order=${field}.${dir}&select=id&limit=1000`, { token });
+              const res = await get(`/v1/${name}?${field}=ilike.*${encodeURIComponent(value.slice(1, 4))}*&order=${field}.${dir}&select=id&limit=1000`, {
+                token,
+              });
               expect(res.status, JSON.stringify(res.body)).toBe(200);
-              expect(res.body.data.map((r: any) => r.id)).toContain(id);
+              expect(res.body.data.map((r: { id: string }) => r.id)).toContain(id);
             }
           }
         });
@@ -110,20 +129,27 @@ describe('every /v1 resource', () => {
       if (resource.tagLinks) {
         it('filters by tag', async () => {
           const res = await get(`/v1/${name}?tags=cs.{fixture}`, { token });
-          expect(res.body.data.map((r: any) => r.id)).toEqual([fixtureId()]);
+          expect(res.body.data.map((r: { id: string }) => r.id)).toEqual([fixtureId()]);
         });
       }
     });
   }
 
   it('keeps distinct values exactly for the repeating fields', () => {
-    const repeating = Object.values(RESOURCES).flatMap((r) => Object.values(r.fields).filter((f) => f.repeats).map((f) => `${r.table}.${f.column}`));
+    const repeating = Object.values(RESOURCES).flatMap((r) =>
+      Object.values(r.fields)
+        .filter((f) => f.repeats)
+        .map((f) => `${r.table}.${f.column}`),
+    );
     const kept = Object.entries(FIELD_VALUE_COLUMNS).flatMap(([t, cols]) => cols.map((c) => `${t}.${c}`));
     expect(kept.sort()).toEqual(repeating.sort());
   });
 
   it('embeds the linked records of a deal', async () => {
-    const res = await get(`/v1/deals/${fx.ids.deal}?select=id,name,value,stage(name,probability),pipeline(name),contact(first_name),company(name),owner(email),tags(name)`, { token });
+    const res = await get(
+      `/v1/deals/${fx.ids.deal}?select=id,name,value,stage(name,probability),pipeline(name),contact(first_name),company(name),owner(email),tags(name)`,
+      { token },
+    );
     expect(res.body.data).toEqual({
       id: fx.ids.deal,
       name: 'Fixture renewal',
@@ -139,7 +165,13 @@ describe('every /v1 resource', () => {
 
   it('embeds pipeline stages in position order', async () => {
     const res = await get(`/v1/pipelines/${fx.ids.pipeline}?select=name,stages(name,position,is_won)`, { token });
-    expect(res.body.data).toEqual({ name: 'Sales', stages: [{ name: 'Qualify', position: 0, is_won: false }, { name: 'Won', position: 1, is_won: true }] });
+    expect(res.body.data).toEqual({
+      name: 'Sales',
+      stages: [
+        { name: 'Qualify', position: 0, is_won: false },
+        { name: 'Won', position: 1, is_won: true },
+      ],
+    });
   });
 
   // Each table's org-tagged tsvector (migration 0005) is its own generated column: prove each
@@ -150,7 +182,10 @@ describe('every /v1 resource', () => {
       for (const qs of ['q=fixture&search_mode=fts', 'q=fi', 'search=fts.fixture', 'search=plfts.FIXTURE']) {
         const res = await get(`/v1/${name}?${qs}&select=id`, { token });
         expect(res.status, `${name}?${qs}`).toBe(200);
-        expect(res.body.data.map((r: any) => r.id), `${name}?${qs}`).toContain(fx.ids[key]);
+        expect(
+          res.body.data.map((r: { id: string }) => r.id),
+          `${name}?${qs}`,
+        ).toContain(fx.ids[key]);
         const theirs = await get(`/v1/${name}?${qs}&select=id`, { token: outsider });
         expect(theirs.body.data, `${name}?${qs} as another org`).toEqual([]);
       }
@@ -161,6 +196,6 @@ describe('every /v1 resource', () => {
     const res = await get('/v1/activities?q=fixture', { token });
     expect(res.status).toBe(200);
     expect(res.body.meta.searchMode.mode).toBe('fts');
-    expect(res.body.data.map((r: any) => r.id)).toEqual([fx.ids.activity]);
+    expect(res.body.data.map((r: { id: string }) => r.id)).toEqual([fx.ids.activity]);
   });
 });

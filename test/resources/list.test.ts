@@ -1,14 +1,15 @@
 import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseQueryString } from '../../src/query/parse-query-string';
+import { planList } from '../../src/query/plan';
+import { CATALOG } from '../../src/resources/registry';
 import { createContacts, createOrg, type TestOrg } from '../support/factories';
 import { get, tokenFor } from '../support/http';
-import { planList } from '../../src/query/plan';
-import { parseQueryString } from '../../src/query/parse-query-string';
-import { CATALOG } from '../../src/resources/registry';
 import { explain, withClient } from '../support/sql';
 
 /** The planner's row estimate for `select 1 <fromWhere>` (EXPLAIN, nothing run): what count=planned should report. */
-const plannerEstimate = async (fromWhere: string, values: unknown[]) => ((await explain(`select 1 ${fromWhere}`, values)).plan as { 'Plan Rows': number })['Plan Rows'];
+const plannerEstimate = async (fromWhere: string, values: unknown[]) =>
+  ((await explain(`select 1 ${fromWhere}`, values)).plan as { 'Plan Rows': number })['Plan Rows'];
 
 // Route tests for the one compiler behind /v1/{resource}. The fixture is a fresh org with
 // designed contacts (plus a company and tags) so every expectation is computed by hand.
@@ -32,7 +33,10 @@ describe('GET /v1/contacts', () => {
     await createContacts(other.id, [{ first_name: 'Anna', last_name: 'Berg' }]);
     await withClient(async (c) => {
       companyId = (await c.query(`insert into companies (org_id, name, domain) values ($1, 'Acme GmbH', 'acme.example') returning id`, [org.id])).rows[0].id;
-      await c.query(`update contacts set primary_company_id = $1, status = 'inactive', lifecycle_stage = 'customer' where id = any($2::uuid[])`, [companyId, [ids[0], ids[1]]]);
+      await c.query(`update contacts set primary_company_id = $1, status = 'inactive', lifecycle_stage = 'customer' where id = any($2::uuid[])`, [
+        companyId,
+        [ids[0], ids[1]],
+      ]);
       const vip = (await c.query(`insert into tags (org_id, name) values ($1, 'vip') returning id`, [org.id])).rows[0].id;
       const churn = (await c.query(`insert into tags (org_id, name) values ($1, 'churn-risk') returning id`, [org.id])).rows[0].id;
       await c.query(`insert into contact_tags (org_id, entity_id, tag_id) values ($1,$2,$3), ($1,$4,$3), ($1,$4,$5)`, [org.id, ids[0], vip, ids[1], churn]);
@@ -41,11 +45,11 @@ describe('GET /v1/contacts', () => {
   });
 
   const list = (qs: string, headers: Record<string, string> = {}) => get(`/v1/contacts?${qs}`, { token, headers });
-  const idsOf = (res: { body: any }) => res.body.data.map((r: any) => r.id);
+  const idsOf = (res: { body: { data: Array<{ id: string }> } }) => res.body.data.map((r) => r.id);
   /** Fixture rows were created in index order, so the default order (created_at desc) is reverse index order. */
   const newestFirst = (...is: number[]) => is.sort((a, b) => b - a).map((i) => ids[i]);
 
-  it('lists live rows of the caller\'s org, newest first, in the envelope', async () => {
+  it("lists live rows of the caller's org, newest first, in the envelope", async () => {
     const res = await list('');
     expect(res.status).toBe(200);
     expect(idsOf(res)).toEqual(newestFirst(0, 1, 2, 3, 4));
@@ -124,7 +128,14 @@ describe('GET /v1/contacts', () => {
     const res = await list('select=contactId:id,firstName:first_name,employer:company(label:name),tags(name)&first_name=eq.Anna');
     expect(res.body.data).toEqual([{ contactId: ids[0], firstName: 'Anna', employer: { label: 'Acme GmbH' }, tags: [{ name: 'vip' }] }]);
     // One name per value in the answer, and only plain names: each is a quoted identifier and a JSON key.
-    for (const bad of ['select=id,id:first_name', 'select=company:first_name,company(name)', 'select=first-name:first_name', 'select="x:first_name', 'select=__k0:id', 'select=id,company!inner(name)']) {
+    for (const bad of [
+      'select=id,id:first_name',
+      'select=company:first_name,company(name)',
+      'select=first-name:first_name',
+      'select="x:first_name',
+      'select=__k0:id',
+      'select=id,company!inner(name)',
+    ]) {
       const r = await list(bad);
       expect(r.status, bad).toBe(400);
       expect(r.body.code, bad).toBe('invalid_query');
@@ -135,7 +146,7 @@ describe('GET /v1/contacts', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: any = await list(`limit=${pageSize}&${qs}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: Awaited<ReturnType<typeof list>> = await list(`limit=${pageSize}&${qs}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       expect(res.status).toBe(200);
       seen.push(...idsOf(res));
       cursor = res.body.page.nextCursor;
@@ -169,7 +180,11 @@ describe('GET /v1/contacts', () => {
     }
     // relations and tag filters ride along with the walked rows
     const embedded = await list('last_name=ilike.*e*&order=last_name.asc&select=id,company(name)');
-    expect(embedded.body.data).toEqual([{ id: ids[3], company: null }, { id: ids[0], company: { name: 'Acme GmbH' } }, { id: ids[2], company: null }]);
+    expect(embedded.body.data).toEqual([
+      { id: ids[3], company: null },
+      { id: ids[0], company: { name: 'Acme GmbH' } },
+      { id: ids[2], company: null },
+    ]);
     expect(idsOf(await list('last_name=ilike.*e*&tags=cs.{vip}&order=last_name.desc'))).toEqual([ids[0]]);
     // offset counts rows the page skips, past the walk's own limit
     const skipped = await list('last_name=ilike.*e*&order=last_name.asc&offset=1&limit=1');
@@ -182,7 +197,7 @@ describe('GET /v1/contacts', () => {
     let cursor: string | null = null;
     let round = 0;
     do {
-      const res: any = await list(`limit=2&order=last_name.asc${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const res: Awaited<ReturnType<typeof list>> = await list(`limit=2&order=last_name.asc${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       seen.push(...idsOf(res));
       cursor = res.body.page.nextCursor;
       // Concurrent inserts before and after the cursor position.
@@ -244,7 +259,7 @@ describe('GET /v1/contacts', () => {
     const typoOnly = await list('q=Andersen');
     expect(idsOf(typoOnly)).toEqual([ids[3]]);
     expect(typoOnly.body.meta.searchMode.mode).toBe('fuzzy');
-    const fts = await list('q=' + encodeURIComponent('john doe'));
+    const fts = await list(`q=${encodeURIComponent('john doe')}`);
     expect(idsOf(fts)).toEqual([ids[2]]);
     expect(fts.body.meta.searchMode.mode).toBe('fts');
     const prefix = await list('q=ma');
@@ -259,7 +274,10 @@ describe('GET /v1/contacts', () => {
   it('a typo-tolerant result keeps its mode on the next page (through the signed cursor)', async () => {
     // Two names one letter from the term, neither containing it: the fallback finds both, a page each.
     const typos = await createOrg();
-    const expected = await createContacts(typos.id, [{ first_name: 'Dana', last_name: 'Anderson' }, { first_name: 'Eli', last_name: 'Andersan' }]);
+    const expected = await createContacts(typos.id, [
+      { first_name: 'Dana', last_name: 'Anderson' },
+      { first_name: 'Eli', last_name: 'Andersan' },
+    ]);
     const typoToken = await tokenFor(typos.users.member);
     const first = await get('/v1/contacts?q=Andersen&limit=1', { token: typoToken });
     expect(first.body.meta.searchMode.mode).toBe('fuzzy');
@@ -316,25 +334,36 @@ describe('GET /v1/contacts', () => {
       // Planned: the planner's estimate for the search's own filter (the typo fallback's for a fuzzy result).
       const planned = await list(qs, { Prefer: 'count=planned' });
       expect(planned.status, `${q} count=planned`).toBe(200);
-      const plan = planList({ catalog: CATALOG, resource: CATALOG.contacts, req: parseQueryString(new URLSearchParams(qs)), orgId: org.id, fallback: mode === 'fuzzy' });
+      const plan = planList({
+        catalog: CATALOG,
+        resource: CATALOG.contacts,
+        req: parseQueryString(new URLSearchParams(qs)),
+        orgId: org.id,
+        fallback: mode === 'fuzzy',
+      });
       expect(planned.body.count, `${q} count=planned`).toEqual({ value: await plannerEstimate(plan.fromWhere, plan.filterValues), method: 'planned' });
     }
   });
 
-  it('answers the JSON query form with the seeds\' operator names', async () => {
+  it("answers the JSON query form with the seeds' operator names", async () => {
     const res = await SELF.fetch('http://localhost/v1/contacts/query', {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({
-        where: { or: [{ field: 'name', operator: 'contains', value: 'an' }, { field: 'email', operator: 'endsWith', value: 'doe.example' }] },
+        where: {
+          or: [
+            { field: 'name', operator: 'contains', value: 'an' },
+            { field: 'email', operator: 'endsWith', value: 'doe.example' },
+          ],
+        },
         orderBy: [{ field: 'first_name', direction: 'asc' }],
         select: 'id,first_name',
         count: 'exact',
       }),
     });
-    const body = await res.json<any>();
+    const body = await res.json<{ data: Array<{ first_name: string }>; count: unknown }>();
     expect(res.status).toBe(200);
-    expect(body.data.map((r: any) => r.first_name)).toEqual(['Anna', 'Daniel', 'Hannah', 'John']);
+    expect(body.data.map((r) => r.first_name)).toEqual(['Anna', 'Daniel', 'Hannah', 'John']);
     expect(body.count).toEqual({ value: 4, method: 'exact' });
     const bad = await SELF.fetch('http://localhost/v1/contacts/query', {
       method: 'POST',
@@ -342,7 +371,7 @@ describe('GET /v1/contacts', () => {
       body: JSON.stringify({ where: { field: 'first_name', operator: 'regex', value: '.*' } }),
     });
     expect(bad.status).toBe(400);
-    expect((await bad.json<any>()).code).toBe('invalid_body');
+    expect((await bad.json<{ code: string }>()).code).toBe('invalid_body');
   });
 
   it('isEmpty / is.empty: NULL for every type, and the empty string too for text', async () => {
@@ -353,14 +382,17 @@ describe('GET /v1/contacts', () => {
         body: JSON.stringify({ where, select: 'id', orderBy: [{ field: 'id', direction: 'asc' }] }),
       });
       expect(res.status, JSON.stringify(where)).toBe(200);
-      return (await res.json<any>()).data.map((r: any) => r.id);
+      return (await res.json<{ data: Array<{ id: string }> }>()).data.map((r) => r.id);
     };
     const viaQs = async (qs: string) => idsOf(await list(`${qs}&select=id&order=id.asc`));
     // A date and an enum have no empty string: isEmpty there is IS NULL (it was a 400).
     expect(await query({ field: 'birthday', operator: 'isEmpty' })).toEqual(await viaQs('birthday=is.null'));
     expect(await query({ field: 'gender', operator: 'isNotEmpty' })).toEqual(await viaQs('gender=not.is.null'));
     expect(await viaQs('birthday=is.empty')).toEqual(await viaQs('birthday=is.null'));
-    const email = await withClient(async (c) => (await c.query(`update contacts c set email = '' from contacts old where c.id = $1 and old.id = c.id returning old.email`, [ids[1]])).rows[0].email);
+    const email = await withClient(
+      async (c) =>
+        (await c.query(`update contacts c set email = '' from contacts old where c.id = $1 and old.id = c.id returning old.email`, [ids[1]])).rows[0].email,
+    );
     try {
       const blankOrNull = await viaQs('or=(email.is.null,email.eq."")');
       expect(blankOrNull).toContain(ids[1]);
@@ -400,13 +432,16 @@ describe('search folds case beyond ASCII', () => {
   let id: string;
   beforeAll(async () => {
     const org = await createOrg();
-    [id] = await createContacts(org.id, [{ first_name: 'JÖRG', last_name: 'Ölkers', email: 'joerg@oelkers.example' }, { first_name: 'Jorg', last_name: 'Olkers' }]);
+    [id] = await createContacts(org.id, [
+      { first_name: 'JÖRG', last_name: 'Ölkers', email: 'joerg@oelkers.example' },
+      { first_name: 'Jorg', last_name: 'Olkers' },
+    ]);
     token = await tokenFor(org.users.admin);
   });
   const ids = async (qs: string) => {
     const res = await get(`/v1/contacts?${qs}`, { token });
     expect(res.status, qs).toBe(200);
-    return res.body.data.map((r: any) => r.id);
+    return res.body.data.map((r: { id: string }) => r.id);
   };
 
   it('substring, full-text and ilike find Ölkers by ölk, and not Olkers', async () => {
@@ -429,7 +464,7 @@ describe('quick search over search_text', () => {
     const res = await get(path, { token });
     expect(res.status, path).toBe(200);
     expect(res.body.meta.searchMode.mode, path).toBe('trigram');
-    return res.body.data.map((r: any) => r.id);
+    return res.body.data.map((r: { id: string }) => r.id);
   };
 
   it('treats LIKE wildcards in the term as text', async () => {
@@ -446,8 +481,14 @@ describe('quick search over search_text', () => {
   it('covers every field it concatenates, on contacts, leads and companies', async () => {
     const [contact] = await createContacts(org.id, [{ first_name: 'Quirin', last_name: 'Zabel', email: 'qz@kontor.example' }]);
     const { lead, company } = await withClient(async (c) => ({
-      lead: (await c.query(`insert into leads (org_id, first_name, last_name, email, company_name) values ($1, 'Lea', 'Lead', 'lea@lead.example', 'Größe Söhne AG') returning id`, [org.id])).rows[0].id,
-      company: (await c.query(`insert into companies (org_id, name, domain) values ($1, 'Yarrow Works', 'yarrow-works.example') returning id`, [org.id])).rows[0].id,
+      lead: (
+        await c.query(
+          `insert into leads (org_id, first_name, last_name, email, company_name) values ($1, 'Lea', 'Lead', 'lea@lead.example', 'Größe Söhne AG') returning id`,
+          [org.id],
+        )
+      ).rows[0].id,
+      company: (await c.query(`insert into companies (org_id, name, domain) values ($1, 'Yarrow Works', 'yarrow-works.example') returning id`, [org.id]))
+        .rows[0].id,
     }));
     for (const q of ['quirin', 'zabel', 'kontor']) expect(await ids(`/v1/contacts?q=${q}`), q).toEqual([contact]);
     for (const q of ['lea@', 'söhne', 'GRÖßE']) expect(await ids(`/v1/leads?q=${encodeURIComponent(q)}`), q).toEqual([lead]);
@@ -467,13 +508,16 @@ describe('full-text search on org-tagged lexemes', () => {
       { first_name: 'Seán', last_name: "O'Brien", email: 'sob@tag.example' },
     ]);
     // The same words in another org: its rows share no posting with ours and never show.
-    await createContacts(other.id, [{ first_name: 'Maria', last_name: 'Müller', email: 'mm@other.example' }, { first_name: 'Seán', last_name: "O'Brien" }]);
+    await createContacts(other.id, [
+      { first_name: 'Maria', last_name: 'Müller', email: 'mm@other.example' },
+      { first_name: 'Seán', last_name: "O'Brien" },
+    ]);
     token = await tokenFor(org.users.admin);
   });
   const found = async (qs: string) => {
     const res = await get(`/v1/contacts?${qs}`, { token });
     expect(res.status, qs).toBe(200);
-    return res.body.data.map((r: any) => ids.indexOf(r.id)).sort();
+    return res.body.data.map((r: { id: string }) => ids.indexOf(r.id)).sort();
   };
   const q = (s: string) => `q=${encodeURIComponent(s)}`;
 

@@ -1,5 +1,5 @@
-import { PostgrestClient } from '@supabase/postgrest-js';
 import { SELF } from 'cloudflare:test';
+import { PostgrestClient } from '@supabase/postgrest-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContacts, createOrg, type TestOrg } from '../support/factories';
 import { tokenFor } from '../support/http';
@@ -31,7 +31,7 @@ describe('/rest/v1 with postgrest-js', () => {
     });
   });
 
-  const names = (data: any[] | null) => (data ?? []).map((r) => r.first_name);
+  const names = (data: Array<{ first_name: string }> | null) => (data ?? []).map((r) => r.first_name);
 
   it('select with a relation, eq and order', async () => {
     const { data, error } = await db.from('contacts').select('id, first_name, company(name, domain)').eq('first_name', 'Anna');
@@ -80,7 +80,10 @@ describe('/rest/v1 with postgrest-js', () => {
     expect(head.count).toBe(4);
     // A counting HEAD reads no rows (one statement: the count) and still says which would come.
     const ask = (method: string) =>
-      SELF.fetch('http://localhost/rest/v1/contacts?select=id&offset=1&limit=2', { method, headers: { Authorization: `Bearer ${token}`, Prefer: 'count=exact' } });
+      SELF.fetch('http://localhost/rest/v1/contacts?select=id&offset=1&limit=2', {
+        method,
+        headers: { Authorization: `Bearer ${token}`, Prefer: 'count=exact' },
+      });
     const [got, headed] = [await ask('GET'), await ask('HEAD')];
     expect(headed.headers.get('content-range')).toBe('1-2/4');
     expect(headed.headers.get('content-range')).toBe(got.headers.get('content-range'));

@@ -16,13 +16,16 @@ interface RouteInfo {
   params: string[];
 }
 
+/** What this suite reads of an OpenAPI operation. */
+type Operations = Record<string, { parameters?: Array<{ in: string; name: string }> }>;
+
 async function documentedRoutes(): Promise<RouteInfo[]> {
   const doc = (await get('/openapi.json')).body;
   const out: RouteInfo[] = [];
-  for (const [path, ops] of Object.entries<any>(doc.paths)) {
+  for (const [path, ops] of Object.entries<Operations>(doc.paths)) {
     if (PUBLIC.has(path)) continue;
-    for (const [method, op] of Object.entries<any>(ops)) {
-      out.push({ method: method.toUpperCase(), path, params: (op.parameters ?? []).filter((p: any) => p.in === 'query').map((p: any) => p.name) });
+    for (const [method, op] of Object.entries(ops)) {
+      out.push({ method: method.toUpperCase(), path, params: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name) });
     }
   }
   return out;
@@ -40,7 +43,11 @@ describe('security suite over every documented route', () => {
     const headers: Record<string, string> = { ...init.headers };
     if (init.token) headers.Authorization = `Bearer ${init.token}`;
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await SELF.fetch(`http://localhost${path}`, { method, headers, body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body) });
+    const res = await SELF.fetch(`http://localhost${path}`, {
+      method,
+      headers,
+      body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    });
     const text = await res.text();
     return { status: res.status, text, type: res.headers.get('content-type') ?? '' };
   }
@@ -48,7 +55,10 @@ describe('security suite over every documented route', () => {
   beforeAll(async () => {
     routes = await documentedRoutes();
     [a, b] = await Promise.all([createOrg(), createOrg()]);
-    aIds = await createContacts(a.id, [{ first_name: 'Secret', last_name: 'Alpha' }, { first_name: 'Hidden', last_name: 'Beta' }]);
+    aIds = await createContacts(a.id, [
+      { first_name: 'Secret', last_name: 'Alpha' },
+      { first_name: 'Hidden', last_name: 'Beta' },
+    ]);
     await createContacts(b.id, [{ first_name: 'Public', last_name: 'Gamma' }]);
   });
 
@@ -143,7 +153,13 @@ describe('security suite over every documented route', () => {
       const path = concrete(r.path, aIds[0]);
       const attempts =
         r.method === 'POST'
-          ? [await send('POST', path, { token, body: { q: long, where: { or: Array.from({ length: 5000 }, () => ({ field: 'first_name', operator: 'equals', value: 'x' })) } } }), await send('POST', path, { token, body: { q: huge } })]
+          ? [
+              await send('POST', path, {
+                token,
+                body: { q: long, where: { or: Array.from({ length: 5000 }, () => ({ field: 'first_name', operator: 'equals', value: 'x' })) } },
+              }),
+              await send('POST', path, { token, body: { q: huge } }),
+            ]
           : [await send('GET', `${path}?first_name=eq.${long}`, { token })];
       for (const res of attempts) {
         expect(res.status, `${r.method} ${r.path}`).toBeGreaterThanOrEqual(400);
