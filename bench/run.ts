@@ -5,18 +5,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchCaller, BENCH_USER } from './lib/auth';
+import { BENCH_USER, benchCaller } from './lib/auth';
 import { cleanupAll, installSignalHandlers, onCleanup } from './lib/cleanup';
-import { SCENARIO_IDS, type BenchContext, type DatasetFacts, type Scenario } from './lib/context';
-import { datasetFacts, ensureDataset, startDatabase, type BenchDatabase } from './lib/dataset';
+import { type BenchContext, type DatasetFacts, SCENARIO_IDS, type Scenario } from './lib/context';
+import { type BenchDatabase, datasetFacts, ensureDataset, startDatabase } from './lib/dataset';
 import { evaluateGoals } from './lib/goals';
 import { machineFacts } from './lib/machine';
 import { connect } from './lib/node-db';
-import { parseOptions, UsageError, USAGE, type BenchOptions } from './lib/options';
+import { type BenchOptions, parseOptions, USAGE, UsageError } from './lib/options';
 import { renderMarkdown } from './lib/report-md';
 import { renderSvg } from './lib/report-svg';
-import { buildRows, toResults, type Row } from './lib/results';
-import { runAll, type RunOutcome } from './lib/runner';
+import { buildRows, type Row, toResults } from './lib/results';
+import { type RunOutcome, runAll } from './lib/runner';
 import { SCENARIOS } from './lib/scenarios';
 import { wranglerVars } from './lib/wrangler-vars';
 import { writeResults } from './lib/write';
@@ -117,7 +117,9 @@ async function main(argv: string[]): Promise<number> {
     const db = await startDatabase(opts.database, opts.quick, log);
     await ensureDataset(db.url, { contacts: opts.contacts, orgs: opts.orgs, seed: opts.seed }, log);
     const { ctx, largestSlug, databaseSize } = await benchContext(db.url);
-    log(`dataset: ${ctx.dataset.contacts.toLocaleString('en')} contacts, ${ctx.dataset.orgs} orgs, largest ${ctx.dataset.largest_org_contacts.toLocaleString('en')}`);
+    log(
+      `dataset: ${ctx.dataset.contacts.toLocaleString('en')} contacts, ${ctx.dataset.orgs} orgs, largest ${ctx.dataset.largest_org_contacts.toLocaleString('en')}`,
+    );
     const outcome = await runAll(ctx, scenarios, db.url, runDir, opts);
     process.stdout.write(await report(opts, at, outcome, ctx.dataset, { db, largestSlug, databaseSize }));
     ok = true;

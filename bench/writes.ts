@@ -18,9 +18,20 @@ const someRows = `select id from contacts where org_id = $1 and deleted_at is nu
 const CASES: Case[] = [
   { label: 'update 1 row, another column', runs: oneRow, statement: (_, ids, i) => [`update contacts set phone = '+1 555' where id = $1`, [ids[i]]] },
   { label: 'update 1 row, rename', runs: oneRow, statement: (_, ids, i) => [`update contacts set last_name = last_name || 'q' where id = $1`, [ids[i]]] },
-  { label: 'insert 1 row, a common name', runs: oneRow, statement: (org) => [`insert into contacts (org_id, first_name, last_name) values ($1, 'Anna', 'Smith')`, [org]] },
+  {
+    label: 'insert 1 row, a common name',
+    runs: oneRow,
+    statement: (org) => [`insert into contacts (org_id, first_name, last_name) values ($1, 'Anna', 'Smith')`, [org]],
+  },
   { label: 'delete 1 row', runs: oneRow, statement: (_, ids, i) => [`delete from contacts where id = $1`, [ids[i]]] },
-  { label: 'insert 10k rows (the org’s names)', runs: bulk, statement: (org) => [`insert into contacts (org_id, first_name, last_name) select org_id, first_name, last_name from contacts where org_id = $1 and deleted_at is null limit 10000`, [org]] },
+  {
+    label: 'insert 10k rows (the org’s names)',
+    runs: bulk,
+    statement: (org) => [
+      `insert into contacts (org_id, first_name, last_name) select org_id, first_name, last_name from contacts where org_id = $1 and deleted_at is null limit 10000`,
+      [org],
+    ],
+  },
   { label: 'update 10k rows, another column', runs: bulk, statement: (org) => [`update contacts set phone = '+1 555' where id in (${someRows})`, [org]] },
   { label: 'update 10k rows, rename', runs: bulk, statement: (org) => [`update contacts set last_name = last_name || 'q' where id in (${someRows})`, [org]] },
   { label: 'delete 10k rows', runs: bulk, statement: (org) => [`delete from contacts where id in (${someRows})`, [org]] },
@@ -38,7 +49,9 @@ async function main(): Promise<void> {
     await c.connect();
     try {
       const org = (await c.query<{ org_id: string }>(`select org_id from contacts group by 1 order by count(*) desc limit 1`)).rows[0].org_id;
-      const ids = (await c.query<{ id: string }>(`select id from contacts where org_id = $1 and deleted_at is null order by id limit ${oneRow}`, [org])).rows.map((r) => r.id);
+      const ids = (
+        await c.query<{ id: string }>(`select id from contacts where org_id = $1 and deleted_at is null order by id limit ${oneRow}`, [org])
+      ).rows.map((r) => r.id);
       const lines = ['| statement | runs | in the field_values triggers, p50 (ms) | whole statement, p50 (ms) | share |', '|---|---:|---:|---:|---:|'];
       for (const k of CASES) {
         const inTriggers: number[] = [];

@@ -4,7 +4,7 @@
 // SEED_TRACE=1 also prints the duration of every load job and index build.
 import { parseArgs } from './lib/config';
 import { ensurePostgres, migrateDatabase } from './lib/postgres';
-import { DEFAULT_PARAMS, seedDatabase, seededWith, SeedParamError, validateParams, verifyDataset, type SeedSummary } from './lib/seed';
+import { DEFAULT_PARAMS, SeedParamError, type SeedSummary, seedDatabase, seededWith, validateParams, verifyDataset } from './lib/seed';
 
 const KNOWN = new Set(['contacts', 'orgs', 'seed', 'force', 'verify', 'help']);
 const USAGE = `usage: npm run db:seed -- [--contacts N] [--orgs K] [--seed S] [--force] [--verify]
@@ -28,8 +28,10 @@ function printSummary(s: SeedSummary): void {
   const width = Math.max(...Object.keys(s.rows).map((t) => t.length));
   console.log('rows:');
   for (const [table, n] of Object.entries(s.rows)) console.log(`  ${table.padEnd(width)} ${n.toLocaleString('en-US').padStart(12)}`);
-  console.log(`total ${s.totalRows.toLocaleString('en-US')} rows in ${(s.totalMs / 1000).toFixed(1)} s ` +
-    `= ${s.rowsPerSecond.toLocaleString('en-US')} rows/s${s.replica ? '' : ' (FK checks on)'}`);
+  console.log(
+    `total ${s.totalRows.toLocaleString('en-US')} rows in ${(s.totalMs / 1000).toFixed(1)} s ` +
+      `= ${s.rowsPerSecond.toLocaleString('en-US')} rows/s${s.replica ? '' : ' (FK checks on)'}`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -41,7 +43,10 @@ async function main(): Promise<number> {
     console.error(`db:seed: ${e.message}\n${USAGE}`);
     return 2;
   }
-  if (cli.help) return console.log(USAGE), 0;
+  if (cli.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const { contacts, orgs, seed } = cli.params;
   const server = await ensurePostgres();
   try {

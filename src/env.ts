@@ -23,7 +23,16 @@ const VarsSchema = z.object({
     .string()
     .max(4000)
     .default('*')
-    .transform((raw): '*' | ReadonlySet<string> => (raw.trim() === '*' ? '*' : new Set(raw.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean)))),
+    .transform((raw): '*' | ReadonlySet<string> =>
+      raw.trim() === '*'
+        ? '*'
+        : new Set(
+            raw
+              .split(',')
+              .map((o) => o.trim().replace(/\/$/, ''))
+              .filter(Boolean),
+          ),
+    ),
 });
 export type Vars = z.infer<typeof VarsSchema>;
 

@@ -41,7 +41,8 @@ async function startPooler(databaseUrl: string): Promise<() => Promise<void>> {
     return async () => {};
   }
   const bin = ensurePgbouncer(log);
-  if (!bin) throw new Error('The tests need PgBouncer (test/db/statement-timeout.test.ts): install it (apt-get install -y pgbouncer) or run the tests as root.');
+  if (!bin)
+    throw new Error('The tests need PgBouncer (test/db/statement-timeout.test.ts): install it (apt-get install -y pgbouncer) or run the tests as root.');
   for (let attempt = 1; ; attempt++) {
     // Its own world-traversable directory: as root, PgBouncer runs as the postgres user.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'crm-test-pgbouncer-'));

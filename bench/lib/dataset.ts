@@ -1,12 +1,11 @@
 import os from 'node:os';
 import pg from 'pg';
-import { NO_STATEMENT_TIMEOUT, withDatabase } from '../../scripts/lib/config';
-import { databaseUrl } from '../../scripts/lib/config';
+import { databaseUrl, NO_STATEMENT_TIMEOUT, withDatabase } from '../../scripts/lib/config';
 import { answers, ensurePostgres, migrateDatabase } from '../../scripts/lib/postgres';
 import { ensureSeeded, seededWith } from '../../scripts/lib/seed/index';
 import { onCleanup } from './cleanup';
-import { reserveHugePages } from './hugepages';
 import type { DatasetFacts } from './context';
+import { reserveHugePages } from './hugepages';
 
 export interface BenchDatabase {
   url: string;
@@ -62,7 +61,8 @@ export async function startDatabase(database: string, quick: boolean, log: (m: s
   try {
     const sb = (await c.query<{ shared_buffers: string }>('show shared_buffers')).rows[0].shared_buffers;
     const v = (await c.query<{ server_version: string }>('show server_version')).rows[0].server_version;
-    const hp = (await c.query<{ huge_pages_status: string }>('show huge_pages_status').catch(() => ({ rows: [{ huge_pages_status: 'unknown' }] }))).rows[0].huge_pages_status;
+    const hp = (await c.query<{ huge_pages_status: string }>('show huge_pages_status').catch(() => ({ rows: [{ huge_pages_status: 'unknown' }] }))).rows[0]
+      .huge_pages_status;
     log(`Postgres ${v} (${server.startedHere ? 'started by the bench' : 'already running'}), shared_buffers ${sb}, huge pages ${hp}`);
     return { url, sharedBuffers: sb, hugePages: hp, postgresVersion: v.split(' ')[0], startedHere: server.startedHere, passwordHash: await passwordHash(c) };
   } finally {
@@ -75,7 +75,11 @@ export async function ensureDataset(url: string, params: { contacts: number; org
   await migrateDatabase(url);
   const current = await seededWith(url).catch(() => null);
   const same = current && current.contacts === params.contacts && current.orgs === params.orgs && current.seed === params.seed;
-  log(same ? `reusing the dataset in ${new URL(url).pathname.slice(1)}` : `seeding ${params.contacts.toLocaleString('en')} contacts in ${params.orgs} orgs (seed ${params.seed})…`);
+  log(
+    same
+      ? `reusing the dataset in ${new URL(url).pathname.slice(1)}`
+      : `seeding ${params.contacts.toLocaleString('en')} contacts in ${params.orgs} orgs (seed ${params.seed})…`,
+  );
   await ensureSeeded(url, { ...params, log: (m: string) => log(`seed: ${m}`) });
 }
 

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { Latencies, round, type LatencySummary } from './histogram';
+import { Latencies, type LatencySummary, round } from './histogram';
 import type { Rounds } from './interval';
 
 export interface LoadSpec {

@@ -1,8 +1,8 @@
-import { REFERENCE_LABEL, type BenchContext, type HttpRequest, type Scenario, type Variant } from './context';
+import { type BenchContext, type HttpRequest, REFERENCE_LABEL, type Scenario, type Variant } from './context';
 import type { LatencySummary } from './histogram';
-import { measure, type LoadResult } from './load';
+import { type LoadResult, measure } from './load';
 import type { BenchOptions, Mode } from './options';
-import { measurePaired, type CallSpec, type PairedSpec } from './paired';
+import { type CallSpec, measurePaired, type PairedSpec } from './paired';
 import { timeLoop } from './timed-loop';
 
 export type ProbeOutcome = { ok: true } | { ok: false; status: number; reason: string; failure: boolean };
@@ -39,12 +39,19 @@ export interface Baseline {
  * Times a baseline back to back at concurrency 1 on the warm connection. Naive calls can
  * take seconds at 3M rows: one call warms them, then at least 3 are timed.
  */
-export async function measureBaseline(kind: 'db floor' | 'naive', ctx: BenchContext, factory: NonNullable<Variant['floor']>, opts: BenchOptions): Promise<Baseline> {
+export async function measureBaseline(
+  kind: 'db floor' | 'naive',
+  ctx: BenchContext,
+  factory: NonNullable<Variant['floor']>,
+  opts: BenchOptions,
+): Promise<Baseline> {
   try {
     const once = await factory(ctx);
     return { summary: await timeLoop(once, { seconds: opts.duration, warmupSeconds: kind === 'naive' ? 0 : Math.min(1, opts.warmup) }) };
   } catch (err) {
-    const msg = String((err as Error).message ?? err).split('\n')[0].slice(0, 200);
+    const msg = String((err as Error).message ?? err)
+      .split('\n')[0]
+      .slice(0, 200);
     ctx.log(`  ${kind} unavailable: ${msg}`);
     return { note: `${kind} unavailable: ${msg}` };
   }
@@ -100,7 +107,14 @@ async function floorTurn(ctx: BenchContext, variant: Variant): Promise<CallSpec 
 }
 
 /** The API under load at one concurrency: warm-up, then the measured run. */
-export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant: Variant, mode: Mode, concurrency: number, opts: BenchOptions): Promise<Measured> {
+export async function measureLoad(
+  ctx: BenchContext,
+  scenario: Scenario,
+  variant: Variant,
+  mode: Mode,
+  concurrency: number,
+  opts: BenchOptions,
+): Promise<Measured> {
   const request = variant.request(ctx);
   const notes = typeof variant.notes === 'function' ? variant.notes(ctx) : variant.notes;
   const spec = (r: HttpRequest) => ({ url: `${ctx.baseUrl}${r.path}`, headers: r.headers ?? {} });
@@ -119,9 +133,13 @@ export async function measureLoad(ctx: BenchContext, scenario: Scenario, variant
   } else {
     load = await measure({ ...spec(request), connections: concurrency, seconds: opts.duration }, opts.warmup);
   }
-  ctx.log(`  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}`);
+  ctx.log(
+    `  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}`,
+  );
   if (paired?.edge) {
-    const also = [paired.floor ? `db floor p50 ${paired.floor.p50_ms} ms` : '', paired.reference ? `first page p50 ${paired.reference.p50_ms} ms` : ''].filter(Boolean);
+    const also = [paired.floor ? `db floor p50 ${paired.floor.p50_ms} ms` : '', paired.reference ? `first page p50 ${paired.reference.p50_ms} ms` : ''].filter(
+      Boolean,
+    );
     ctx.log(`    in turns: edge floor p50 ${paired.edge.p50_ms} ms, p95 ${paired.edge.p95_ms} ms${also.length ? `; ${also.join('; ')}` : ''}`);
   }
   return { scenario, variant, request, mode, concurrency, load, paired, notes };

@@ -68,7 +68,10 @@ function parseModes(raw: string | undefined): Mode[] {
 }
 
 function parseList(raw: string, name: string): string[] {
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!items.length) throw new UsageError(`--${name} needs at least one value`);
   return [...new Set(items)];
 }

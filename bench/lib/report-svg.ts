@@ -50,7 +50,9 @@ function legend(y: number): string {
     [`<path d="M7 -1 L13 5 L7 11 L1 5 Z" fill="${COLORS.naive}"/>`, 'naive p50'],
   ];
   return items
-    .map(([mark, text], i) => `<g transform="translate(${20 + i * 136},${y})">${mark}<text x="20" y="10" font-size="12" fill="${COLORS.text}">${text}</text></g>`)
+    .map(
+      ([mark, text], i) => `<g transform="translate(${20 + i * 136},${y})">${mark}<text x="20" y="10" font-size="12" fill="${COLORS.text}">${text}</text></g>`,
+    )
     .join('');
 }
 
@@ -76,12 +78,16 @@ function rowSvg(r: Row, y: number, scale: Scale): string {
     `<rect x="${x0}" y="${y + 2}" width="${(scale.x(r.result.p95_ms) - x0).toFixed(1)}" height="${ROW_H - 8}" fill="${c.p95}"><title>p95 ${r.result.p95_ms} ms</title></rect>`,
     `<rect x="${x0}" y="${y + 5}" width="${(scale.x(r.result.p50_ms) - x0).toFixed(1)}" height="${ROW_H - 14}" fill="${c.p50}"><title>p50 ${r.result.p50_ms} ms</title></rect>`,
   ];
-  if (r.result.floor_edge_p50_ms !== undefined) parts.push(marker(scale.x(r.result.floor_edge_p50_ms), y, COLORS.edge, `edge floor p50 ${r.result.floor_edge_p50_ms} ms`));
-  if (r.result.floor_db_p50_ms !== undefined) parts.push(marker(scale.x(r.result.floor_db_p50_ms), y, COLORS.db, `db floor p50 ${r.result.floor_db_p50_ms} ms`));
+  if (r.result.floor_edge_p50_ms !== undefined)
+    parts.push(marker(scale.x(r.result.floor_edge_p50_ms), y, COLORS.edge, `edge floor p50 ${r.result.floor_edge_p50_ms} ms`));
+  if (r.result.floor_db_p50_ms !== undefined)
+    parts.push(marker(scale.x(r.result.floor_db_p50_ms), y, COLORS.db, `db floor p50 ${r.result.floor_db_p50_ms} ms`));
   let text = `${fmt(r.result.p50_ms)} / ${fmt(r.result.p95_ms)} ms`;
   if (r.result.naive_p50_ms !== undefined) {
     const nx = scale.x(r.result.naive_p50_ms);
-    parts.push(`<path d="M${nx} ${y + 3} L${nx + 6} ${y + 10} L${nx} ${y + 17} L${nx - 6} ${y + 10} Z" fill="${COLORS.naive}"><title>naive p50 ${r.result.naive_p50_ms} ms</title></path>`);
+    parts.push(
+      `<path d="M${nx} ${y + 3} L${nx + 6} ${y + 10} L${nx} ${y + 17} L${nx - 6} ${y + 10} Z" fill="${COLORS.naive}"><title>naive p50 ${r.result.naive_p50_ms} ms</title></path>`,
+    );
     text += ` · naive ${fmt(r.result.naive_p50_ms)}`;
   }
   if (r.result.errors) text += ` · ${r.result.errors} errors`;
@@ -97,12 +103,23 @@ function panel(rows: Row[], concurrency: number, top: number, scale: Scale): { s
 }
 
 export function renderSvg(rows: Row[], subtitle: string): string {
-  const values = rows.flatMap((r) => [r.result.p50_ms, r.result.p95_ms, r.result.floor_db_p50_ms ?? 0, r.result.floor_edge_p50_ms ?? 0, r.result.naive_p50_ms ?? 0]);
+  const values = rows.flatMap((r) => [
+    r.result.p50_ms,
+    r.result.p95_ms,
+    r.result.floor_db_p50_ms ?? 0,
+    r.result.floor_edge_p50_ms ?? 0,
+    r.result.naive_p50_ms ?? 0,
+  ]);
   const scale = logScale(values);
   let y = 76;
   const panels: string[] = [];
   for (const conc of [...new Set(rows.map((r) => r.result.concurrency))].sort((a, b) => a - b)) {
-    const p = panel(rows.filter((r) => r.result.concurrency === conc), conc, y, scale);
+    const p = panel(
+      rows.filter((r) => r.result.concurrency === conc),
+      conc,
+      y,
+      scale,
+    );
     panels.push(p.svg);
     y += p.height + 10;
   }

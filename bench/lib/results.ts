@@ -3,7 +3,7 @@ import type { LatencySummary } from './histogram';
 import { intervalText, ratioInterval } from './interval';
 import type { Machine } from './machine';
 import type { Measured } from './measure-scenario';
-import { floorKey, variantKey, type RunOutcome } from './runner';
+import { floorKey, type RunOutcome, variantKey } from './runner';
 import { BenchResults, type ScenarioResult } from './schema';
 
 /** A result line plus what the markdown and chart show beyond BENCH.md's JSON shape. */
@@ -38,11 +38,13 @@ export function displayPath(path: string): string {
 function notesFor(m: Measured, floorDb?: LatencySummary, floorHot?: LatencySummary, naive?: LatencySummary, extra: string[] = []): string {
   const prefer = m.request.headers?.Prefer ? ` with Prefer: ${m.request.headers.Prefer}` : '';
   const parts = [`${m.variant.label}: GET ${displayPath(m.request.path)}${prefer}`];
-  if (floorDb) parts.push(`db floor p95 ${floorDb.p95_ms} ms${floorHot ? ` (in turns; back to back p50 ${floorHot.p50_ms} ms, p95 ${floorHot.p95_ms} ms)` : ''}`);
+  if (floorDb)
+    parts.push(`db floor p95 ${floorDb.p95_ms} ms${floorHot ? ` (in turns; back to back p50 ${floorHot.p50_ms} ms, p95 ${floorHot.p95_ms} ms)` : ''}`);
   if (naive) parts.push(`naive p95 ${naive.p95_ms} ms (${naive.count} calls)`);
   const statuses = Object.entries(m.load.statuses).map(([s, n]) => `${s}×${n}`);
   if (statuses.length) parts.push(`non-2xx: ${statuses.join(', ')}`);
-  if (m.load.cutOff.length) parts.push(`${m.load.cutOff.length} request(s) unanswered at the end of the run after ${m.load.cutOff.join(', ')} ms, counted at that wait`);
+  if (m.load.cutOff.length)
+    parts.push(`${m.load.cutOff.length} request(s) unanswered at the end of the run after ${m.load.cutOff.join(', ')} ms, counted at that wait`);
   if (m.notes) parts.push(m.notes);
   return [...parts, ...extra].join('; ');
 }
@@ -71,7 +73,9 @@ export function buildRows(outcome: RunOutcome): Row[] {
     if (naive?.summary) result.naive_p50_ms = naive.summary.p50_ms;
     const missing = [floor?.note, naive?.note].filter((n): n is string => !!n);
     const turns = m.paired?.edge
-      ? [`measured in turns with the empty route (p50 ${edge!.p50_ms} ms, p95 ${edge!.p95_ms} ms)${reference ? ` and the first page (p50 ${reference.p50_ms} ms, p95 ${reference.p95_ms} ms)` : ''}`]
+      ? [
+          `measured in turns with the empty route (p50 ${edge!.p50_ms} ms, p95 ${edge!.p95_ms} ms)${reference ? ` and the first page (p50 ${reference.p50_ms} ms, p95 ${reference.p95_ms} ms)` : ''}`,
+        ]
       : [];
     const intervals = pairedIntervals(m);
     const sure = [

@@ -1,6 +1,6 @@
 import { stopping } from './cleanup';
 import type { BenchContext, Scenario, Variant } from './context';
-import { measureBaseline, measureLoad, probe, type Baseline, type Measured } from './measure-scenario';
+import { type Baseline, type Measured, measureBaseline, measureLoad, probe } from './measure-scenario';
 import type { BenchOptions, Mode } from './options';
 import { pooledAvailable, startMode } from './servers';
 
@@ -64,7 +64,8 @@ async function runVariant(ctx: BenchContext, scenario: Scenario, variant: Varian
     inTurns ??= measured.paired?.floor;
     if (concurrency === opts.concurrency[0] && variant.floor) {
       backToBack = await measureBaseline('db floor', ctx, variant.floor, opts);
-      if (backToBack.summary) ctx.log(`  ${scenario.id} [${variant.label}] db floor back to back: p50 ${backToBack.summary.p50_ms} ms, p95 ${backToBack.summary.p95_ms} ms`);
+      if (backToBack.summary)
+        ctx.log(`  ${scenario.id} [${variant.label}] db floor back to back: p50 ${backToBack.summary.p50_ms} ms, p95 ${backToBack.summary.p95_ms} ms`);
     }
   }
   if (backToBack) {

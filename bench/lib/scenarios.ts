@@ -6,8 +6,8 @@
 import { appUsersFloor, appUsersNaive } from './baselines/appusers';
 import { contactsNaive, naiveSearch } from './baselines/contacts';
 import { listFloor } from './baselines/list-floor';
+import { type BenchContext, REFERENCE_LABEL, type Scenario, type Variant } from './context';
 import { deepTarget, walkToDeepCursor } from './deep-cursor';
-import { REFERENCE_LABEL, type BenchContext, type Scenario, type Variant } from './context';
 import { findCommonWords, findRareSurname } from './terms';
 
 const CONTACTS = '/v1/contacts';
@@ -130,10 +130,7 @@ export const SCENARIOS: Scenario[] = [
     id: 'appusers',
     auth: true,
     probe: '/api/v1/appusers/?page_size=1',
-    variants: [
-      appUsersVariant('last_name=son', 'last_name=son&ordering=-created&page_size=20'),
-      appUsersVariant('city=ber', 'city=ber&ordering=last_name'),
-    ],
+    variants: [appUsersVariant('last_name=son', 'last_name=son&ordering=-created&page_size=20'), appUsersVariant('city=ber', 'city=ber&ordering=last_name')],
   },
 ];
 

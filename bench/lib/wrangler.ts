@@ -47,7 +47,19 @@ async function waitHealthy(baseUrl: string, exited: Promise<unknown>, timeoutMs:
 export async function startWrangler(hyperdriveUrl: string, dir: string, log: (m: string) => void): Promise<DevServer> {
   mkdirSync(dir, { recursive: true });
   const [port, inspectorPort] = [await freePort(), await freePort()];
-  const args = ['wrangler', 'dev', '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspectorPort), '--persist-to', path.join(dir, 'state'), '--show-interactive-dev-session=false'];
+  const args = [
+    'wrangler',
+    'dev',
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--inspector-port',
+    String(inspectorPort),
+    '--persist-to',
+    path.join(dir, 'state'),
+    '--show-interactive-dev-session=false',
+  ];
   const started = Date.now();
   const proc = spawnGroup('npx', args, path.join(dir, 'wrangler.log'), { cwd: ROOT, env: devEnv(hyperdriveUrl) });
   const stop = onCleanup('wrangler dev', () => proc.stop());

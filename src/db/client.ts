@@ -1,7 +1,7 @@
 import { Client as NeonClient, neonConfig } from '@neondatabase/serverless';
 import pg from 'pg';
-import type { AppEnv } from '../env';
 import { AppError, fromDatabaseError } from '../core/errors';
+import type { AppEnv } from '../env';
 import { statementStream } from './socket';
 
 export interface QueryResult<T> {
@@ -136,7 +136,12 @@ function targetOf(connectionString: string): { host: string; port: number } {
  * an unnamed Parse/Bind/Execute, with or without parameters (named prepared statements collide
  * behind transaction-mode poolers; unnamed ones are one statement per message).
  */
-function viaClient(client: DriverClient & BackendKey, target: { host: string; port: number }, cancelSocket: () => CancelSocket, onError: (err: Error) => void): Connection {
+function viaClient(
+  client: DriverClient & BackendKey,
+  target: { host: string; port: number },
+  cancelSocket: () => CancelSocket,
+  onError: (err: Error) => void,
+): Connection {
   let lost = false;
   // Without a listener, a dropped socket becomes an unhandled error in workerd.
   client.on('error', (err) => {

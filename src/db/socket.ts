@@ -26,7 +26,7 @@ export class StatementSocket extends CloudflareSocket {
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: the overloads of CloudflareSocket.write, passed through
-  write(data: Uint8Array | string, ...rest: any[]): true | void {
+  write(data: Uint8Array | string, ...rest: any[]): ReturnType<CloudflareSocket['write']> {
     if (this.held && rest.length === 0 && typeof data !== 'string') {
       this.held.push(data);
       return true;

@@ -2,8 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import { verify } from 'hono/jwt';
 import { z } from 'zod';
 import { USER_ROLES } from '../core/enums';
-import type { AppContext } from './context';
 import { AppError } from '../core/errors';
+import type { AppContext } from './context';
 
 export const AuthClaims = z.object({
   sub: z.uuid(),

@@ -1,8 +1,8 @@
-import type { TimingVariables } from 'hono/timing';
 import type { RequestIdVariables } from 'hono/request-id';
+import type { TimingVariables } from 'hono/timing';
+import type { Auth } from '../core/auth';
 import type { Db } from '../db/client';
 import type { AppEnv, Vars } from '../env';
-import type { Auth } from '../core/auth';
 import type { Logger } from './logger';
 
 /** Per-request services built once by middleware, read by handlers and verbs. */

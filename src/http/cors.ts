@@ -17,7 +17,21 @@ export function corsPolicy(): MiddlewareHandler<AppContext> {
     },
     allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
     // What postgrest-js and supabase-js send, besides the usual.
-    allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Prefer', 'Range', 'Range-Unit', 'If-Match', 'If-None-Match', 'X-Request-Id', 'X-Client-Info', 'Accept-Profile', 'Content-Profile', 'apikey'],
+    allowHeaders: [
+      'Authorization',
+      'Content-Type',
+      'Accept',
+      'Prefer',
+      'Range',
+      'Range-Unit',
+      'If-Match',
+      'If-None-Match',
+      'X-Request-Id',
+      'X-Client-Info',
+      'Accept-Profile',
+      'Content-Profile',
+      'apikey',
+    ],
     exposeHeaders: ['Content-Range', 'Preference-Applied', 'X-Request-Id', 'Server-Timing', 'ETag', 'Location', 'Retry-After', 'WWW-Authenticate'],
     maxAge: 86400,
   });

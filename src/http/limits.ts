@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AppContext } from './context';
 import { AppError } from '../core/errors';
+import type { AppContext } from './context';
 
 export const MAX_URL_LENGTH = 16 * 1024;
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -15,7 +15,8 @@ export function limitRequestSize(): MiddlewareHandler<AppContext> {
     },
   });
   return async (c, next) => {
-    if (c.req.url.length > MAX_URL_LENGTH) throw new AppError('uri_too_long', `URLs are limited to ${MAX_URL_LENGTH} characters; send large queries as POST /v1/{resource}/query.`);
+    if (c.req.url.length > MAX_URL_LENGTH)
+      throw new AppError('uri_too_long', `URLs are limited to ${MAX_URL_LENGTH} characters; send large queries as POST /v1/{resource}/query.`);
     return body(c, next);
   };
 }

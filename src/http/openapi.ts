@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppContext } from './context';
 import { AppError, ERROR_STATUS } from '../core/errors';
+import type { AppContext } from './context';
 
 export const ProblemSchema = z
   .object({

@@ -17,7 +17,9 @@ const FTS_CONFIGS = new Set(['simple', 'english', 'german', 'french', 'spanish',
 const IS_VALUES = new Set(['null', 'not_null', 'true', 'false', 'unknown']);
 
 export function unknownField(resource: ResourceDef, name: string, path: string): AppError {
-  const known = Object.entries(resource.fields).filter(([, f]) => !f.internal).map(([k]) => k);
+  const known = Object.entries(resource.fields)
+    .filter(([, f]) => !f.internal)
+    .map(([k]) => k);
   return new AppError('unknown_field', `${path}: "${name.slice(0, 64)}" is not a field of ${resource.name}. Fields: ${known.join(', ')}.`, [
     { path, message: 'unknown field' },
   ]);
@@ -31,24 +33,37 @@ function checkOperator(resource: ResourceDef, name: string, field: FieldDef, op:
   }
 }
 
-function checkValue(name: string, field: FieldDef, c: Condition, path: string): unknown {
+function checkValue(field: FieldDef, c: Condition, path: string): unknown {
   switch (c.op) {
     case 'is': {
       const v = String(c.value).toLowerCase();
-      if (!IS_VALUES.has(v)) throw new AppError('invalid_query', `${path}: is. takes null, not_null, empty, not_empty, true, false or unknown.`, [{ path, message: 'invalid is value' }]);
-      if (v !== 'null' && v !== 'not_null' && field.type !== 'bool') throw new AppError('invalid_query', `${path}: is.${v} applies to boolean fields only.`, [{ path, message: 'invalid is value' }]);
+      if (!IS_VALUES.has(v))
+        throw new AppError('invalid_query', `${path}: is. takes null, not_null, empty, not_empty, true, false or unknown.`, [
+          { path, message: 'invalid is value' },
+        ]);
+      if (v !== 'null' && v !== 'not_null' && field.type !== 'bool')
+        throw new AppError('invalid_query', `${path}: is.${v} applies to boolean fields only.`, [{ path, message: 'invalid is value' }]);
       return v;
     }
     case 'in': {
       const list = Array.isArray(c.value) ? c.value : [c.value];
-      if (list.length > LIMITS.maxInList) throw new AppError('invalid_query', `${path}: at most ${LIMITS.maxInList} values in a list.`, [{ path, message: 'list too long' }]);
+      if (list.length > LIMITS.maxInList)
+        throw new AppError('invalid_query', `${path}: at most ${LIMITS.maxInList} values in a list.`, [{ path, message: 'list too long' }]);
       return list.map((v, i) => coerceValue(field, v, `${path}[${i}]`));
     }
-    case 'like': case 'ilike': case 'contains': case 'startswith': case 'endswith':
-    case 'fts': case 'plfts': case 'phfts': case 'wfts': {
+    case 'like':
+    case 'ilike':
+    case 'contains':
+    case 'startswith':
+    case 'endswith':
+    case 'fts':
+    case 'plfts':
+    case 'phfts':
+    case 'wfts': {
       const v = String(c.value ?? '');
       if (v.length > LIMITS.maxValueLength) throw new AppError('invalid_query', `${path}: value too long.`, [{ path, message: 'value too long' }]);
-      if (c.config && !FTS_CONFIGS.has(c.config)) throw new AppError('invalid_query', `${path}: unknown text search configuration "${c.config}".`, [{ path, message: 'unknown configuration' }]);
+      if (c.config && !FTS_CONFIGS.has(c.config))
+        throw new AppError('invalid_query', `${path}: unknown text search configuration "${c.config}".`, [{ path, message: 'unknown configuration' }]);
       return v;
     }
     default:
@@ -59,7 +74,9 @@ function checkValue(name: string, field: FieldDef, c: Condition, path: string): 
 function checkCondition(resource: ResourceDef, c: Condition, path: string): CheckedFilter {
   if (c.field === 'tags' && resource.tagLinks) {
     if (c.op !== 'cs' && c.op !== 'ov' && c.op !== 'in' && c.op !== 'eq') {
-      throw new AppError('unsupported_operator', `${path}: tags supports cs (has all), ov / in (has any) and eq (has).`, [{ path, message: 'unsupported operator on tags' }]);
+      throw new AppError('unsupported_operator', `${path}: tags supports cs (has all), ov / in (has any) and eq (has).`, [
+        { path, message: 'unsupported operator on tags' },
+      ]);
     }
     const list = (Array.isArray(c.value) ? c.value : [c.value]).map(String);
     if (!list.length || list.length > 20) throw new AppError('invalid_query', `${path}: give 1 to 20 tag names.`, [{ path, message: 'bad tag list' }]);
@@ -75,7 +92,7 @@ function checkCondition(resource: ResourceDef, c: Condition, path: string): Chec
   checkOperator(resource, c.field, field, c.op, path);
   const blank = c.op === 'is' ? String(c.value).toLowerCase() : '';
   if (blank === 'empty' || blank === 'not_empty') return emptiness(c, field, blank === 'empty');
-  return { kind: 'cond', name: c.field, field, op: c.op, value: checkValue(c.field, field, c, path), not: !!c.not, config: c.config };
+  return { kind: 'cond', name: c.field, field, op: c.op, value: checkValue(field, c, path), not: !!c.not, config: c.config };
 }
 
 /**
@@ -99,9 +116,11 @@ function qualify(f: CheckedFilter, relation: string): CheckedFilter {
 function relatedTarget(resource: ResourceDef, catalog: Catalog | undefined, relation: string, path: string): { def: RelationDef; target: ResourceDef } {
   const def = Object.hasOwn(resource.relations, relation) ? resource.relations[relation] : undefined;
   if (!def) {
-    throw new AppError('unknown_field', `${path}: "${relation.slice(0, 64)}" is not a relation of ${resource.name}. Relations: ${Object.keys(resource.relations).join(', ') || 'none'}.`, [
-      { path, message: 'unknown relation' },
-    ]);
+    throw new AppError(
+      'unknown_field',
+      `${path}: "${relation.slice(0, 64)}" is not a relation of ${resource.name}. Relations: ${Object.keys(resource.relations).join(', ') || 'none'}.`,
+      [{ path, message: 'unknown relation' }],
+    );
   }
   if (!catalog) throw new Error('a related condition needs the catalog to resolve its relation');
   const target = relationTarget(catalog, def);

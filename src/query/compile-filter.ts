@@ -12,7 +12,12 @@ function conditionSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: '
   const col = `${resource.alias}.${f.field.column}`;
   const type = SQL_TYPES[f.field.type];
   switch (f.op) {
-    case 'eq': case 'neq': case 'gt': case 'gte': case 'lt': case 'lte':
+    case 'eq':
+    case 'neq':
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
       return `${col} ${COMPARE[f.op]} ${p.add(f.value)}::${type}`;
     case 'in':
       return `${col} = any(${p.add(f.value)}::${type}[])`;
@@ -20,7 +25,8 @@ function conditionSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: '
       const v = String(f.value);
       return v === 'not_null' ? `${col} is not null` : `${col} is ${v}`;
     }
-    case 'like': case 'ilike':
+    case 'like':
+    case 'ilike':
       return `${col} ${f.op} ${p.add(likePattern(String(f.value)))}`;
     case 'contains':
       return `${col} ilike ${p.add(`%${escapeLike(String(f.value))}%`)}`;
@@ -28,7 +34,10 @@ function conditionSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: '
       return `${col} ilike ${p.add(`${escapeLike(String(f.value))}%`)}`;
     case 'endswith':
       return `${col} ilike ${p.add(`%${escapeLike(String(f.value))}`)}`;
-    case 'fts': case 'plfts': case 'phfts': case 'wfts':
+    case 'fts':
+    case 'plfts':
+    case 'phfts':
+    case 'wfts':
       return `${col} @@ ${orgTsquery(`${TSQUERY[f.op]}(${p.add(f.config ?? 'simple')}::regconfig, ${p.add(f.value)})`)}`;
     default:
       throw new Error(`operator ${f.op} reached the compiler unchecked`);
@@ -41,7 +50,8 @@ function conditionSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: '
  * the name test costs nothing next to the link index.
  */
 function tagsSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: 'tags' }>, p: Params): string {
-  const link = resource.tagLinks!;
+  const link = resource.tagLinks;
+  if (!link) throw new Error(`tag filter on ${resource.name}, which declares no tag links (check.ts admits tags only where declared)`);
   const semi = (nameSql: string) =>
     `${resource.alias}.id in (select tag_link.entity_id from ${link} tag_link join tags tag_row on tag_row.id = tag_link.tag_id and tag_row.org_id = $1 where tag_link.org_id = $1 and ${nameSql})`;
   if (f.op === 'ov') return semi(`lower(tag_row.name) in (select lower(tag_name) from unnest(${p.add(f.names)}::text[]) tag_name)`);
@@ -80,12 +90,12 @@ export function compileFilter(resource: ResourceDef, f: CheckedFilter, p: Params
 }
 
 /** True when every condition can be served by an index (used to skip the cost guard). */
-export function isIndexFriendly(resource: ResourceDef, filters: CheckedFilter[]): boolean {
+export function isIndexFriendly(filters: CheckedFilter[]): boolean {
   return filters.every(function ok(f: CheckedFilter): boolean {
     if (f.not) return false;
     if (f.kind === 'tags') return true;
     // The link is an indexed foreign key: the semi-join is as cheap as its conditions on the target.
-    if (f.kind === 'related') return isIndexFriendly(f.target, f.items);
+    if (f.kind === 'related') return isIndexFriendly(f.items);
     if (f.kind !== 'cond') return f.items.every(ok);
     if (f.field.type === 'tsvector') return true;
     if (PATTERN_OPERATORS.has(f.op)) return !!f.field.trigram;

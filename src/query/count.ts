@@ -130,10 +130,7 @@ export async function boundedCount(db: Db, fromWhere: string, values: readonly u
 
 /** The planner's row estimate for a statement (EXPLAIN, no execution). */
 export async function plannedRows(db: Db, statement: string, values: readonly unknown[]): Promise<number> {
-  const res = await db.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
-    `explain (format json) ${statement}`,
-    values,
-  );
+  const res = await db.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(`explain (format json) ${statement}`, values);
   const plan = res.rows[0]?.['QUERY PLAN'];
   return Math.round(plan?.[0]?.Plan?.['Plan Rows'] ?? 0);
 }

@@ -79,7 +79,8 @@ export async function verifyCursor(secret: string, cursor: string, now = Date.no
   } catch {
     throw invalid('The cursor is malformed.');
   }
-  if (payload?.v !== 1 || !Array.isArray(payload.k) || typeof payload.x !== 'number' || typeof payload.h !== 'string') throw invalid('The cursor is malformed.');
+  if (payload?.v !== 1 || !Array.isArray(payload.k) || typeof payload.x !== 'number' || typeof payload.h !== 'string')
+    throw invalid('The cursor is malformed.');
   if (payload.x * 1000 < now) throw invalid('The cursor has expired; start again from the first page.');
   return payload;
 }

@@ -40,7 +40,7 @@ interface Bound {
 function tighter(current: Bound | undefined, next: Bound, dir: 1 | -1): Bound {
   if (!current) return next;
   if (next.key === current.key) return { ...current, open: current.open || next.open, exactText: current.exactText && next.exactText };
-  return (next.key > current.key) === (dir === 1) ? next : current;
+  return next.key > current.key === (dir === 1) ? next : current;
 }
 
 function comparable(type: FieldType, value: unknown): number | string | null {

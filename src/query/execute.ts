@@ -3,8 +3,8 @@ import type { Auth } from '../core/auth';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/client';
 import type { ListRequest } from './ast';
-import { type Count, countRows, plannedRows, type Sampling } from './count';
 import { guardCost } from './cost';
+import { type Count, countRows, plannedRows, type Sampling } from './count';
 import { checkCursorShape, encodeCursor, shapeHash, verifyCursor } from './cursor';
 import { type ListPlan, listKeys, listShape, planGet, planList } from './plan';
 import type { Catalog, ResourceDef } from './resource';
@@ -48,7 +48,8 @@ function sampling(resource: ResourceDef, req: ListRequest): Sampling | undefined
 
 async function countPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest, plan: ListPlan): Promise<Count | undefined> {
   const mode = req.count;
-  if (mode === 'exact') return { value: (await ctx.db.query<{ n: number }>(`select count(*)::int as n ${plan.fromWhere}`, plan.filterValues)).rows[0].n, method: 'exact' };
+  if (mode === 'exact')
+    return { value: (await ctx.db.query<{ n: number }>(`select count(*)::int as n ${plan.fromWhere}`, plan.filterValues)).rows[0].n, method: 'exact' };
   if (mode === 'planned') return { value: await plannedRows(ctx.db, `select 1 ${plan.fromWhere}`, plan.filterValues), method: 'planned' };
   if (mode === 'estimated') return countRows(ctx.db, ctx.caches.estimates, plan.fromWhere, plan.filterValues, ctx.countLimit, sampling(resource, req));
   return undefined;
@@ -65,7 +66,11 @@ export async function listRows(ctx: ListContext, resource: ResourceDef, req: Lis
     if (ctx.secret === undefined) throw new Error('a cursor reached a list context without a cursor secret');
     const cursor = await verifyCursor(ctx.secret, req.cursor);
     const fallback = req.search === 'auto' && cursor.m === 'fuzzy';
-    checkCursorShape(cursor, await shapeHash(listShape({ resource, req, fallback, ...who })), listKeys(resource, fallback ? { ...req, search: 'fuzzy' } : req).length);
+    checkCursorShape(
+      cursor,
+      await shapeHash(listShape({ resource, req, fallback, ...who })),
+      listKeys(resource, fallback ? { ...req, search: 'fuzzy' } : req).length,
+    );
     return runPlan(ctx, resource, req, fallback, cursor.k);
   }
   const result = await runPlan(ctx, resource, req, false);
@@ -77,7 +82,8 @@ async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest
   const plan = planList({ catalog: ctx.catalog, resource, req, orgId: ctx.auth.orgId, after, fallback, maxOffset: ctx.maxOffset });
   // The verdict depends on the whole statement (projection, relations, offset) and on the page
   // size, so a cheap request never vouches for an expensive one.
-  if (!plan.indexFriendly) await guardCost(ctx.db, ctx.caches.verdicts, `${ctx.auth.orgId}|${req.limit}|${req.offset ?? 0}|${plan.statement}`, plan.statement, plan.values);
+  if (!plan.indexFriendly)
+    await guardCost(ctx.db, ctx.caches.verdicts, `${ctx.auth.orgId}|${req.limit}|${req.offset ?? 0}|${plan.statement}`, plan.statement, plan.values);
   // The count does not depend on the page: both statements go out together (the driver
   // pipelines them); Promise.all hears a failure of either.
   const [{ rows }, count] = await Promise.all([
@@ -104,7 +110,12 @@ async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest
 }
 
 /** One record by id, with the same projection and relations as lists. */
-export async function getRow(ctx: Pick<ListContext, 'db' | 'auth' | 'catalog'>, resource: ResourceDef, id: string, req: Pick<ListRequest, 'select' | 'deleted'>): Promise<Record<string, unknown>> {
+export async function getRow(
+  ctx: Pick<ListContext, 'db' | 'auth' | 'catalog'>,
+  resource: ResourceDef,
+  id: string,
+  req: Pick<ListRequest, 'select' | 'deleted'>,
+): Promise<Record<string, unknown>> {
   const plan = planGet({ catalog: ctx.catalog, resource, orgId: ctx.auth.orgId, id, req });
   const { rows } = await ctx.db.query<Record<string, unknown>>(plan.statement, plan.values);
   if (!rows.length) throw new AppError('not_found', `No such record in ${resource.name}.`);

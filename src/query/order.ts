@@ -36,10 +36,14 @@ export function resolveOrder(resource: ResourceDef, terms: readonly OrderTerm[])
     const f = Object.hasOwn(resource.fields, t.field) ? resource.fields[t.field] : undefined;
     if (!f || f.internal) throw unknownField(resource, t.field, path);
     if (!f.sortable) {
-      const sortable = Object.entries(resource.fields).filter(([, d]) => d.sortable).map(([k]) => k);
-      throw new AppError('invalid_query', `${path}: ${resource.name} cannot be ordered by ${t.field} (no index serves that order). Sortable: ${sortable.join(', ')}.`, [
-        { path, message: 'field is not sortable' },
-      ]);
+      const sortable = Object.entries(resource.fields)
+        .filter(([, d]) => d.sortable)
+        .map(([k]) => k);
+      throw new AppError(
+        'invalid_query',
+        `${path}: ${resource.name} cannot be ordered by ${t.field} (no index serves that order). Sortable: ${sortable.join(', ')}.`,
+        [{ path, message: 'field is not sortable' }],
+      );
     }
     return keyOf(resource, t.field, f, t.dir, f.nullable ? t.nulls : undefined);
   });

@@ -5,10 +5,24 @@ import { parseSelect } from './parse-query-string';
 
 /** The seeds' operator names (AdvancedFilterMixin) → the AST's operators. */
 const JSON_OPERATORS = [
-  'equals', 'notEquals', 'contains', 'startsWith', 'endsWith', 'isEmpty', 'isNotEmpty',
-  'greaterThan', 'greaterThanOrEqual', 'lessThan', 'lessThanOrEqual', 'between', 'in', 'notIn',
+  'equals',
+  'notEquals',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'isEmpty',
+  'isNotEmpty',
+  'greaterThan',
+  'greaterThanOrEqual',
+  'lessThan',
+  'lessThanOrEqual',
+  'between',
+  'in',
+  'notIn',
   // Also accepted: the query-string dialect's full-text and tag operators.
-  'search', 'hasAll', 'hasAny',
+  'search',
+  'hasAll',
+  'hasAny',
 ] as const;
 
 const Scalar = z.union([z.string().max(LIMITS.maxValueLength), z.number(), z.boolean()]);
@@ -52,7 +66,10 @@ export type QueryBody = z.infer<typeof QueryBodySchema>;
  * expand, so it is described in prose there and validated by QueryBodySchema in the handler.
  */
 export const QueryBodyDocSchema = QueryBodySchema.extend({
-  where: z.unknown().optional().describe('{field, operator, value} | {and: [...]} | {or: [...]} | {not: {...}}; operators: ' + JSON_OPERATORS.join(', ')),
+  where: z
+    .unknown()
+    .optional()
+    .describe(`{field, operator, value} | {and: [...]} | {or: [...]} | {not: {...}}; operators: ${JSON_OPERATORS.join(', ')}`),
 });
 
 const list = (v: unknown) => (Array.isArray(v) ? v : [v]);
@@ -65,34 +82,53 @@ function toFilter(w: Where, path: string, depth: number): Filter {
   const { field, operator, value } = w;
   const cond = (op: Extract<Filter, { kind: 'cond' }>['op'], v: unknown, not = false): Filter => ({ kind: 'cond', field, op, value: v, not });
   const needs = () => {
-    if (value === undefined || value === null) throw new AppError('invalid_query', `${path}: ${operator} needs a value.`, [{ path: `${path}.value`, message: 'value required' }]);
+    if (value === undefined || value === null)
+      throw new AppError('invalid_query', `${path}: ${operator} needs a value.`, [{ path: `${path}.value`, message: 'value required' }]);
   };
   switch (operator) {
     // Resolved by field type when checked: text may also be '', other types only NULL.
-    case 'isEmpty': return cond('is', 'empty');
-    case 'isNotEmpty': return cond('is', 'not_empty');
+    case 'isEmpty':
+      return cond('is', 'empty');
+    case 'isNotEmpty':
+      return cond('is', 'not_empty');
     case 'between': {
       const v = list(value);
-      if (v.length !== 2) throw new AppError('invalid_query', `${path}: between takes [low, high].`, [{ path: `${path}.value`, message: 'expected two values' }]);
+      if (v.length !== 2)
+        throw new AppError('invalid_query', `${path}: between takes [low, high].`, [{ path: `${path}.value`, message: 'expected two values' }]);
       return { kind: 'and', items: [cond('gte', v[0]), cond('lte', v[1])] };
     }
-    default: needs();
+    default:
+      needs();
   }
   switch (operator) {
-    case 'equals': return cond('eq', value);
-    case 'notEquals': return cond('neq', value);
-    case 'contains': return cond('contains', value);
-    case 'startsWith': return cond('startswith', value);
-    case 'endsWith': return cond('endswith', value);
-    case 'greaterThan': return cond('gt', value);
-    case 'greaterThanOrEqual': return cond('gte', value);
-    case 'lessThan': return cond('lt', value);
-    case 'lessThanOrEqual': return cond('lte', value);
-    case 'in': return cond('in', list(value));
-    case 'notIn': return cond('in', list(value), true);
-    case 'search': return cond('wfts', value);
-    case 'hasAll': return cond('cs', list(value));
-    case 'hasAny': return cond('ov', list(value));
+    case 'equals':
+      return cond('eq', value);
+    case 'notEquals':
+      return cond('neq', value);
+    case 'contains':
+      return cond('contains', value);
+    case 'startsWith':
+      return cond('startswith', value);
+    case 'endsWith':
+      return cond('endswith', value);
+    case 'greaterThan':
+      return cond('gt', value);
+    case 'greaterThanOrEqual':
+      return cond('gte', value);
+    case 'lessThan':
+      return cond('lt', value);
+    case 'lessThanOrEqual':
+      return cond('lte', value);
+    case 'in':
+      return cond('in', list(value));
+    case 'notIn':
+      return cond('in', list(value), true);
+    case 'search':
+      return cond('wfts', value);
+    case 'hasAll':
+      return cond('cs', list(value));
+    case 'hasAny':
+      return cond('ov', list(value));
   }
   throw new AppError('unsupported_operator', `${path}: unknown operator.`, [{ path, message: 'unknown operator' }]);
 }
@@ -101,7 +137,11 @@ function toFilter(w: Where, path: string, depth: number): Filter {
 export function parseQueryBody(body: unknown): ListRequest {
   const parsed = QueryBodySchema.safeParse(body);
   if (!parsed.success) {
-    throw new AppError('invalid_body', 'The query body did not pass validation.', parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })));
+    throw new AppError(
+      'invalid_body',
+      'The query body did not pass validation.',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
+    );
   }
   const b = parsed.data;
   return {

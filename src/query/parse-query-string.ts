@@ -1,9 +1,37 @@
 import { AppError } from '../core/errors';
-import { type CountMode, type DeletedMode, type Filter, LIMITS, type ListRequest, OPERATORS, type Operator, type OrderTerm, SEARCH_MODES, type SearchMode, type SelectTree } from './ast';
+import {
+  type CountMode,
+  type DeletedMode,
+  type Filter,
+  LIMITS,
+  type ListRequest,
+  OPERATORS,
+  type Operator,
+  type OrderTerm,
+  SEARCH_MODES,
+  type SearchMode,
+  type SelectTree,
+} from './ast';
 import { parseList, splitTopLevel, unquote } from './split';
 
 /** Parameters with a meaning of their own; every other key is a filter on a field. */
-export const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'cursor', 'q', 'search_mode', 'deleted', 'count', 'or', 'and', 'not.or', 'not.and', 'columns', 'on_conflict']);
+export const RESERVED = new Set([
+  'select',
+  'order',
+  'limit',
+  'offset',
+  'cursor',
+  'q',
+  'search_mode',
+  'deleted',
+  'count',
+  'or',
+  'and',
+  'not.or',
+  'not.and',
+  'columns',
+  'on_conflict',
+]);
 
 const invalid = (path: string, message: string, detail?: string) => new AppError('invalid_query', detail ?? `${path}: ${message}.`, [{ path, message }]);
 
@@ -61,7 +89,10 @@ export function parseLogic(kind: 'and' | 'or', not: boolean, raw: string, path: 
 }
 
 export function parseOrder(raw: string): OrderTerm[] {
-  const terms = raw.split(',').map((t) => t.trim()).filter(Boolean);
+  const terms = raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   if (terms.length > LIMITS.maxOrderTerms) throw invalid('order', `at most ${LIMITS.maxOrderTerms} terms`);
   return terms.map((term, i) => {
     const [field, ...mods] = term.split('.');
@@ -78,12 +109,17 @@ export function parseOrder(raw: string): OrderTerm[] {
 
 export function parseSelect(raw: string): SelectTree {
   const tree: SelectTree = { fields: [], relations: [] };
-  for (const part of splitTopLevel(raw, ',', 'select').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of splitTopLevel(raw, ',', 'select')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(?:([^():,]+):)?([a-z_][a-z0-9_]*)(!inner)?\((.*)\)$/s.exec(part);
     if (m?.[3]) {
       // PostgREST's inner embedding drops the rows without a match; ignoring it would answer
       // rows the client meant to exclude.
-      throw invalid(`select.${m[2]}`, `!inner is not supported; to drop rows without a match, filter on the key that points to it (e.g. primary_company_id=not.is.null for a contact's company)`);
+      throw invalid(
+        `select.${m[2]}`,
+        `!inner is not supported; to drop rows without a match, filter on the key that points to it (e.g. primary_company_id=not.is.null for a contact's company)`,
+      );
     }
     if (m) {
       const inner = m[4].trim();
@@ -124,16 +160,37 @@ export function parseQueryString(params: URLSearchParams, prefer?: string): List
   for (const [key, value] of params) {
     if (value.length > 4 * LIMITS.maxValueLength && key !== 'select') throw new AppError('payload_too_large', `${key}: value too long.`);
     switch (key) {
-      case 'select': req.select = parseSelect(value); break;
-      case 'order': req.order = parseOrder(value); break;
-      case 'limit': req.limit = parseInt10(value, 'limit', 0, LIMITS.maxLimit); break;
-      case 'offset': req.offset = parseInt10(value, 'offset', 0, 999_999_999); break;
-      case 'cursor': req.cursor = value; break;
-      case 'q': req.q = value; break;
-      case 'search_mode': req.search = oneOf<SearchMode>(value, SEARCH_MODES, 'search_mode', 'auto'); break;
-      case 'deleted': req.deleted = oneOf<DeletedMode>(value, ['exclude', 'include', 'only'], 'deleted', 'exclude'); break;
-      case 'count': req.count = oneOf<CountMode>(value, ['exact', 'planned', 'estimated'], 'count', 'exact'); break;
-      case 'or': case 'and': case 'not.or': case 'not.and': {
+      case 'select':
+        req.select = parseSelect(value);
+        break;
+      case 'order':
+        req.order = parseOrder(value);
+        break;
+      case 'limit':
+        req.limit = parseInt10(value, 'limit', 0, LIMITS.maxLimit);
+        break;
+      case 'offset':
+        req.offset = parseInt10(value, 'offset', 0, 999_999_999);
+        break;
+      case 'cursor':
+        req.cursor = value;
+        break;
+      case 'q':
+        req.q = value;
+        break;
+      case 'search_mode':
+        req.search = oneOf<SearchMode>(value, SEARCH_MODES, 'search_mode', 'auto');
+        break;
+      case 'deleted':
+        req.deleted = oneOf<DeletedMode>(value, ['exclude', 'include', 'only'], 'deleted', 'exclude');
+        break;
+      case 'count':
+        req.count = oneOf<CountMode>(value, ['exact', 'planned', 'estimated'], 'count', 'exact');
+        break;
+      case 'or':
+      case 'and':
+      case 'not.or':
+      case 'not.and': {
         const not = key.startsWith('not.');
         req.where.push(parseLogic(key.replace('not.', '') as 'and' | 'or', not, value, key));
         break;
@@ -143,7 +200,11 @@ export function parseQueryString(params: URLSearchParams, prefer?: string): List
         if (key.includes('.')) {
           // PostgREST's `company.name=eq.x`, `stages.order=…`, `stages.limit=…`: fields have no dots.
           const relation = key.slice(0, key.indexOf('.')).slice(0, 64);
-          throw invalid(key.slice(0, 80), 'not supported', `${key.slice(0, 80)}: filters, order and limits on an embedded relation (${relation}) are not supported; filter and order on the resource's own fields.`);
+          throw invalid(
+            key.slice(0, 80),
+            'not supported',
+            `${key.slice(0, 80)}: filters, order and limits on an embedded relation (${relation}) are not supported; filter and order on the resource's own fields.`,
+          );
         }
         req.where.push(parseCondition(key, value, key));
     }

@@ -77,9 +77,12 @@ export function listShape(input: Pick<PlanInput, 'resource' | 'req' | 'fallback'
 }
 
 function checkPaging(req: ListRequest, maxOffset: number): void {
-  if (req.cursor && req.offset !== undefined) throw new AppError('invalid_query', 'Use either cursor or offset, not both.', [{ path: 'offset', message: 'conflicts with cursor' }]);
+  if (req.cursor && req.offset !== undefined)
+    throw new AppError('invalid_query', 'Use either cursor or offset, not both.', [{ path: 'offset', message: 'conflicts with cursor' }]);
   if ((req.offset ?? 0) > maxOffset) {
-    throw new AppError('invalid_query', `offset is limited to ${maxOffset}; page deeper with cursor (page.nextCursor) — it costs the same at any depth.`, [{ path: 'offset', message: 'too deep; use cursor' }]);
+    throw new AppError('invalid_query', `offset is limited to ${maxOffset}; page deeper with cursor (page.nextCursor) — it costs the same at any depth.`, [
+      { path: 'offset', message: 'too deep; use cursor' },
+    ]);
   }
 }
 
@@ -96,7 +99,7 @@ function baseWhere(catalog: Catalog, resource: ResourceDef, req: ListRequest, p:
   // A range with nothing in it: no row can match, and Postgres would search for one anyway.
   if (isEmptyRange(checked)) base.push('false');
   const filters = checked.map((f) => ({ checked: f, sql: compileFilter(resource, f, p) }));
-  return { base, filters, ...(search ? { search: `(${search.where})` } : {}), indexFriendly: isIndexFriendly(resource, checked) };
+  return { base, filters, ...(search ? { search: `(${search.where})` } : {}), indexFriendly: isIndexFriendly(checked) };
 }
 
 const allOf = (w: Where): string[] => [...w.base, ...w.filters.map((f) => f.sql), ...(w.search ? [w.search] : [])];
@@ -110,7 +113,8 @@ export function planList(input: PlanInput): ListPlan {
   const { catalog, resource } = input;
   const req = effective(input);
   checkPaging(req, input.maxOffset ?? LIMITS.maxOffset);
-  if (input.after && input.after.length !== listKeys(resource, req).length) throw new Error('cursor keys do not match the plan (verify the cursor against listShape first)');
+  if (input.after && input.after.length !== listKeys(resource, req).length)
+    throw new Error('cursor keys do not match the plan (verify the cursor against listShape first)');
   const a = resource.alias;
   const p = new Params(input.orgId);
   const search = req.q !== undefined ? planSearch(resource, req.q, req.search, p) : undefined;
@@ -129,7 +133,7 @@ export function planList(input: PlanInput): ListPlan {
   // alone, by primary key, in the outer join.
   const defaultKeys = resolveOrder(resource, []);
   const orderCols = [...keys, ...(ranked ? defaultKeys : [])].filter((k) => k.name !== '__rank').map((k) => resource.fields[k.name].column);
-  const cols = (ranked ? [...new Set(['id', ...orderCols])] : neededColumns(resource, projection, orderCols)).map((c) => `${a}.${c}`).join(', ');
+  const cols = (ranked ? [...new Set(['id', ...orderCols])] : neededColumns(projection, orderCols)).map((c) => `${a}.${c}`).join(', ');
   const limitParam = p.add(req.limit + 1);
   const from = `from ${resource.table} ${a}`;
   let inner: string;
@@ -161,7 +165,8 @@ export function planList(input: PlanInput): ListPlan {
     // but the planner estimates their selectivity from a sample: on some ANALYZE samples it
     // expects many and walks the recency index, reading the whole org for 39 matches. OFFSET 0
     // keeps the match set a subquery of its own, planned for all its rows: the trigram index.
-    const candidates = search.mode === 'fuzzy' ? `select * from (${matches} offset 0) ${a} order by ${candidateOrder}` : `${matches} order by ${candidateOrder}`;
+    const candidates =
+      search.mode === 'fuzzy' ? `select * from (${matches} offset 0) ${a} order by ${candidateOrder}` : `${matches} order by ${candidateOrder}`;
     inner = `select * from (${candidates} limit ${SEARCH_CANDIDATES}) ${a}
       ${keyset ? `where ${keyset.head}` : ''} order by ${orderSql(keys)} limit ${limitParam}${offsetSql}`;
   } else if (ranges?.tail) {
@@ -194,7 +199,10 @@ export function planList(input: PlanInput): ListPlan {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One record by id, with the same projection and relations as lists. */
-export function planGet(input: { catalog: Catalog; resource: ResourceDef; orgId: string; id: string; req: Pick<ListRequest, 'select' | 'deleted'> }): { statement: string; values: unknown[] } {
+export function planGet(input: { catalog: Catalog; resource: ResourceDef; orgId: string; id: string; req: Pick<ListRequest, 'select' | 'deleted'> }): {
+  statement: string;
+  values: unknown[];
+} {
   const { catalog, resource, id, req } = input;
   if (!UUID.test(id)) throw new AppError('invalid_query', 'id: expected a UUID.', [{ path: 'id', message: 'expected a UUID' }]);
   const a = resource.alias;
@@ -202,6 +210,9 @@ export function planGet(input: { catalog: Catalog; resource: ResourceDef; orgId:
   const where = [orgPredicate(a), `${a}.id = ${p.add(id.toLowerCase())}::uuid`];
   if (resource.softDelete && req.deleted !== 'include') where.push(`${a}.deleted_at is ${req.deleted === 'only' ? 'not ' : ''}null`);
   const projection = resolveProjection(catalog, resource, req.select);
-  const outCols = [...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`), ...projection.relations.map((r, i) => relationSql(a, r, i))];
+  const outCols = [
+    ...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`),
+    ...projection.relations.map((r, i) => relationSql(a, r, i)),
+  ];
   return { statement: `select ${outCols.join(', ')} from ${resource.table} ${a} where ${where.join(' and ')}`, values: p.values };
 }

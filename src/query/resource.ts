@@ -90,7 +90,7 @@ export interface ResourceDef {
 /** Every declared resource by name, listable or embedded only: relations resolve through it. */
 export type Catalog = Readonly<Record<string, ResourceDef>>;
 
-/** The resource a relation points to; a missing name is a declaration bug, caught by test/query/resources.test.ts. */
+/** The resource a relation points to; a missing name is a declaration bug, caught by test/query/resources.unit.test.ts. */
 export function relationTarget(catalog: Catalog, rel: RelationDef): ResourceDef {
   const target = Object.hasOwn(catalog, rel.target) ? catalog[rel.target] : undefined;
   if (!target) throw new Error(`relation to "${rel.target}", which is not in the catalog`);

@@ -43,7 +43,10 @@ export function chooseSearchMode(q: string, requested: SearchMode, hasTrigram: b
 /** Letters and digits of `q` as prefix terms: `ma jo` → `ma:* & jo:*`. */
 function prefixQuery(q: string): string {
   const words = q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.slice(0, 8).map((w) => `${w}:*`).join(' & ');
+  return words
+    .slice(0, 8)
+    .map((w) => `${w}:*`)
+    .join(' & ');
 }
 
 export function planSearch(resource: ResourceDef, rawQ: string, requested: SearchMode, p: Params): SearchPlan {
@@ -51,7 +54,8 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   if (!search) throw new AppError('invalid_query', `${resource.name} does not support q= search.`, [{ path: 'q', message: 'search not supported' }]);
   const q = rawQ.trim();
   if (!q) throw new AppError('invalid_query', 'q: give a search term.', [{ path: 'q', message: 'empty search' }]);
-  if (q.length > LIMITS.maxQueryLength) throw new AppError('invalid_query', `q: at most ${LIMITS.maxQueryLength} characters.`, [{ path: 'q', message: 'too long' }]);
+  if (q.length > LIMITS.maxQueryLength)
+    throw new AppError('invalid_query', `q: at most ${LIMITS.maxQueryLength} characters.`, [{ path: 'q', message: 'too long' }]);
   const { mode, reason } = chooseSearchMode(q, requested, search.trigram.length > 0);
   const a = resource.alias;
   const vector = `${a}.${search.vector}`;
@@ -66,10 +70,14 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
     return { mode, reason, where: `${vector} @@ ${query}`, rank: () => `ts_rank(${vector}, ${query})` };
   }
   if (!search.trigram.length) {
-    throw new AppError('invalid_query', `q: ${resource.name} has no trigram-indexed fields; use search_mode=fts or prefix.`, [{ path: 'search_mode', message: `${mode} not available` }]);
+    throw new AppError('invalid_query', `q: ${resource.name} has no trigram-indexed fields; use search_mode=fts or prefix.`, [
+      { path: 'search_mode', message: `${mode} not available` },
+    ]);
   }
   if (q.length < 3) {
-    throw new AppError('invalid_query', `q: ${mode} search needs at least 3 characters; use search_mode=prefix for shorter input.`, [{ path: 'q', message: `too short for ${mode}` }]);
+    throw new AppError('invalid_query', `q: ${mode} search needs at least 3 characters; use search_mode=prefix for shorter input.`, [
+      { path: 'q', message: `too short for ${mode}` },
+    ]);
   }
   const { fuzzy, substring, similarity } = trigramSql(resource, search);
   if (mode === 'fuzzy') {

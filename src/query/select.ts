@@ -27,20 +27,28 @@ const ALIAS = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 
 function checkAlias(alias: string, path: string): string {
   if (!ALIAS.test(alias)) {
-    throw new AppError('invalid_query', `${path}: "${alias.slice(0, 64)}" cannot be an alias; use letters, digits and _ (starting with a letter, at most 63).`, [
-      { path, message: 'invalid alias' },
-    ]);
+    throw new AppError(
+      'invalid_query',
+      `${path}: "${alias.slice(0, 64)}" cannot be an alias; use letters, digits and _ (starting with a letter, at most 63).`,
+      [{ path, message: 'invalid alias' }],
+    );
   }
   return alias;
 }
 
 /** Each name the answer uses once: `select=id,id:first_name` would hide one of them. */
 function namedTwice(key: string, path: string): AppError {
-  return new AppError('invalid_query', `${path}: "${key}" is named twice in the answer; give one of them another alias.`, [{ path, message: 'duplicate name' }]);
+  return new AppError('invalid_query', `${path}: "${key}" is named twice in the answer; give one of them another alias.`, [
+    { path, message: 'duplicate name' },
+  ]);
 }
 
 function pickFields(resource: ResourceDef, names: readonly string[], path: string): Array<[string, FieldDef]> {
-  const defaults = resource.defaultSelect ?? Object.entries(resource.fields).filter(([, f]) => !f.internal && !f.hidden).map(([k]) => k);
+  const defaults =
+    resource.defaultSelect ??
+    Object.entries(resource.fields)
+      .filter(([, f]) => !f.internal && !f.hidden)
+      .map(([k]) => k);
   const out = new Map<string, FieldDef>();
   const add = (key: string, f: FieldDef) => {
     // The same column asked for twice under one name is one column; two columns under one name clash.
@@ -68,9 +76,11 @@ export function resolveProjection(catalog: Catalog, resource: ResourceDef, tree:
   const relations = (tree?.relations ?? []).map((r, i) => {
     const def = Object.hasOwn(resource.relations, r.name) ? resource.relations[r.name] : undefined;
     if (!def) {
-      throw new AppError('unknown_field', `select: "${r.name.slice(0, 64)}" is not a relation of ${resource.name}. Relations: ${Object.keys(resource.relations).join(', ') || 'none'}.`, [
-        { path: `select.${r.name}`, message: 'unknown relation' },
-      ]);
+      throw new AppError(
+        'unknown_field',
+        `select: "${r.name.slice(0, 64)}" is not a relation of ${resource.name}. Relations: ${Object.keys(resource.relations).join(', ') || 'none'}.`,
+        [{ path: `select.${r.name}`, message: 'unknown relation' }],
+      );
     }
     const path = `select.${r.name}`;
     const key = r.alias !== undefined ? checkAlias(r.alias, path) : r.name;
@@ -109,7 +119,7 @@ export function relationSql(pageAlias: string, rel: Projection['relations'][numb
 }
 
 /** Columns the page subquery must carry: projected ones, order keys, and relation keys. */
-export function neededColumns(resource: ResourceDef, projection: Projection, orderColumns: string[]): string[] {
+export function neededColumns(projection: Projection, orderColumns: string[]): string[] {
   const cols = new Set<string>(['id']);
   for (const [, f] of projection.columns) cols.add(f.column);
   for (const c of orderColumns) cols.add(c);

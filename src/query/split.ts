@@ -32,7 +32,8 @@ export function splitTopLevel(input: string, sep = ',', path = 'query'): string[
     }
     current += ch;
   }
-  if (quoted || depth !== 0) throw new AppError('invalid_query', `Unbalanced quotes or parentheses in ${path}.`, [{ path, message: 'unbalanced quotes or parentheses' }]);
+  if (quoted || depth !== 0)
+    throw new AppError('invalid_query', `Unbalanced quotes or parentheses in ${path}.`, [{ path, message: 'unbalanced quotes or parentheses' }]);
   parts.push(current);
   return parts;
 }

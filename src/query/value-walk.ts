@@ -62,9 +62,12 @@ export function valueWalkPage(onKey: Set<Where['filters'][number]>, { resource, 
   // After a cursor, the walk starts at the value it stopped in (one descent of the row index;
   // NULL when the cursor is past the last value, and then no value qualifies).
   const start = cursor.length
-    ? [`${v}.value ${dir === 'asc' ? '>=' : '<='} (select ${lead.expr} ${from} where ${[...w.base, `${lead.expr} is not null`, ...cursor].join(' and ')} order by ${lead.expr} ${dir} limit 1)`]
+    ? [
+        `${v}.value ${dir === 'asc' ? '>=' : '<='} (select ${lead.expr} ${from} where ${[...w.base, `${lead.expr} is not null`, ...cursor].join(' and ')} order by ${lead.expr} ${dir} limit 1)`,
+      ]
     : [];
-  const values = (extra: string[]) => `from field_values ${v} where ${[orgPredicate(v), `${v}.field = '${resource.table}.${col}'`, ...start, ...extra].join(' and ')}`;
+  const values = (extra: string[]) =>
+    `from field_values ${v} where ${[orgPredicate(v), `${v}.field = '${resource.table}.${col}'`, ...start, ...extra].join(' and ')}`;
   // The same compiled conditions (same placeholders), on the value instead of the row: they
   // name no other column (valueWalk checked), and values are never in the SQL text.
   const checks = [...onKey].map((f) => f.sql.split(lead.expr).join(`${v}.value`));

@@ -57,7 +57,7 @@ export function coerceValue(field: FieldDef, raw: unknown, path: string): string
       if (!isValidTimestamp(text)) throw bad(path, 'expected an ISO 8601 date or date-time');
       return text;
     case 'enum':
-      if (!field.values!.includes(text)) throw bad(path, `expected one of ${field.values!.join(', ')}`);
+      if (!field.values?.includes(text)) throw bad(path, `expected one of ${field.values?.join(', ')}`);
       return text;
     default:
       return text;

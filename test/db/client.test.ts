@@ -35,7 +35,10 @@ const PASSWORD = "client-pw-'ü\\";
 
 /** Statements now running in Postgres whose text carries `marker` (the asking session excluded). */
 async function running(marker: string): Promise<number> {
-  const rows = await sql<{ n: number }>("select count(*)::int as n from pg_stat_activity where state = 'active' and pid <> pg_backend_pid() and query like $1", [`%${marker}%`]);
+  const rows = await sql<{ n: number }>(
+    "select count(*)::int as n from pg_stat_activity where state = 'active' and pid <> pg_backend_pid() and query like $1",
+    [`%${marker}%`],
+  );
   return rows[0].n;
 }
 const marked = (label: string) => `${label}_${crypto.randomUUID().replaceAll('-', '')}`;
@@ -199,7 +202,9 @@ describe('Db: statements', () => {
       const withName = (url: string) => `${url}${url.includes('?') ? '&' : '?'}application_name=${name}`;
       const base = envs[which]();
       const db = createDb(
-        (which === 'neon' ? { ...base, DATABASE_URL: withName(env.TEST_DATABASE_URL) } : { ...base, HYPERDRIVE: { connectionString: withName(env.HYPERDRIVE.connectionString) } }) as never,
+        (which === 'neon'
+          ? { ...base, DATABASE_URL: withName(env.TEST_DATABASE_URL) }
+          : { ...base, HYPERDRIVE: { connectionString: withName(env.HYPERDRIVE.connectionString) } }) as never,
         () => {},
       );
       db.prewarm();

@@ -28,7 +28,12 @@ describe('database drivers', () => {
   beforeAll(async () => {
     org = await createOrg();
     await createContacts(org.id, [
-      { first_name: 'Neon', last_name: 'Driver', address: { city: 'Lisbon', country: 'Portugal' }, relationships: [{ points: 7, created_at: '2025-01-01T00:00:00Z' }] },
+      {
+        first_name: 'Neon',
+        last_name: 'Driver',
+        address: { city: 'Lisbon', country: 'Portugal' },
+        relationships: [{ points: 7, created_at: '2025-01-01T00:00:00Z' }],
+      },
       { first_name: 'Hyper', last_name: 'Drive', address: { city: 'Oslo', country: 'Norway' } },
     ]);
   });

@@ -11,7 +11,9 @@ const listed = async (orgId: string, field: string) =>
   (await sql<{ value: string }>('select value from field_values where org_id = $1 and field = $2 order by value', [orgId, field])).map((r) => r.value);
 
 const insertContact = (c: pg.Client, orgId: string, lastName: string) =>
-  c.query<{ id: string }>(`insert into contacts (org_id, first_name, last_name) values ($1, 'Fv', $2) returning id`, [orgId, lastName]).then((r) => r.rows[0].id);
+  c
+    .query<{ id: string }>(`insert into contacts (org_id, first_name, last_name) values ($1, 'Fv', $2) returning id`, [orgId, lastName])
+    .then((r) => r.rows[0].id);
 
 describe('field_values follows writes', () => {
   it('lists a value while a live row holds it and forgets it when none does', async () => {

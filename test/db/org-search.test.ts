@@ -55,7 +55,12 @@ describe('org-tagged tsvector and tsquery', () => {
     );
     expect(rows).toHaveLength(samples.length);
     for (const r of rows) {
-      expect({ i: r.i, sample: samples[r.i - 1], tagged: r.tagged, rank: r.rank_tagged }).toEqual({ i: r.i, sample: samples[r.i - 1], tagged: r.plain, rank: r.rank_plain });
+      expect({ i: r.i, sample: samples[r.i - 1], tagged: r.tagged, rank: r.rank_tagged }).toEqual({
+        i: r.i,
+        sample: samples[r.i - 1],
+        tagged: r.plain,
+        rank: r.rank_plain,
+      });
     }
     // The samples must exercise both outcomes, or the property says nothing.
     expect(rows.filter((r) => r.plain).length).toBeGreaterThan(20);

@@ -12,7 +12,7 @@ const MIGRATED = '10s';
 const viaPooler = () => createDb({ ...env, HYPERDRIVE: { connectionString: env.TEST_POOLER_URL } } as never, () => {});
 
 describe('statement timeout', () => {
-  it('the migration set it as this database\'s default', async () => {
+  it("the migration set it as this database's default", async () => {
     const rows = await sql<{ setconfig: string[] }>(
       'select setconfig from pg_db_role_setting where setdatabase = (select oid from pg_database where datname = current_database()) and setrole = 0',
     );
@@ -20,7 +20,7 @@ describe('statement timeout', () => {
     expect(rows[0].setconfig).toContain(`statement_timeout=${MIGRATED}`);
   });
 
-  it('every Worker session has it: through the pooler, directly, and over Neon\'s driver', async () => {
+  it("every Worker session has it: through the pooler, directly, and over Neon's driver", async () => {
     const dbs = {
       pooler: viaPooler(),
       hyperdrive: createDb(env as never, () => {}),
@@ -36,7 +36,7 @@ describe('statement timeout', () => {
     }
   });
 
-  it('the project\'s own direct connections (fixtures here, migrations, seeding, the bench) opt out of it', async () => {
+  it("the project's own direct connections (fixtures here, migrations, seeding, the bench) opt out of it", async () => {
     expect(await sql('show statement_timeout')).toEqual([{ statement_timeout: '0' }]);
   });
 

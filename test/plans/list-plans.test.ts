@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Auth } from '../../src/core/auth';
-import type { ResourceDef } from '../../src/query/resource';
-import { planList } from '../../src/query/plan';
-import { VALUE_WALK_SCAN } from '../../src/query/value-walk';
-import { SEARCH_CANDIDATES } from '../../src/query/search';
 import { parseQueryString } from '../../src/query/parse-query-string';
+import { planList } from '../../src/query/plan';
+import type { ResourceDef } from '../../src/query/resource';
+import { SEARCH_CANDIDATES } from '../../src/query/search';
+import { VALUE_WALK_SCAN } from '../../src/query/value-walk';
 import { CATALOG } from '../../src/resources/registry';
 import { demoOrg } from '../support/seeded';
 import { explain, sql } from '../support/sql';
@@ -21,7 +21,9 @@ describe('list plans on seeded data', () => {
     const demo = await demoOrg();
     expect(demo.contacts).toBeGreaterThanOrEqual(200_000);
     // Issue 3: plans are proved on at least 200k seeded contacts and 200k seeded deals.
-    const [sizes] = await sql<{ contacts: number; deals: number }>('select (select count(*)::int from contacts) as contacts, (select count(*)::int from deals) as deals');
+    const [sizes] = await sql<{ contacts: number; deals: number }>(
+      'select (select count(*)::int from contacts) as contacts, (select count(*)::int from deals) as deals',
+    );
     expect(sizes.contacts).toBeGreaterThanOrEqual(200_000);
     expect(sizes.deals).toBeGreaterThanOrEqual(200_000);
     auth = { orgId: demo.orgId, userId: demo.userId, role: 'admin' };
@@ -33,7 +35,10 @@ describe('list plans on seeded data', () => {
   async function explainList(resource: ResourceDef, qs: string, after?: (string | null)[]) {
     const plan = planFor(resource, qs, after);
     const explained = await explain(plan.statement, plan.values);
-    expect(explained.seqScans.filter((r) => BIG.includes(r)), `${resource.name}?${qs}`).toEqual([]);
+    expect(
+      explained.seqScans.filter((r) => BIG.includes(r)),
+      `${resource.name}?${qs}`,
+    ).toEqual([]);
     return { plan, explained };
   }
 
@@ -61,7 +66,12 @@ describe('list plans on seeded data', () => {
     updated_at: 'contacts_org_updated_idx',
   };
   it('covers every sortable field of contacts', () => {
-    expect(Object.keys(sortIndex).sort()).toEqual(Object.entries(contacts.fields).filter(([, f]) => f.sortable).map(([k]) => k).sort());
+    expect(Object.keys(sortIndex).sort()).toEqual(
+      Object.entries(contacts.fields)
+        .filter(([, f]) => f.sortable)
+        .map(([k]) => k)
+        .sort(),
+    );
   });
   for (const [field, index] of Object.entries(sortIndex)) {
     for (const dir of ['asc', 'desc']) {
@@ -72,8 +82,11 @@ describe('list plans on seeded data', () => {
     }
   }
 
-  it('a 3-filter list ordered by another field reads that field\'s index', async () => {
-    const { explained } = await explainList(contacts, 'status=eq.active&lifecycle_stage=in.(customer,lead)&birthday=gte.1970-01-01&order=last_name.asc&limit=25');
+  it("a 3-filter list ordered by another field reads that field's index", async () => {
+    const { explained } = await explainList(
+      contacts,
+      'status=eq.active&lifecycle_stage=in.(customer,lead)&birthday=gte.1970-01-01&order=last_name.asc&limit=25',
+    );
     expect(explained.indexes).toContain('contacts_org_last_name_idx');
   });
 
@@ -86,7 +99,10 @@ describe('list plans on seeded data', () => {
   };
   const planNodes = (e: Awaited<ReturnType<typeof explain>>): any[] => {
     const nodes: any[] = [];
-    const flat = (x: any) => (nodes.push(x), (x.Plans ?? []).forEach(flat));
+    const flat = (x: any) => {
+      nodes.push(x);
+      for (const child of x.Plans ?? []) flat(child);
+    };
     flat(e.plan);
     return nodes;
   };
@@ -122,7 +138,10 @@ describe('list plans on seeded data', () => {
     );
     const explained = await valueWalk(`last_name=ilike.*${encodeURIComponent(late.last_name.toLowerCase())}*&order=last_name.asc&limit=25`);
     expect(onlyWalkIndexes(explained)).toBe(true);
-    const [{ n }] = await sql<{ n: number }>(`select count(*)::int as n from contacts where org_id = $1 and deleted_at is null and last_name ilike $2`, [auth.orgId, `%${late.last_name}%`]);
+    const [{ n }] = await sql<{ n: number }>(`select count(*)::int as n from contacts where org_id = $1 and deleted_at is null and last_name ilike $2`, [
+      auth.orgId,
+      `%${late.last_name}%`,
+    ]);
     expect(explained.tableRows.contacts).toBe(n);
   });
 
@@ -133,7 +152,10 @@ describe('list plans on seeded data', () => {
     const explained = await valueWalk('last_name=ilike.a*&order=last_name.desc&limit=25');
     expect(onlyWalkIndexes(explained)).toBe(true);
     const nodes = planNodes(explained);
-    const scanned = nodes.find((x) => x['Node Type'] === 'Limit' && x.Plans?.[0]?.['Index Name'] === 'field_values_org_id_field_value_pk' && x.Plans[0]['Node Type'] === 'Index Only Scan');
+    const scanned = nodes.find(
+      (x) =>
+        x['Node Type'] === 'Limit' && x.Plans?.[0]?.['Index Name'] === 'field_values_org_id_field_value_pk' && x.Plans[0]['Node Type'] === 'Index Only Scan',
+    );
     expect(scanned?.['Actual Rows']).toBe(VALUE_WALK_SCAN);
     // The Append's second branch (the remaining values) ran and filled the page.
     const later = nodes.find((x) => x['Node Type'] === 'Append')?.Plans?.[1];
@@ -210,7 +232,7 @@ describe('list plans on seeded data', () => {
     expect(explained.tableRows.contacts).toBeLessThanOrEqual(26);
   });
 
-  it('search: the full-text index yields only this org\'s matches (org-tagged lexemes)', async () => {
+  it("search: the full-text index yields only this org's matches (org-tagged lexemes)", async () => {
     // Independently of the tagging: how many rows of this org, and of the others, hold both words.
     const q = 'maria müller';
     const words = `to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '') || ' ' || coalesce(customer_id, '')) @@ websearch_to_tsquery('simple', $2)`;

@@ -13,7 +13,8 @@ describe('order plans with NULL placement', () => {
     orgId = (await demoOrg()).orgId;
   });
 
-  const plan = (qs: string, after?: (string | null)[]) => planList({ catalog: CATALOG, resource: CATALOG.contacts, req: parseQueryString(new URLSearchParams(qs)), orgId, after });
+  const plan = (qs: string, after?: (string | null)[]) =>
+    planList({ catalog: CATALOG, resource: CATALOG.contacts, req: parseQueryString(new URLSearchParams(qs)), orgId, after });
 
   for (const [field, index] of [
     ['email', 'contacts_org_email_idx'],

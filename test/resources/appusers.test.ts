@@ -129,7 +129,7 @@ describe('GET /api/v1/appusers/', () => {
   const expectIds = (expected: number[]) => expected.sort((a, b) => b - a).map((i) => ids[i]);
 
   it('returns the seed shape', async () => {
-    const res = await list('customer_id=' + encodeURIComponent('x'));
+    const res = await list(`customer_id=${encodeURIComponent('x')}`);
     expect(res.status).toBe(200);
     const all = await list('page_size=1000');
     const anna = all.body.results.find((r: any) => r.id === ids[0]);

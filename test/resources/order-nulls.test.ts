@@ -44,7 +44,10 @@ describe('order with NULL placement', () => {
       for (const nulls of ['first', 'last'] as const) {
         it(`${field}.${dir}.nulls${nulls}: every page in Postgres' order`, async () => {
           const expected = (
-            await sql<{ id: string }>(`select id::text from contacts where org_id = $1 and deleted_at is null order by ${field} ${dir} nulls ${nulls}, id ${dir}`, [org.id])
+            await sql<{ id: string }>(
+              `select id::text from contacts where org_id = $1 and deleted_at is null order by ${field} ${dir} nulls ${nulls}, id ${dir}`,
+              [org.id],
+            )
           ).map((r) => r.id);
           const nullCount = (await sql<{ n: number }>(`select count(*)::int as n from contacts where org_id = $1 and ${field} is null`, [org.id]))[0].n;
           // The fixture must put rows on both sides of the boundary, or the test proves nothing.
@@ -60,14 +63,20 @@ describe('order with NULL placement', () => {
     }
   }
 
-  for (const order of ['email.asc.nullsfirst,last_name.desc', 'birthday.desc.nullslast,first_name.asc.nullsfirst', 'phone.asc.nullslast,gender.desc.nullslast']) {
+  for (const order of [
+    'email.asc.nullsfirst,last_name.desc',
+    'birthday.desc.nullslast,first_name.asc.nullsfirst',
+    'phone.asc.nullslast,gender.desc.nullslast',
+  ]) {
     it(`several keys (${order}): every page in Postgres' order`, async () => {
       const sqlOrder = order
         .split(',')
         .map((t) => t.replace(/\.(asc|desc)/, ' $1').replace(/\.nulls(first|last)/, ' nulls $1'))
         .join(', ');
       const lastDir = order.split(',').at(-1)?.includes('.desc') ? 'desc' : 'asc';
-      const expected = (await sql<{ id: string }>(`select id::text from contacts where org_id = $1 and deleted_at is null order by ${sqlOrder}, id ${lastDir}`, [org.id])).map((r) => r.id);
+      const expected = (
+        await sql<{ id: string }>(`select id::text from contacts where org_id = $1 and deleted_at is null order by ${sqlOrder}, id ${lastDir}`, [org.id])
+      ).map((r) => r.id);
       expect(expected).toHaveLength(23);
       expect(await pages(`order=${order}`, 4)).toEqual(expected);
     });

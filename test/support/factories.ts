@@ -17,10 +17,13 @@ export async function createOrg(): Promise<TestOrg> {
     const slug = `t-${crypto.randomUUID().slice(0, 8)}`;
     const org = (await c.query<{ id: string }>(`insert into orgs (slug, name) values ($1, $2) returning id`, [slug, `Test ${slug}`])).rows[0];
     const mk = async (role: TestUser['role'], managerId: string | null): Promise<TestUser> => {
-      const { rows } = await c.query<{ id: string }>(
-        `insert into users (org_id, email, name, role, manager_id) values ($1, $2, $3, $4, $5) returning id`,
-        [org.id, `${role}@${slug}.test`, `${role} ${slug}`, role, managerId],
-      );
+      const { rows } = await c.query<{ id: string }>(`insert into users (org_id, email, name, role, manager_id) values ($1, $2, $3, $4, $5) returning id`, [
+        org.id,
+        `${role}@${slug}.test`,
+        `${role} ${slug}`,
+        role,
+        managerId,
+      ]);
       return { id: rows[0].id, role, orgId: org.id };
     };
     const admin = await mk('admin', null);

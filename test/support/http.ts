@@ -13,7 +13,7 @@ export async function get(path: string, opts: { token?: string; headers?: Record
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   const res = await SELF.fetch(`http://localhost${path}`, { headers });
   const text = await res.text();
-  let body: any = undefined;
+  let body: any;
   try {
     body = JSON.parse(text);
   } catch {

@@ -1,7 +1,8 @@
 // A WebSocket→TCP proxy, the local stand-in for Neon's proxy: each WebSocket carries one
 // Postgres connection's bytes. Lets the Neon serverless driver reach a plain Postgres.
-import net from 'node:net';
+
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import type { WebSocketServer as WSS } from 'ws';
 
 // Loaded through require: under Vite's SSR resolution `ws` would resolve to its browser stub.

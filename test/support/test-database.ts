@@ -1,5 +1,5 @@
 // Node-side (vitest config + global setup): where the test database lives.
-import { databaseUrl, withDatabase, databaseName } from '../../scripts/lib/config';
+import { databaseName, databaseUrl, withDatabase } from '../../scripts/lib/config';
 
 export const NEON_PROXY_PORT = Number(process.env.CRM_NEON_PROXY_PORT ?? 54331);
 

@@ -1,5 +1,5 @@
 import type { BaselineFactory, BenchContext } from '../context';
-import { containsPattern, runNaiveList, unindexedContains, type NaiveList } from './naive';
+import { containsPattern, type NaiveList, runNaiveList, unindexedContains } from './naive';
 
 /**
  * Naive baselines for the /v1/contacts scenarios. The db floors need the list verb of

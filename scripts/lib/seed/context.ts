@@ -15,8 +15,22 @@ export function makeCtx(plan: SeedPlan): SeedCtx {
 
 /** Entity kinds that get deterministic ids; a kind is part of the hash, so ids never collide across tables. */
 export type IdKind =
-  | 'org' | 'team' | 'user' | 'pipeline' | 'stage' | 'tag' | 'contact' | 'company' | 'deal' | 'lead'
-  | 'activity' | 'contact_address' | 'company_address' | 'relationship' | 'rule' | 'share';
+  | 'org'
+  | 'team'
+  | 'user'
+  | 'pipeline'
+  | 'stage'
+  | 'tag'
+  | 'contact'
+  | 'company'
+  | 'deal'
+  | 'lead'
+  | 'activity'
+  | 'contact_address'
+  | 'company_address'
+  | 'relationship'
+  | 'rule'
+  | 'share';
 
 export function idOf(ctx: SeedCtx, kind: IdKind, key: string | number): string {
   return ctx.r.uuid(kind, String(key));

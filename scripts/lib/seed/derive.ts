@@ -1,9 +1,9 @@
 // Attributes of one entity that other tables need, as SQL over its row number. A deal
 // recomputes its contact's owner and company instead of joining, which keeps every load
 // statement a single pass over generate_series and the data mutually consistent.
-import { type SeedCtx } from './context';
-import { createdBefore, between } from './people-sql';
-import { type OrgPlan } from './plan';
+import type { SeedCtx } from './context';
+import { between, createdBefore } from './people-sql';
+import type { OrgPlan } from './plan';
 import { at, textArray } from './sql-rand';
 import { BRAND_MIDDLES, BRAND_PREFIXES, BRAND_SUFFIXES, LEGAL_FORMS, TLDS } from './vocab-business';
 

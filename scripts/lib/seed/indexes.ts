@@ -5,7 +5,7 @@
 // rebuild succeeds, so a crashed seed loses no index: the next run restores every
 // definition it finds there.
 import type pg from 'pg';
-import { runJobs, type Job } from './runner';
+import { type Job, runJobs } from './runner';
 
 export interface IndexDef {
   name: string;

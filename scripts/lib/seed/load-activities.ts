@@ -2,12 +2,9 @@
 // (2 per contact); each links to a contact, often to one of that contact's deals or its
 // company, and a few to a lead instead.
 import { idOf, orgIdOf, type SeedCtx } from './context';
-import {
-  companyCreated, contactCompanyNo, contactCreated, contactOwnerNo, dealContactNo, dealCreated, dealOwnerNo,
-  leadCreated, ownerNo,
-} from './derive';
+import { companyCreated, contactCompanyNo, contactCreated, contactOwnerNo, dealContactNo, dealCreated, dealOwnerNo, leadCreated, ownerNo } from './derive';
 import { between, lastName } from './people-sql';
-import { type OrgPlan, type Range } from './plan';
+import type { OrgPlan, Range } from './plan';
 import { CHRONOLOGICAL, insertSelect, level, series } from './sql-build';
 import { at, textArray } from './sql-rand';
 import { ACTIVITY_BODIES, ACTIVITY_SUBJECTS, ACTIVITY_TYPE_WEIGHTS, ACTIVITY_TYPES } from './vocab-business';
@@ -23,7 +20,11 @@ function activityLevels(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): str
   const { r } = ctx;
   const deal = `${org.deals.start} + ${r.int('a', 'a.deal', org.deals.count)}`;
   const b = level('b', 'a', series(lo, hi, 'a'), {
-    t: r.weighted('a', 'a.type', ACTIVITY_TYPE_WEIGHTS.map((w, n) => [String(n), w])),
+    t: r.weighted(
+      'a',
+      'a.type',
+      ACTIVITY_TYPE_WEIGHTS.map((w, n) => [String(n), w]),
+    ),
     dn: `CASE WHEN ${r.chance('a', 'a.has_deal', 0.3)} THEN ${deal} END`,
     ln: `CASE WHEN ${r.chance('a', 'a.has_lead', 0.04)} THEN ${org.leads.start} + ${r.int('a', 'a.lead', org.leads.count)} END`,
   });
@@ -38,8 +39,17 @@ function activityLevels(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): str
   const e = level('e', 'd.*', d, {
     due: `CASE WHEN t IN ${SCHEDULED} THEN created + (${r.int('a', 'a.due', 45 * 24)} + 1) * interval '1 hour' END`,
   });
-  const open = r.weighted('a', 'a.status.open', [["'pending'", 70], ["'in_progress'", 25], ["'cancelled'", 5]]);
-  const past = r.weighted('a', 'a.status.past', [["'completed'", 80], ["'cancelled'", 8], ["'pending'", 8], ["'in_progress'", 4]]);
+  const open = r.weighted('a', 'a.status.open', [
+    ["'pending'", 70],
+    ["'in_progress'", 25],
+    ["'cancelled'", 5],
+  ]);
+  const past = r.weighted('a', 'a.status.past', [
+    ["'completed'", 80],
+    ["'cancelled'", 8],
+    ["'pending'", 8],
+    ["'in_progress'", 4],
+  ]);
   const f = level('f', 'e.*', e, {
     status: `CASE WHEN due IS NULL THEN 'completed' WHEN due < ${ctx.anchor} THEN ${past} ELSE ${open} END`,
   });
@@ -55,24 +65,34 @@ export function activitiesSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number
   const subject = at(SUBJECTS, `t * ${SUBJECTS_PER_TYPE} + ${r.int('a', 'a.subject', SUBJECTS_PER_TYPE)}`);
   const owner = `CASE WHEN dn IS NOT NULL THEN ${dealOwnerNo(ctx, org, 'dn')}
     WHEN ${r.chance('a', 'a.owner.same', 0.7)} THEN ${contactOwnerNo(ctx, org, 'cn')} ELSE ${ownerNo(ctx, org, 'a', 'a.owner')} END`;
-  return insertSelect('activities', {
-    id: idOf(ctx, 'activity', 'a'),
-    org_id: orgIdOf(ctx, org),
-    type: at(TYPES, 't'),
-    subject: `replace(${subject}, '%s', ${who})`,
-    body: `CASE WHEN ${r.chance('a', 'a.has_body', 0.6)} THEN ${at(BODIES, r.int('a', 'a.body', ACTIVITY_BODIES.length))} END`,
-    status: 'status',
-    priority: r.weighted('a', 'a.priority', [["'low'", 25], ["'medium'", 50], ["'high'", 20], ["'urgent'", 5]]),
-    due_at: 'due',
-    completed_at: 'done',
-    contact_id: `CASE WHEN NOT (${leadOnly}) THEN ${idOf(ctx, 'contact', 'cn')} END`,
-    company_id: `CASE WHEN co IS NOT NULL AND NOT (${leadOnly}) AND (dn IS NOT NULL OR ${r.chance('a', 'a.has_company', 0.2)}) THEN ${idOf(ctx, 'company', 'co')} END`,
-    deal_id: `CASE WHEN dn IS NOT NULL THEN ${idOf(ctx, 'deal', 'dn')} END`,
-    lead_id: `CASE WHEN ${leadOnly} THEN ${idOf(ctx, 'lead', 'ln')} END`,
-    owner_id: idOf(ctx, 'user', owner),
-    created_at: 'created',
-    updated_at: 'coalesce(done, created)',
-  }, activityLevels(ctx, org, lo, hi), CHRONOLOGICAL);
+  return insertSelect(
+    'activities',
+    {
+      id: idOf(ctx, 'activity', 'a'),
+      org_id: orgIdOf(ctx, org),
+      type: at(TYPES, 't'),
+      subject: `replace(${subject}, '%s', ${who})`,
+      body: `CASE WHEN ${r.chance('a', 'a.has_body', 0.6)} THEN ${at(BODIES, r.int('a', 'a.body', ACTIVITY_BODIES.length))} END`,
+      status: 'status',
+      priority: r.weighted('a', 'a.priority', [
+        ["'low'", 25],
+        ["'medium'", 50],
+        ["'high'", 20],
+        ["'urgent'", 5],
+      ]),
+      due_at: 'due',
+      completed_at: 'done',
+      contact_id: `CASE WHEN NOT (${leadOnly}) THEN ${idOf(ctx, 'contact', 'cn')} END`,
+      company_id: `CASE WHEN co IS NOT NULL AND NOT (${leadOnly}) AND (dn IS NOT NULL OR ${r.chance('a', 'a.has_company', 0.2)}) THEN ${idOf(ctx, 'company', 'co')} END`,
+      deal_id: `CASE WHEN dn IS NOT NULL THEN ${idOf(ctx, 'deal', 'dn')} END`,
+      lead_id: `CASE WHEN ${leadOnly} THEN ${idOf(ctx, 'lead', 'ln')} END`,
+      owner_id: idOf(ctx, 'user', owner),
+      created_at: 'created',
+      updated_at: 'coalesce(done, created)',
+    },
+    activityLevels(ctx, org, lo, hi),
+    CHRONOLOGICAL,
+  );
 }
 
 export type TaggedKind = 'contact' | 'company' | 'deal' | 'lead';
@@ -97,18 +117,33 @@ export function tagLinksSql(ctx: SeedCtx, org: OrgPlan, kind: TaggedKind, lo: nu
   const { r } = ctx;
   const { table, share, max } = TAGGING[kind];
   const tags: Range = org.tags;
-  const counts = [['1', 50], ['2', 30], ['3', 20]].slice(0, max) as [string, number][];
-  const b = level('b', 'e', series(lo, hi, 'e'), {
-    n: r.weighted('e', `${table}.count`, counts),
-    first: r.skewed('e', `${table}.first`, tags.count, 1.5),
-  }, r.chance('e', `${table}.has`, share));
+  const counts = [
+    ['1', 50],
+    ['2', 30],
+    ['3', 20],
+  ].slice(0, max) as [string, number][];
+  const b = level(
+    'b',
+    'e',
+    series(lo, hi, 'e'),
+    {
+      n: r.weighted('e', `${table}.count`, counts),
+      first: r.skewed('e', `${table}.first`, tags.count, 1.5),
+    },
+    r.chance('e', `${table}.has`, share),
+  );
   const from = level('x', 'b.*, s', `${b} JOIN generate_series(1, ${max}) AS s ON s <= b.n`, {
     created: between(r, `${table}.created`, 'e', entityCreated(ctx, org, kind, 'e'), ctx.anchor),
   });
-  return insertSelect(table, {
-    org_id: orgIdOf(ctx, org),
-    entity_id: idOf(ctx, kind, 'e'),
-    tag_id: idOf(ctx, 'tag', `${tags.start} + (first + s - 1) % ${tags.count}`),
-    created_at: 'created',
-  }, from, 'entity_id, tag_id');
+  return insertSelect(
+    table,
+    {
+      org_id: orgIdOf(ctx, org),
+      entity_id: idOf(ctx, kind, 'e'),
+      tag_id: idOf(ctx, 'tag', `${tags.start} + (first + s - 1) % ${tags.count}`),
+      created_at: 'created',
+    },
+    from,
+    'entity_id, tag_id',
+  );
 }

@@ -1,14 +1,23 @@
 // Rows hanging off contacts: company associations, loyalty history, leads and deals.
 import { adminIdOf, idOf, orgIdOf, type SeedCtx } from './context';
 import {
-  companyBrand, companyDomain, companyName, contactCompanyNo, contactCreated, dealContactNo, dealCreated, dealOwnerNo,
-  deletedAfter, isDeleted, leadCreated, leadOwnerNo, updatedAfter,
+  companyBrand,
+  companyDomain,
+  companyName,
+  contactCompanyNo,
+  contactCreated,
+  dealContactNo,
+  dealCreated,
+  dealOwnerNo,
+  deletedAfter,
+  isDeleted,
+  leadCreated,
+  leadOwnerNo,
+  updatedAfter,
 } from './derive';
 import { sourceExpr } from './load-people';
-import {
-  between, cityIndex, emailLocal, firstName, freeMailDomain, genderIndex, lastName, phoneNumber,
-} from './people-sql';
-import { type OrgPlan, type PipelinePlan } from './plan';
+import { between, cityIndex, emailLocal, firstName, freeMailDomain, genderIndex, lastName, phoneNumber } from './people-sql';
+import type { OrgPlan, PipelinePlan } from './plan';
 import { CHRONOLOGICAL, insertSelect, level, series } from './sql-build';
 import { at, intArray, lit, textArray } from './sql-rand';
 import { CONTACT_COMPANY_ROLES, DEAL_PRODUCTS } from './vocab-business';
@@ -33,15 +42,21 @@ export function contactCompaniesSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: 
     created_at: 'created',
     updated_at: 'created',
   });
-  const primary = insertSelect('contact_companies',
+  const primary = insertSelect(
+    'contact_companies',
     cols('co', at(ROLES, r.skewed('i', 'cc.role', CONTACT_COMPANY_ROLES.length, 1.8))),
-    `${b} WHERE co IS NOT NULL`, 'contact_id, company_id');
+    `${b} WHERE co IS NOT NULL`,
+    'contact_id, company_id',
+  );
   if (count < 2) return [primary];
   // Any other company of the org: an offset in 1..count-1 can never land on the primary.
   const other = `${start} + (co - ${start} + 1 + ${r.int('i', 'cc.second', count - 1)}) % ${count}`;
-  const second = insertSelect('contact_companies',
+  const second = insertSelect(
+    'contact_companies',
     cols(other, at(SECOND_ROLES, r.int('i', 'cc.second.role', 3))),
-    `${b} WHERE co IS NOT NULL AND ${r.chance('i', 'cc.has_second', 0.08)}`, 'contact_id, company_id');
+    `${b} WHERE co IS NOT NULL AND ${r.chance('i', 'cc.has_second', 0.08)}`,
+    'contact_id, company_id',
+  );
   return [primary, second];
 }
 
@@ -52,7 +67,11 @@ export function contactCompaniesSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: 
 export function relationshipsSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): string {
   const { r } = ctx;
   const a = level('a', 'i', series(lo, hi), {
-    n: r.weighted('i', 'cr.count', [['1', 40], ['2', 35], ['3', 25]]),
+    n: r.weighted('i', 'cr.count', [
+      ['1', 40],
+      ['2', 35],
+      ['3', 25],
+    ]),
     cc: contactCreated(ctx, 'i'),
   });
   const k = '(i * 4 + s)';
@@ -62,15 +81,20 @@ export function relationshipsSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: num
   const c = level('c', 'b.*', b, {
     last: `CASE WHEN ${r.chance(k, 'cr.has_activity', 0.95)} THEN ${between(r, 'cr.last', k, 'created', ctx.anchor)} END`,
   });
-  return insertSelect('customer_relationships', {
-    id: idOf(ctx, 'relationship', k),
-    org_id: orgIdOf(ctx, org),
-    contact_id: idOf(ctx, 'contact', 'i'),
-    points: `floor(10001 * power(${r.unit(k, 'cr.points')}, 2.5))::int`,
-    created_at: 'created',
-    last_activity_at: 'last',
-    updated_at: 'coalesce(last, created)',
-  }, c, CHRONOLOGICAL);
+  return insertSelect(
+    'customer_relationships',
+    {
+      id: idOf(ctx, 'relationship', k),
+      org_id: orgIdOf(ctx, org),
+      contact_id: idOf(ctx, 'contact', 'i'),
+      points: `floor(10001 * power(${r.unit(k, 'cr.points')}, 2.5))::int`,
+      created_at: 'created',
+      last_activity_at: 'last',
+      updated_at: 'coalesce(last, created)',
+    },
+    c,
+    CHRONOLOGICAL,
+  );
 }
 
 const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'unqualified', 'converted'];
@@ -81,7 +105,13 @@ export function leadsSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): st
   const { r } = ctx;
   const b = level('b', 'l', series(lo, hi, 'l'), {
     g: genderIndex(r, 'l', 'l'),
-    st: r.weighted('l', 'l.status', [['0', 30], ['1', 25], ['2', 15], ['3', 18], ['4', 12]]),
+    st: r.weighted('l', 'l.status', [
+      ['0', 30],
+      ['1', 25],
+      ['2', 15],
+      ['3', 18],
+      ['4', 12],
+    ]),
     has_co: r.chance('l', 'l.has_company', 0.85),
     created: leadCreated(ctx, 'l'),
   });
@@ -92,24 +122,29 @@ export function leadsSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): st
   });
   // Leads name companies that are not (yet) company records: key them on -l.
   const domain = `CASE WHEN has_co AND ${r.chance('l', 'l.work_email', 0.6)} THEN ${companyDomain(ctx, '-l')} ELSE ${freeMailDomain(r, 'l', 'l')} END`;
-  return insertSelect('leads', {
-    id: idOf(ctx, 'lead', 'l'),
-    org_id: orgIdOf(ctx, org),
-    first_name: firstName(r, 'l', 'l', 'g'),
-    last_name: lastName(r, 'l', 'l'),
-    email: `CASE WHEN ${r.chance('l', 'l.has_email', 0.95)} THEN ${emailLocal(r, 'l', 'l', 'fa', 'la')} || '@' || ${domain} END`,
-    phone: `CASE WHEN ${r.chance('l', 'l.has_phone', 0.7)} THEN ${phoneNumber(r, 'l', 'l', cityIndex(r, 'l', 'l'))} END`,
-    company_name: `CASE WHEN has_co THEN ${companyName(ctx, '-l')} END`,
-    status: at(textArray(LEAD_STATUSES), 'st'),
-    source: sourceExpr(ctx, 'l', 'l.source'),
-    score: `${at(LEAD_SCORE_FROM, 'st')} + ${r.int('l', 'l.score', at(LEAD_SCORE_SPAN, 'st'))}::int`,
-    owner_id: idOf(ctx, 'user', leadOwnerNo(ctx, org, 'l')),
-    converted_contact_id: `CASE WHEN st = 4 THEN ${idOf(ctx, 'contact', `${org.contacts.start} + ${r.int('l', 'l.converted', org.contacts.count)}`)} END`,
-    created_at: 'created',
-    updated_at: 'updated',
-    deleted_at: deletedAfter(ctx, 'l', 'l', 'updated'),
-    deleted_by: `CASE WHEN ${isDeleted(ctx, 'l', 'l')} THEN ${adminIdOf(ctx, org)} END`,
-  }, p, CHRONOLOGICAL);
+  return insertSelect(
+    'leads',
+    {
+      id: idOf(ctx, 'lead', 'l'),
+      org_id: orgIdOf(ctx, org),
+      first_name: firstName(r, 'l', 'l', 'g'),
+      last_name: lastName(r, 'l', 'l'),
+      email: `CASE WHEN ${r.chance('l', 'l.has_email', 0.95)} THEN ${emailLocal(r, 'l', 'l', 'fa', 'la')} || '@' || ${domain} END`,
+      phone: `CASE WHEN ${r.chance('l', 'l.has_phone', 0.7)} THEN ${phoneNumber(r, 'l', 'l', cityIndex(r, 'l', 'l'))} END`,
+      company_name: `CASE WHEN has_co THEN ${companyName(ctx, '-l')} END`,
+      status: at(textArray(LEAD_STATUSES), 'st'),
+      source: sourceExpr(ctx, 'l', 'l.source'),
+      score: `${at(LEAD_SCORE_FROM, 'st')} + ${r.int('l', 'l.score', at(LEAD_SCORE_SPAN, 'st'))}::int`,
+      owner_id: idOf(ctx, 'user', leadOwnerNo(ctx, org, 'l')),
+      converted_contact_id: `CASE WHEN st = 4 THEN ${idOf(ctx, 'contact', `${org.contacts.start} + ${r.int('l', 'l.converted', org.contacts.count)}`)} END`,
+      created_at: 'created',
+      updated_at: 'updated',
+      deleted_at: deletedAfter(ctx, 'l', 'l', 'updated'),
+      deleted_by: `CASE WHEN ${isDeleted(ctx, 'l', 'l')} THEN ${adminIdOf(ctx, org)} END`,
+    },
+    p,
+    CHRONOLOGICAL,
+  );
 }
 
 /** Per-pipeline lookups by stage position: probability and open/won/lost. */
@@ -126,7 +161,12 @@ function stageLookups(pipelines: PipelinePlan[], pl: string, pos: string) {
 function dealLevels(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): string {
   const { r } = ctx;
   const [main, second] = org.pipelines;
-  const stageOf = (p: PipelinePlan, name: string) => r.weighted('d', name, p.stages.map((s) => [String(s.position), s.weight]));
+  const stageOf = (p: PipelinePlan, name: string) =>
+    r.weighted(
+      'd',
+      name,
+      p.stages.map((s) => [String(s.position), s.weight]),
+    );
   const b = level('b', 'd', series(lo, hi, 'd'), {
     c: dealContactNo(ctx, org, 'd'),
     pl: second ? `(CASE WHEN ${r.chance('d', 'd.pipeline', 0.15)} THEN 1 ELSE 0 END)` : '0',
@@ -146,24 +186,29 @@ function dealLevels(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): string 
 export function dealsSql(ctx: SeedCtx, org: OrgPlan, lo: number, hi: number): string {
   const { r } = ctx;
   const title = `CASE WHEN co IS NOT NULL THEN ${companyBrand(ctx, 'co')} ELSE ${lastName(r, 'c', 'c')} END`;
-  return insertSelect('deals', {
-    id: idOf(ctx, 'deal', 'd'),
-    org_id: orgIdOf(ctx, org),
-    name: `${title} || ' - ' || ${at(PRODUCTS, r.skewed('d', 'd.product', DEAL_PRODUCTS.length, 1.3))}`,
-    value: `round((200 * exp(6.2 * ${r.unit('d', 'd.value')}))::numeric, -1)`,
-    currency: lit(org.currency),
-    probability: 'probability',
-    status: 'status',
-    expected_close_date: `(created + (14 + ${r.int('d', 'd.expected', 150)}) * interval '1 day')::date`,
-    closed_at: 'closed',
-    pipeline_id: idOf(ctx, 'pipeline', 'pipeline_no'),
-    stage_id: idOf(ctx, 'stage', 'pipeline_no * 16 + pos'),
-    contact_id: idOf(ctx, 'contact', 'c'),
-    company_id: `CASE WHEN co IS NOT NULL THEN ${idOf(ctx, 'company', 'co')} END`,
-    owner_id: idOf(ctx, 'user', dealOwnerNo(ctx, org, 'd')),
-    created_at: 'created',
-    updated_at: 'greatest(updated, coalesce(closed, updated))',
-    deleted_at: deletedAfter(ctx, 'd', 'd', 'greatest(updated, coalesce(closed, updated))'),
-    deleted_by: `CASE WHEN ${isDeleted(ctx, 'd', 'd')} THEN ${adminIdOf(ctx, org)} END`,
-  }, dealLevels(ctx, org, lo, hi), CHRONOLOGICAL);
+  return insertSelect(
+    'deals',
+    {
+      id: idOf(ctx, 'deal', 'd'),
+      org_id: orgIdOf(ctx, org),
+      name: `${title} || ' - ' || ${at(PRODUCTS, r.skewed('d', 'd.product', DEAL_PRODUCTS.length, 1.3))}`,
+      value: `round((200 * exp(6.2 * ${r.unit('d', 'd.value')}))::numeric, -1)`,
+      currency: lit(org.currency),
+      probability: 'probability',
+      status: 'status',
+      expected_close_date: `(created + (14 + ${r.int('d', 'd.expected', 150)}) * interval '1 day')::date`,
+      closed_at: 'closed',
+      pipeline_id: idOf(ctx, 'pipeline', 'pipeline_no'),
+      stage_id: idOf(ctx, 'stage', 'pipeline_no * 16 + pos'),
+      contact_id: idOf(ctx, 'contact', 'c'),
+      company_id: `CASE WHEN co IS NOT NULL THEN ${idOf(ctx, 'company', 'co')} END`,
+      owner_id: idOf(ctx, 'user', dealOwnerNo(ctx, org, 'd')),
+      created_at: 'created',
+      updated_at: 'greatest(updated, coalesce(closed, updated))',
+      deleted_at: deletedAfter(ctx, 'd', 'd', 'greatest(updated, coalesce(closed, updated))'),
+      deleted_by: `CASE WHEN ${isDeleted(ctx, 'd', 'd')} THEN ${adminIdOf(ctx, org)} END`,
+    },
+    dealLevels(ctx, org, lo, hi),
+    CHRONOLOGICAL,
+  );
 }

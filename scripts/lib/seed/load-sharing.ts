@@ -3,8 +3,8 @@
 // grant their team or role, and a handful of records shared with them by hand.
 import { adminIdOf, idOf, orgIdOf, type SeedCtx } from './context';
 import { contactOwnerNo, dealOwnerNo, leadOwnerNo } from './derive';
-import { type OrgPlan } from './plan';
-import { type Statement } from './runner';
+import type { OrgPlan } from './plan';
+import type { Statement } from './runner';
 import { lit } from './sql-rand';
 
 interface RuleDef {
@@ -20,24 +20,51 @@ interface RuleDef {
 function demoRules(ctx: SeedCtx, org: OrgPlan): RuleDef[] {
   const team = (t: number) => `(${idOf(ctx, 'team', org.teams.start + Math.min(t, org.teams.count - 1))})::text`;
   return [
-    { object: 'contact', name: 'Manager-owned contacts → Sales EMEA', kind: 'owner', source: ['role', lit('manager')],
-      target: ['team', team(0)], access: 'read' },
-    { object: 'contact', name: 'Customers → Sales Americas', kind: 'criteria',
-      criteria: { field: 'lifecycle_stage', op: 'eq', value: 'customer' }, target: ['team', team(1)], access: 'read' },
-    { object: 'deal', name: 'Won deals → all members', kind: 'criteria',
-      criteria: { field: 'status', op: 'eq', value: 'won' }, target: ['role', lit('member')], access: 'read' },
-    { object: 'deal', name: 'Customer Success deals → Sales EMEA', kind: 'owner', source: ['team', team(2)],
-      target: ['team', team(0)], access: 'edit' },
+    {
+      object: 'contact',
+      name: 'Manager-owned contacts → Sales EMEA',
+      kind: 'owner',
+      source: ['role', lit('manager')],
+      target: ['team', team(0)],
+      access: 'read',
+    },
+    {
+      object: 'contact',
+      name: 'Customers → Sales Americas',
+      kind: 'criteria',
+      criteria: { field: 'lifecycle_stage', op: 'eq', value: 'customer' },
+      target: ['team', team(1)],
+      access: 'read',
+    },
+    {
+      object: 'deal',
+      name: 'Won deals → all members',
+      kind: 'criteria',
+      criteria: { field: 'status', op: 'eq', value: 'won' },
+      target: ['role', lit('member')],
+      access: 'read',
+    },
+    { object: 'deal', name: 'Customer Success deals → Sales EMEA', kind: 'owner', source: ['team', team(2)], target: ['team', team(0)], access: 'edit' },
   ];
 }
 
 function rulesStatement(ctx: SeedCtx, org: OrgPlan): Statement {
-  const values = demoRules(ctx, org).map((r, n) => `(${[
-    idOf(ctx, 'rule', n + 1), orgIdOf(ctx, org), lit(r.object), lit(r.name), lit(r.kind),
-    r.source ? lit(r.source[0]) : 'NULL', r.source ? r.source[1] : 'NULL',
-    r.criteria ? `${lit(JSON.stringify(r.criteria))}::jsonb` : 'NULL',
-    lit(r.target[0]), r.target[1], lit(r.access),
-  ].join(', ')})`);
+  const values = demoRules(ctx, org).map(
+    (r, n) =>
+      `(${[
+        idOf(ctx, 'rule', n + 1),
+        orgIdOf(ctx, org),
+        lit(r.object),
+        lit(r.name),
+        lit(r.kind),
+        r.source ? lit(r.source[0]) : 'NULL',
+        r.source ? r.source[1] : 'NULL',
+        r.criteria ? `${lit(JSON.stringify(r.criteria))}::jsonb` : 'NULL',
+        lit(r.target[0]),
+        r.target[1],
+        lit(r.access),
+      ].join(', ')})`,
+  );
   return {
     table: 'sharing_rules',
     sql: `INSERT INTO sharing_rules (id, org_id, object_type, name, kind, source_type, source_id, criteria,
@@ -48,10 +75,20 @@ function rulesStatement(ctx: SeedCtx, org: OrgPlan): Statement {
 }
 
 /** Shares `limit` records owned by ordinary members (invisible to the grantee otherwise). */
-function sharesStatement(ctx: SeedCtx, org: OrgPlan, spec: {
-  object: string; kind: 'contact' | 'deal' | 'lead'; first: number; window: number; owner: string;
-  grantee: [type: string, id: string]; keyBase: number; limit: number;
-}): Statement {
+function sharesStatement(
+  ctx: SeedCtx,
+  org: OrgPlan,
+  spec: {
+    object: string;
+    kind: 'contact' | 'deal' | 'lead';
+    first: number;
+    window: number;
+    owner: string;
+    grantee: [type: string, id: string];
+    keyBase: number;
+    limit: number;
+  },
+): Statement {
   const firstMember = org.users.start + org.managers + 3;
   return {
     table: 'record_shares',
@@ -75,16 +112,34 @@ export function sharingStatements(ctx: SeedCtx): Statement[] {
   return [
     rulesStatement(ctx, org),
     sharesStatement(ctx, org, {
-      object: 'contact', kind: 'contact', first: org.contacts.start, window: window(org.contacts.count),
-      owner: contactOwnerNo(ctx, org, 'i'), grantee: ['user', member], keyBase: 0, limit: 8,
+      object: 'contact',
+      kind: 'contact',
+      first: org.contacts.start,
+      window: window(org.contacts.count),
+      owner: contactOwnerNo(ctx, org, 'i'),
+      grantee: ['user', member],
+      keyBase: 0,
+      limit: 8,
     }),
     sharesStatement(ctx, org, {
-      object: 'deal', kind: 'deal', first: org.deals.start, window: window(org.deals.count),
-      owner: dealOwnerNo(ctx, org, 'i'), grantee: ['team', team1], keyBase: 100, limit: 2,
+      object: 'deal',
+      kind: 'deal',
+      first: org.deals.start,
+      window: window(org.deals.count),
+      owner: dealOwnerNo(ctx, org, 'i'),
+      grantee: ['team', team1],
+      keyBase: 100,
+      limit: 2,
     }),
     sharesStatement(ctx, org, {
-      object: 'lead', kind: 'lead', first: org.leads.start, window: window(org.leads.count),
-      owner: leadOwnerNo(ctx, org, 'i'), grantee: ['user', member2], keyBase: 200, limit: 2,
+      object: 'lead',
+      kind: 'lead',
+      first: org.leads.start,
+      window: window(org.leads.count),
+      owner: leadOwnerNo(ctx, org, 'i'),
+      grantee: ['user', member2],
+      keyBase: 200,
+      limit: 2,
     }),
   ];
 }

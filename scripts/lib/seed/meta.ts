@@ -1,6 +1,6 @@
 // Which dataset a database holds. The row is deleted when a seed starts and written when
 // it finishes, so an interrupted seed never looks complete.
-import pg from 'pg';
+import type pg from 'pg';
 import { SEED_VERSION, type SeedParams } from './plan';
 
 const META_DDL = `CREATE TABLE IF NOT EXISTS seed_meta (

@@ -1,11 +1,8 @@
 // SQL expressions for people (contacts, leads): gender, names, e-mail, phone. Each takes
 // the row-number expression `key` and a namespace, so contacts and leads draw
 // independently while any table can recompute a contact's name from its number.
-import { at, textArray, type SqlRand } from './sql-rand';
-import {
-  asciiSlug, EMAIL_DOMAINS, FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, SURNAME_MIDDLES, SURNAME_PREFIXES,
-  SURNAME_SUFFIXES, SURNAMES,
-} from './vocab-people';
+import { at, type SqlRand, textArray } from './sql-rand';
+import { asciiSlug, EMAIL_DOMAINS, FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, SURNAME_MIDDLES, SURNAME_PREFIXES, SURNAME_SUFFIXES, SURNAMES } from './vocab-people';
 import { CITIES } from './vocab-places';
 
 const FEMALE = textArray(FEMALE_FIRST_NAMES);
@@ -26,7 +23,12 @@ export const GENDER_TEXT = textArray(GENDERS);
 
 /** 0 female, 1 male, 2 other, 3 unknown. */
 export function genderIndex(r: SqlRand, ns: string, key: string): string {
-  return r.weighted(key, `${ns}.gender`, [['0', 48], ['1', 46], ['2', 1.5], ['3', 4.5]]);
+  return r.weighted(key, `${ns}.gender`, [
+    ['0', 48],
+    ['1', 46],
+    ['2', 1.5],
+    ['3', 4.5],
+  ]);
 }
 
 /** First name matching the gender; other/unknown draw from either list. */

@@ -1,14 +1,15 @@
 // The load, as phases of independent jobs. Phases follow foreign-key order, so the load
 // is also correct when FK triggers stay on; within a phase, jobs run in parallel.
-import { type SeedCtx } from './context';
-import { activitiesSql, tagLinksSql, TAGGING, type TaggedKind } from './load-activities';
+
+import { FIELD_VALUE_COLUMNS } from '../../../src/db/schema/field-values';
+import type { SeedCtx } from './context';
+import { activitiesSql, TAGGING, type TaggedKind, tagLinksSql } from './load-activities';
 import { coreStatements } from './load-core';
 import { companiesSql, companyAddressesSql, contactAddressesSql, contactsSql } from './load-people';
 import { contactCompaniesSql, dealsSql, leadsSql, relationshipsSql } from './load-related';
 import { sharingStatements } from './load-sharing';
 import { chunks, type OrgPlan, type Range } from './plan';
-import { FIELD_VALUE_COLUMNS } from '../../../src/db/schema/field-values';
-import { job, type Job } from './runner';
+import { type Job, job } from './runner';
 
 /** Rows per job: big enough to amortise planning, small enough to keep both cores busy. */
 const CHUNK = 100_000;
@@ -20,8 +21,18 @@ export interface Phase {
 
 /** Tables whose secondary indexes are dropped for the load (the small ones keep theirs). */
 export const BULK_TABLES = [
-  'addresses', 'companies', 'contacts', 'contact_companies', 'customer_relationships', 'leads', 'deals',
-  'activities', 'contact_tags', 'company_tags', 'deal_tags', 'lead_tags',
+  'addresses',
+  'companies',
+  'contacts',
+  'contact_companies',
+  'customer_relationships',
+  'leads',
+  'deals',
+  'activities',
+  'contact_tags',
+  'company_tags',
+  'deal_tags',
+  'lead_tags',
 ];
 
 type Build = (org: OrgPlan, lo: number, hi: number) => string | string[];
@@ -32,7 +43,8 @@ function perChunk(ctx: SeedCtx, table: string, range: (o: OrgPlan) => Range, cos
     chunks(range(org), size).map(([lo, hi]) => {
       const sql = [build(org, lo, hi)].flat();
       return { label: `${table} ${org.slug} ${lo}-${hi}`, statements: sql.map((s) => ({ table, sql: s })), weight: (hi - lo + 1) * cost };
-    }));
+    }),
+  );
 }
 
 /** A company's address goes in first, on the same connection: FK order when triggers stay on. */
@@ -45,7 +57,8 @@ function companyJobs(ctx: SeedCtx): Job[] {
         { table: 'companies', sql: companiesSql(ctx, org, lo, hi) },
       ],
       weight: (hi - lo + 1) * 2.5,
-    })));
+    })),
+  );
 }
 
 function tagJobs(ctx: SeedCtx, kind: TaggedKind, range: (o: OrgPlan) => Range): Job[] {
@@ -60,24 +73,70 @@ export function loadPhases(ctx: SeedCtx): Phase[] {
     {
       name: 'companies+addresses',
       jobs: [
-        ...perChunk(ctx, 'addresses', (o) => o.contacts, 1, (o, lo, hi) => contactAddressesSql(ctx, o, lo, hi)),
+        ...perChunk(
+          ctx,
+          'addresses',
+          (o) => o.contacts,
+          1,
+          (o, lo, hi) => contactAddressesSql(ctx, o, lo, hi),
+        ),
         ...companyJobs(ctx),
       ],
     },
-    { name: 'contacts', jobs: perChunk(ctx, 'contacts', (o) => o.contacts, 2, (o, lo, hi) => contactsSql(ctx, o, lo, hi)) },
+    {
+      name: 'contacts',
+      jobs: perChunk(
+        ctx,
+        'contacts',
+        (o) => o.contacts,
+        2,
+        (o, lo, hi) => contactsSql(ctx, o, lo, hi),
+      ),
+    },
     {
       name: 'related',
       jobs: [
-        ...perChunk(ctx, 'contact_companies', (o) => o.contacts, 0.6, (o, lo, hi) => contactCompaniesSql(ctx, o, lo, hi)),
-        ...perChunk(ctx, 'customer_relationships', (o) => o.contacts, 1.5, (o, lo, hi) => relationshipsSql(ctx, o, lo, hi)),
-        ...perChunk(ctx, 'leads', (o) => o.leads, 2, (o, lo, hi) => leadsSql(ctx, o, lo, hi)),
-        ...perChunk(ctx, 'deals', (o) => o.deals, 2, (o, lo, hi) => dealsSql(ctx, o, lo, hi)),
+        ...perChunk(
+          ctx,
+          'contact_companies',
+          (o) => o.contacts,
+          0.6,
+          (o, lo, hi) => contactCompaniesSql(ctx, o, lo, hi),
+        ),
+        ...perChunk(
+          ctx,
+          'customer_relationships',
+          (o) => o.contacts,
+          1.5,
+          (o, lo, hi) => relationshipsSql(ctx, o, lo, hi),
+        ),
+        ...perChunk(
+          ctx,
+          'leads',
+          (o) => o.leads,
+          2,
+          (o, lo, hi) => leadsSql(ctx, o, lo, hi),
+        ),
+        ...perChunk(
+          ctx,
+          'deals',
+          (o) => o.deals,
+          2,
+          (o, lo, hi) => dealsSql(ctx, o, lo, hi),
+        ),
       ],
     },
     {
       name: 'activities+tags',
       jobs: [
-        ...perChunk(ctx, 'activities', (o) => o.activities, 2, (o, lo, hi) => activitiesSql(ctx, o, lo, hi), 2 * CHUNK),
+        ...perChunk(
+          ctx,
+          'activities',
+          (o) => o.activities,
+          2,
+          (o, lo, hi) => activitiesSql(ctx, o, lo, hi),
+          2 * CHUNK,
+        ),
         ...tagJobs(ctx, 'contact', (o) => o.contacts),
         ...tagJobs(ctx, 'company', (o) => o.companies),
         ...tagJobs(ctx, 'deal', (o) => o.deals),

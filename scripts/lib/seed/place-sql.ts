@@ -1,6 +1,6 @@
 // SQL for address columns from a city index: the street in the city's language, a
 // street number and a postal code in the country's real shape.
-import { at, intArray, textArray, type SqlRand } from './sql-rand';
+import { at, intArray, type SqlRand, textArray } from './sql-rand';
 import { CITIES, POSTAL_KINDS, STREET_LANGS, STREETS } from './vocab-places';
 
 const STREETS_PER_LANG = STREETS.en.length;

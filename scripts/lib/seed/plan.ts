@@ -2,7 +2,7 @@
 // each kind every org gets and which global row numbers they use. Row numbers are the
 // keys every SQL draw hashes, so the plan alone fixes every id and value.
 import { prng } from './sql-rand';
-import { CURRENCIES, ORG_NAMES, PIPELINES, TEAM_NAMES, TAG_NAMES, type StageDef } from './vocab-business';
+import { CURRENCIES, ORG_NAMES, PIPELINES, type StageDef, TAG_NAMES, TEAM_NAMES } from './vocab-business';
 
 /** Bump when the generator's output changes, so stored datasets are re-seeded. */
 export const SEED_VERSION = 3;

@@ -51,8 +51,7 @@ export async function openWorkers(url: string, log: (s: string) => void): Promis
   }
   const replica = granted.every(Boolean);
   if (!replica) {
-    log('warning: not permitted to SET session_replication_role = replica (needs superuser); ' +
-      'loading with foreign-key checks on, which is slower');
+    log('warning: not permitted to SET session_replication_role = replica (needs superuser); ' + 'loading with foreign-key checks on, which is slower');
     for (const [n, c] of clients.entries()) if (granted[n]) await c.query('RESET session_replication_role');
   }
   return { clients, replica, close: async () => void (await Promise.all(clients.map((c) => c.end().catch(() => {})))) };

@@ -7,7 +7,7 @@ import { dropSecondaryIndexes, rebuildIndexes } from './indexes';
 import { clearMeta, ensureMetaTable, readMeta, sameParams, withSeedLock, writeMeta } from './meta';
 import { analyzeJobs, BULK_TABLES, fieldValueJobs, loadPhases, vacuumJobs } from './phases';
 import { planDataset, type SeedParams } from './plan';
-import { openWorkers, runJobs, timed, type PhaseTiming, type Workers } from './runner';
+import { openWorkers, type PhaseTiming, runJobs, timed, type Workers } from './runner';
 import { validateParams } from './validate';
 
 export interface SeedOptions extends SeedParams {
@@ -78,8 +78,13 @@ async function seedLocked(main: pg.Client, url: string, params: SeedParams, log:
     const totalMs = performance.now() - t0;
     const totalRows = [...rows.values()].reduce((a, b) => a + b, 0);
     return {
-      params, rows: Object.fromEntries([...rows].sort()), totalRows, phases, totalMs,
-      rowsPerSecond: Math.round(totalRows / (totalMs / 1000)), replica: workers.replica,
+      params,
+      rows: Object.fromEntries([...rows].sort()),
+      totalRows,
+      phases,
+      totalMs,
+      rowsPerSecond: Math.round(totalRows / (totalMs / 1000)),
+      replica: workers.replica,
     };
   } finally {
     await workers.close();
@@ -96,8 +101,8 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
     await client.query("SET client_min_messages = warning; SET lock_timeout = '60s'");
     return await fn(client).catch((e) => {
       if ((e as { code?: string }).code === '55P03') {
-        (e as Error).message = `another session holds a lock on the CRM tables (${(e as Error).message}); ` +
-          'stop the dev server or tests using this database and retry';
+        (e as Error).message =
+          `another session holds a lock on the CRM tables (${(e as Error).message}); stop the dev server or tests using this database and retry`;
       }
       throw e;
     });
@@ -126,5 +131,6 @@ export async function ensureSeeded(url: string, opts: SeedOptions): Promise<{ se
     withSeedLock(main, async () => {
       if (sameParams(await readMeta(main), params)) return { seeded: false };
       return { seeded: true, summary: await seedLocked(main, url, params, log) };
-    }));
+    }),
+  );
 }

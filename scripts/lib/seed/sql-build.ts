@@ -13,7 +13,9 @@ export const CHRONOLOGICAL = 'created, id';
 
 export function insertSelect(table: string, cols: Record<string, string>, from: string, orderBy?: string): string {
   const names = Object.keys(cols).join(', ');
-  const exprs = Object.entries(cols).map(([name, expr]) => `${expr} AS ${name}`).join(',\n  ');
+  const exprs = Object.entries(cols)
+    .map(([name, expr]) => `${expr} AS ${name}`)
+    .join(',\n  ');
   return `INSERT INTO ${table} (${names})\nSELECT ${exprs}\nFROM ${from}${orderBy ? `\nORDER BY ${orderBy}` : ''}`;
 }
 

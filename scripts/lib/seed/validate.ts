@@ -1,5 +1,5 @@
 // Parameter checks shared by the CLI and the library entry points.
-import { type SeedParams } from './plan';
+import type { SeedParams } from './plan';
 
 export class SeedParamError extends Error {
   override name = 'SeedParamError';

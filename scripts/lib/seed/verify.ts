@@ -2,8 +2,8 @@
 // after the fact what the triggers would have checked, plus invariants the schema cannot
 // express (tenant consistency across references, stage/status agreement, time order).
 import pg from 'pg';
-import { NO_STATEMENT_TIMEOUT } from '../config';
 import { FIELD_VALUE_COLUMNS } from '../../../src/db/schema/field-values';
+import { NO_STATEMENT_TIMEOUT } from '../config';
 
 export interface VerifyReport {
   ok: boolean;
@@ -35,11 +35,20 @@ async function foreignKeyChecks(client: pg.Client): Promise<Check[]> {
 
 /** References must stay inside the referencing row's org. */
 const SAME_ORG: [table: string, column: string, parent: string][] = [
-  ['contacts', 'owner_id', 'users'], ['contacts', 'primary_company_id', 'companies'], ['contacts', 'address_id', 'addresses'],
-  ['deals', 'contact_id', 'contacts'], ['deals', 'stage_id', 'pipeline_stages'], ['deals', 'owner_id', 'users'],
-  ['activities', 'contact_id', 'contacts'], ['activities', 'deal_id', 'deals'], ['activities', 'owner_id', 'users'],
-  ['customer_relationships', 'contact_id', 'contacts'], ['contact_tags', 'tag_id', 'tags'], ['users', 'manager_id', 'users'],
-  ['users', 'team_id', 'teams'], ['leads', 'converted_contact_id', 'contacts'],
+  ['contacts', 'owner_id', 'users'],
+  ['contacts', 'primary_company_id', 'companies'],
+  ['contacts', 'address_id', 'addresses'],
+  ['deals', 'contact_id', 'contacts'],
+  ['deals', 'stage_id', 'pipeline_stages'],
+  ['deals', 'owner_id', 'users'],
+  ['activities', 'contact_id', 'contacts'],
+  ['activities', 'deal_id', 'deals'],
+  ['activities', 'owner_id', 'users'],
+  ['customer_relationships', 'contact_id', 'contacts'],
+  ['contact_tags', 'tag_id', 'tags'],
+  ['users', 'manager_id', 'users'],
+  ['users', 'team_id', 'teams'],
+  ['leads', 'converted_contact_id', 'contacts'],
 ];
 
 const INVARIANTS: Check[] = [
@@ -47,15 +56,24 @@ const INVARIANTS: Check[] = [
     name: `same org ${t}.${col}`,
     sql: `SELECT count(*) AS bad FROM ${t} c JOIN ${parent} p ON p.id = c.${col} WHERE p.org_id <> c.org_id`,
   })),
-  { name: 'deal status matches stage', sql: `SELECT count(*) AS bad FROM deals d JOIN pipeline_stages s ON s.id = d.stage_id
+  {
+    name: 'deal status matches stage',
+    sql: `SELECT count(*) AS bad FROM deals d JOIN pipeline_stages s ON s.id = d.stage_id
       WHERE d.pipeline_id <> s.pipeline_id OR d.probability <> s.probability
          OR d.status <> CASE WHEN s.is_won THEN 'won' WHEN s.is_lost THEN 'lost' ELSE 'open' END
-         OR (d.closed_at IS NULL) <> (d.status = 'open')` },
-  { name: 'completed activities have completed_at', sql: `SELECT count(*) AS bad FROM activities
-      WHERE (completed_at IS NOT NULL) <> (status = 'completed') OR completed_at < created_at` },
+         OR (d.closed_at IS NULL) <> (d.status = 'open')`,
+  },
+  {
+    name: 'completed activities have completed_at',
+    sql: `SELECT count(*) AS bad FROM activities
+      WHERE (completed_at IS NOT NULL) <> (status = 'completed') OR completed_at < created_at`,
+  },
   { name: 'relationship times ordered', sql: `SELECT count(*) AS bad FROM customer_relationships WHERE last_activity_at < created_at` },
-  { name: 'one default pipeline per org', sql: `SELECT count(*) AS bad FROM orgs o
-      WHERE (SELECT count(*) FROM pipelines p WHERE p.org_id = o.id AND p.is_default) <> 1` },
+  {
+    name: 'one default pipeline per org',
+    sql: `SELECT count(*) AS bad FROM orgs o
+      WHERE (SELECT count(*) FROM pipelines p WHERE p.org_id = o.id AND p.is_default) <> 1`,
+  },
   { name: 'contacts.updated_at >= created_at', sql: `SELECT count(*) AS bad FROM contacts WHERE updated_at < created_at OR deleted_at < updated_at` },
   ...Object.entries(FIELD_VALUE_COLUMNS).flatMap(([t, cols]) =>
     cols.map((col) => ({

@@ -1,10 +1,9 @@
-import { sql } from 'drizzle-orm';
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { ACTIVITY_PRIORITIES, ACTIVITY_STATUSES, ACTIVITY_TYPES } from '../../core/enums';
 import { id, oneOf, orgId, orgSearch, timestamps } from './columns';
 import { companies } from './companies';
 import { contacts } from './contacts';
 import { deals } from './deals';
-import { ACTIVITY_PRIORITIES, ACTIVITY_STATUSES, ACTIVITY_TYPES } from '../../core/enums';
 import { leads } from './leads';
 import { orgs } from './orgs';
 import { users } from './users';

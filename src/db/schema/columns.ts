@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { check, customType, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Primary key: random UUIDs so ids reveal nothing about tenants or volume. */
@@ -25,7 +25,9 @@ export const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector
  * index, not the wall: the org predicate still decides which rows are seen.
  */
 export const orgSearch = (...columns: string[]) =>
-  tsvector('search').generatedAlwaysAs(sql.raw(`crm_org_tsvector(org_id, to_tsvector('simple', ${columns.map((c) => `coalesce(${c}, '')`).join(` || ' ' || `)}))`));
+  tsvector('search').generatedAlwaysAs(
+    sql.raw(`crm_org_tsvector(org_id, to_tsvector('simple', ${columns.map((c) => `coalesce(${c}, '')`).join(` || ' ' || `)}))`),
+  );
 
 /**
  * `search_text`: the quick-search fields lowercased into one stored string, for one-term

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { index, numeric, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { SIZE_BANDS } from '../../core/enums';
 import { addresses } from './addresses';
 import { id, oneOf, orgId, orgSearch, searchText, softDelete, timestamps } from './columns';
-import { SIZE_BANDS } from '../../core/enums';
 import { orgs } from './orgs';
 import { users } from './users';
 

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { date, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { CONTACT_STATUSES, GENDERS, LIFECYCLE_STAGES, SOURCES } from '../../core/enums';
 import { addresses } from './addresses';
 import { id, oneOf, orgId, orgSearch, searchText, softDelete, timestamps } from './columns';
 import { companies } from './companies';
-import { CONTACT_STATUSES, GENDERS, LIFECYCLE_STAGES, SOURCES } from '../../core/enums';
 import { orgs } from './orgs';
 import { users } from './users';
 

@@ -9,7 +9,9 @@ export const customerRelationships = pgTable(
   {
     id: id(),
     orgId: orgId().references(() => orgs.id, { onDelete: 'cascade' }),
-    contactId: uuid('contact_id').notNull().references(() => contacts.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
     points: integer('points').notNull().default(0),
     createdAt: createdAt(),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true }),

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { check, date, index, integer, numeric, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { DEAL_STATUSES } from '../../core/enums';
 import { id, oneOf, orgId, orgSearch, softDelete, timestamps } from './columns';
 import { companies } from './companies';
 import { contacts } from './contacts';
-import { DEAL_STATUSES } from '../../core/enums';
 import { orgs } from './orgs';
 import { pipelineStages } from './pipeline-stages';
 import { pipelines } from './pipelines';
@@ -23,8 +23,12 @@ export const deals = pgTable(
     status: text('status', { enum: DEAL_STATUSES }).notNull().default('open'),
     expectedCloseDate: date('expected_close_date'),
     closedAt: timestamp('closed_at', { withTimezone: true }),
-    pipelineId: uuid('pipeline_id').notNull().references(() => pipelines.id),
-    stageId: uuid('stage_id').notNull().references(() => pipelineStages.id),
+    pipelineId: uuid('pipeline_id')
+      .notNull()
+      .references(() => pipelines.id),
+    stageId: uuid('stage_id')
+      .notNull()
+      .references(() => pipelineStages.id),
     contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
     companyId: uuid('company_id').references(() => companies.id, { onDelete: 'set null' }),
     ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),

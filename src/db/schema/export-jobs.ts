@@ -1,6 +1,6 @@
 import { bigint, boolean, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { id, oneOf, orgId, timestamps } from './columns';
 import { EXPORT_FORMATS, JOB_STATUSES } from '../../core/enums';
+import { id, oneOf, orgId, timestamps } from './columns';
 import { orgs } from './orgs';
 import { users } from './users';
 

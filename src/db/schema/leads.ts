@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { LEAD_STATUSES, SOURCES } from '../../core/enums';
 import { id, oneOf, orgId, orgSearch, searchText, softDelete, timestamps } from './columns';
 import { contacts } from './contacts';
-import { LEAD_STATUSES, SOURCES } from '../../core/enums';
 import { orgs } from './orgs';
 import { users } from './users';
 

@@ -9,7 +9,9 @@ export const pipelineStages = pgTable(
   {
     id: id(),
     orgId: orgId().references(() => orgs.id, { onDelete: 'cascade' }),
-    pipelineId: uuid('pipeline_id').notNull().references(() => pipelines.id, { onDelete: 'cascade' }),
+    pipelineId: uuid('pipeline_id')
+      .notNull()
+      .references(() => pipelines.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     position: integer('position').notNull(),
     probability: integer('probability').notNull().default(0),

@@ -1,6 +1,6 @@
 import { boolean, index, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, oneOf, orgId, timestamps } from './columns';
 import { ACCESS_LEVELS, PRINCIPAL_TYPES, SHARED_OBJECT_TYPES, SHARING_DEFAULTS, SHARING_RULE_KINDS } from '../../core/enums';
+import { id, oneOf, orgId, timestamps } from './columns';
 import { orgs } from './orgs';
 import { users } from './users';
 

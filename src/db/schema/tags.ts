@@ -1,4 +1,4 @@
-import { index, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, index, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId, timestamps } from './columns';
 import { companies } from './companies';
 import { contacts } from './contacts';
@@ -25,19 +25,20 @@ export const tags = pgTable(
  * One link table per tagged entity, so a tag filter is an indexed semi-join:
  * (org_id, tag_id, entity) finds the entities with a tag, the primary key the tags of an entity.
  */
-function tagLinks(name: string, entity: { id: any }) {
+function tagLinks(name: string, entity: { id: AnyPgColumn }) {
   return pgTable(
     name,
     {
       orgId: orgId().references(() => orgs.id, { onDelete: 'cascade' }),
-      entityId: uuid('entity_id').notNull().references(() => entity.id, { onDelete: 'cascade' }),
-      tagId: uuid('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+      entityId: uuid('entity_id')
+        .notNull()
+        .references(() => entity.id, { onDelete: 'cascade' }),
+      tagId: uuid('tag_id')
+        .notNull()
+        .references(() => tags.id, { onDelete: 'cascade' }),
       createdAt: createdAt(),
     },
-    (t) => [
-      primaryKey({ columns: [t.entityId, t.tagId] }),
-      index(`${name}_org_tag_idx`).on(t.orgId, t.tagId, t.entityId),
-    ],
+    (t) => [primaryKey({ columns: [t.entityId, t.tagId] }), index(`${name}_org_tag_idx`).on(t.orgId, t.tagId, t.entityId)],
   );
 }
 

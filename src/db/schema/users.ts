@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { type AnyPgColumn, boolean, index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, oneOf, orgId, timestamps } from './columns';
 import { USER_ROLES } from '../../core/enums';
+import { id, oneOf, orgId, timestamps } from './columns';
 import { orgs } from './orgs';
 import { teams } from './teams';
 

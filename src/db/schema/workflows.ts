@@ -1,6 +1,6 @@
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { id, oneOf, orgId, timestamps } from './columns';
 import { JOB_STATUSES, STEP_CLASSES } from '../../core/enums';
+import { id, oneOf, orgId, timestamps } from './columns';
 import { orgs } from './orgs';
 import { users } from './users';
 
@@ -23,7 +23,9 @@ export const workflowRuns = pgTable(
   {
     id: id(),
     orgId: orgId().references(() => orgs.id, { onDelete: 'cascade' }),
-    workflowId: uuid('workflow_id').notNull().references(() => workflows.id, { onDelete: 'cascade' }),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
     status: text('status', { enum: JOB_STATUSES }).notNull().default('queued'),
     context: jsonb('context').notNull().default({}),
     startedAt: timestamp('started_at', { withTimezone: true }),
@@ -42,7 +44,9 @@ export const workflowStepRuns = pgTable(
   {
     id: id(),
     orgId: orgId().references(() => orgs.id, { onDelete: 'cascade' }),
-    runId: uuid('run_id').notNull().references(() => workflowRuns.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => workflowRuns.id, { onDelete: 'cascade' }),
     stepKey: text('step_key').notNull(),
     stepClass: text('step_class', { enum: STEP_CLASSES }).notNull(),
     queue: text('queue').notNull(),
