@@ -76,6 +76,11 @@ export interface ListRequest {
   q?: string;
   search: SearchMode;
   deleted: DeletedMode;
+  /**
+   * `Prefer: handling=strict` (PostgREST): what was asked is required, so a `count=exact` over
+   * its budget is refused rather than estimated. Absent means lenient.
+   */
+  handling?: 'strict' | 'lenient';
 }
 
 export const LIMITS = {
@@ -88,4 +93,11 @@ export const LIMITS = {
   maxInList: 500,
   maxValueLength: 500,
   maxQueryLength: 200,
+  /** Embedded relations in one select, each alias counted (250 aliases of one relation once took 40 s). */
+  maxEmbeds: 10,
+  /**
+   * Page rows × embedded relations: each embed is a subquery per page row. 6,000 is every
+   * relation of deals (six, the most of any resource) on a full 1000-row page.
+   */
+  maxEmbedRows: 6_000,
 } as const;

@@ -4,7 +4,7 @@ import { AppError } from '../core/errors';
 import type { Db } from '../db/client';
 import type { ListRequest } from './ast';
 import { guardCost } from './cost';
-import { type Count, countRows, plannedRows, type Sampling } from './count';
+import { type Count, countRows, EXACT_COUNT_BUDGET, exactCount, exactOverBudget, exactPlanned, plannedRows, type Sampling } from './count';
 import { checkCursorShape, encodeCursor, shapeHash, verifyCursor } from './cursor';
 import { type ListPlan, listKeys, listShape, planGet, planList } from './plan';
 import type { Catalog, ResourceDef } from './resource';
@@ -34,6 +34,8 @@ export interface ListContext {
   countLimit: number;
   /** Deepest offset served; LIMITS.maxOffset unless the mount has its own bound. */
   maxOffset?: number;
+  /** `count=exact` counts at most this many rows; EXACT_COUNT_BUDGET unless said otherwise. */
+  exactCountBudget?: number;
 }
 
 /**
@@ -48,8 +50,10 @@ function sampling(resource: ResourceDef, req: ListRequest): Sampling | undefined
 
 async function countPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest, plan: ListPlan): Promise<Count | undefined> {
   const mode = req.count;
-  if (mode === 'exact')
-    return { value: (await ctx.db.query<{ n: number }>(`select count(*)::int as n ${plan.fromWhere}`, plan.filterValues)).rows[0].n, method: 'exact' };
+  if (mode === 'exact') {
+    const opts = { budget: ctx.exactCountBudget ?? EXACT_COUNT_BUDGET, strict: req.handling === 'strict', countLimit: ctx.countLimit };
+    return exactCount(ctx.db, ctx.caches.estimates, plan.fromWhere, plan.filterValues, { ...opts, sampling: sampling(resource, req) });
+  }
   if (mode === 'planned') return { value: await plannedRows(ctx.db, `select 1 ${plan.fromWhere}`, plan.filterValues), method: 'planned' };
   if (mode === 'estimated') return countRows(ctx.db, ctx.caches.estimates, plan.fromWhere, plan.filterValues, ctx.countLimit, sampling(resource, req));
   return undefined;
@@ -84,6 +88,13 @@ async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest
   // size, so a cheap request never vouches for an expensive one.
   if (!plan.indexFriendly)
     await guardCost(ctx.db, ctx.caches.verdicts, `${ctx.auth.orgId}|${req.limit}|${req.offset ?? 0}|${plan.statement}`, plan.statement, plan.values);
+  // A strict count=exact (Prefer: handling=strict) the planner expects over its row budget is
+  // refused before the page runs. A lenient one needs no estimate first: its count is bounded.
+  if (req.count === 'exact' && req.handling === 'strict') {
+    const budget = ctx.exactCountBudget ?? EXACT_COUNT_BUDGET;
+    const planned = await exactPlanned(ctx.db, ctx.caches.estimates, plan.fromWhere, plan.filterValues);
+    if (planned > budget) throw exactOverBudget(planned, budget);
+  }
   // The count does not depend on the page: both statements go out together (the driver
   // pipelines them); Promise.all hears a failure of either.
   const [{ rows }, count] = await Promise.all([

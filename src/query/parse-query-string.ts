@@ -153,6 +153,12 @@ export function countFromPrefer(prefer: string | undefined): CountMode | undefin
   return m ? (m[1] as CountMode) : undefined;
 }
 
+/** `Prefer: handling=strict|lenient` (PostgREST): strict requires what was asked (an exact count); lenient is the default. */
+export function handlingFromPrefer(prefer: string | undefined): 'strict' | 'lenient' {
+  const m = /(?:^|[,\s;])handling=(strict|lenient)\b/.exec(prefer ?? '');
+  return m?.[1] === 'strict' ? 'strict' : 'lenient';
+}
+
 /** The query-string dialect → ListRequest. Pairs keep their order; repeated fields AND together. */
 export function parseQueryString(params: URLSearchParams, prefer?: string): ListRequest {
   const req: ListRequest = { where: [], order: [], limit: LIMITS.defaultLimit, search: 'auto', deleted: 'exclude' };
@@ -212,5 +218,6 @@ export function parseQueryString(params: URLSearchParams, prefer?: string): List
     if (terms > LIMITS.maxTerms * 2) throw invalid('query', `too many parameters (max ${LIMITS.maxTerms * 2})`);
   }
   req.count ??= countFromPrefer(prefer);
+  if (handlingFromPrefer(prefer) === 'strict') req.handling = 'strict';
   return req;
 }

@@ -76,6 +76,16 @@ export function listShape(input: Pick<PlanInput, 'resource' | 'req' | 'fallback'
   return [input.resource.name, input.orgId, input.userId, req.where, keys.map((k) => [k.name, k.dir, k.nulls]), req.q ?? null, mode, req.deleted];
 }
 
+/** Each embed is a subquery per page row: a page pays for rows × embeds (LIMITS.maxEmbedRows). */
+function checkEmbedBudget(limit: number, embeds: number): void {
+  if (limit * embeds <= LIMITS.maxEmbedRows) return;
+  throw new AppError(
+    'invalid_query',
+    `select: ${embeds} embedded relations on ${limit} rows is over the budget of ${LIMITS.maxEmbedRows} rows × embeds; use limit=${Math.floor(LIMITS.maxEmbedRows / embeds)} or less, or fewer embeds.`,
+    [{ path: 'select', message: 'too many rows × embeds' }],
+  );
+}
+
 function checkPaging(req: ListRequest, maxOffset: number): void {
   if (req.cursor && req.offset !== undefined)
     throw new AppError('invalid_query', 'Use either cursor or offset, not both.', [{ path: 'offset', message: 'conflicts with cursor' }]);
@@ -125,6 +135,7 @@ export function planList(input: PlanInput): ListPlan {
   const filterValues = [...p.values];
   const keys = ranked ? rankedKeys(resource) : resolveOrder(resource, req.order);
   const projection = resolveProjection(catalog, resource, req.select);
+  checkEmbedBudget(req.limit, projection.relations.length);
   const keyset = input.after ? keysetSql(keys, input.after, p) : undefined;
 
   // Ranked candidates are taken in the default order, so its columns travel too. They carry

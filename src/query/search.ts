@@ -31,12 +31,27 @@ export const FUZZY_FALLBACK_REASON = 'no substring match: typo-tolerant word sim
 
 const WEBSEARCH_SYNTAX = /["()]|\s-|^-|\bor\b/i;
 
+/** Runs of letters or digits: the words pg_trgm and the tsvector see (punctuation separates them). */
+function wordsOf(q: string): string[] {
+  return q.match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/**
+ * Whether `q` has a trigram to search by: pg_trgm takes trigrams from a LIKE pattern only where
+ * 3 letters or digits stand in a row. Without one (`%%%`, `a%b`, `ab.`) its index reads every
+ * row of the org, and the typo pass after it every row again.
+ */
+function hasTrigramRun(q: string): boolean {
+  return wordsOf(q).some((w) => [...w].length >= 3);
+}
+
 /** Picks the mode for `q` (trimmed) when the client left it to us, and says why. */
 export function chooseSearchMode(q: string, requested: SearchMode, hasTrigram: boolean): { mode: SearchPlan['mode']; reason: string } {
   if (requested !== 'auto') return { mode: requested, reason: 'requested' };
   if (q.length < 3) return { mode: 'prefix', reason: 'shorter than 3 characters: word-prefix search' };
   if (/\s/.test(q) || WEBSEARCH_SYNTAX.test(q)) return { mode: 'fts', reason: 'several words or websearch syntax: ranked full-text' };
   if (!hasTrigram) return { mode: 'fts', reason: 'one term; this resource has no trigram-indexed fields: ranked full-text' };
+  if (wordsOf(q).length === 1 && !hasTrigramRun(q)) return { mode: 'prefix', reason: 'one word shorter than 3 letters or digits: word-prefix search' };
   return { mode: 'trigram', reason: 'one term: substring match (typo-tolerant similarity if nothing matches)' };
 }
 
@@ -56,6 +71,8 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
   if (!q) throw new AppError('invalid_query', 'q: give a search term.', [{ path: 'q', message: 'empty search' }]);
   if (q.length > LIMITS.maxQueryLength)
     throw new AppError('invalid_query', `q: at most ${LIMITS.maxQueryLength} characters.`, [{ path: 'q', message: 'too long' }]);
+  // Nothing to search by in any mode: no index could narrow it, and no row could match a word.
+  if (!wordsOf(q).length) throw new AppError('invalid_query', 'q: give letters or digits to search for.', [{ path: 'q', message: 'no searchable characters' }]);
   const { mode, reason } = chooseSearchMode(q, requested, search.trigram.length > 0);
   const a = resource.alias;
   const vector = `${a}.${search.vector}`;
@@ -74,10 +91,12 @@ export function planSearch(resource: ResourceDef, rawQ: string, requested: Searc
       { path: 'search_mode', message: `${mode} not available` },
     ]);
   }
-  if (q.length < 3) {
-    throw new AppError('invalid_query', `q: ${mode} search needs at least 3 characters; use search_mode=prefix for shorter input.`, [
-      { path: 'q', message: `too short for ${mode}` },
-    ]);
+  if (!hasTrigramRun(q)) {
+    throw new AppError(
+      'invalid_query',
+      `q: ${mode} search needs 3 letters or digits in a row (shorter words have no trigram to search by); write more of one word, or use search_mode=prefix for word prefixes.`,
+      [{ path: 'q', message: `no trigram for ${mode}` }],
+    );
   }
   const { fuzzy, substring, similarity } = trigramSql(resource, search);
   if (mode === 'fuzzy') {

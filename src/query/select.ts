@@ -1,5 +1,5 @@
 import { AppError } from '../core/errors';
-import type { SelectTree } from './ast';
+import { LIMITS, type SelectTree } from './ast';
 import { unknownField } from './check';
 import { isoSql } from './params';
 import { type Catalog, type FieldDef, type RelationDef, type ResourceDef, relationOrder, relationTarget } from './resource';
@@ -71,6 +71,14 @@ function pickFields(resource: ResourceDef, names: readonly string[], path: strin
 }
 
 export function resolveProjection(catalog: Catalog, resource: ResourceDef, tree: SelectTree | undefined): Projection {
+  // Each embed is a subquery per row: counted before anything is resolved (the same relation
+  // under many aliases is many embeds).
+  const embeds = tree?.relations.length ?? 0;
+  if (embeds > LIMITS.maxEmbeds) {
+    throw new AppError('invalid_query', `select: at most ${LIMITS.maxEmbeds} embedded relations per request (each alias counts); got ${embeds}.`, [
+      { path: 'select', message: 'too many embedded relations' },
+    ]);
+  }
   const columns = pickFields(resource, tree?.fields ?? [], 'select');
   const used = new Set(columns.map(([n]) => n));
   const relations = (tree?.relations ?? []).map((r, i) => {

@@ -115,7 +115,12 @@ export const postgrestRoutes = createRouter().openapi(route, async (c) => {
   const countOnly = c.req.method === 'HEAD' && !!req.count && !single;
   if (countOnly) req.limit = 0;
   const result = await listRows(listContext(c), resource, req);
-  if (req.count) c.header('Preference-Applied', `count=${req.count}`);
+  // What was applied: a lenient count=exact over its budget was answered with an estimate.
+  const applied = [
+    ...(req.count ? [`count=${req.count === 'exact' && result.count?.method !== 'exact' ? 'estimated' : req.count}`] : []),
+    ...(req.handling === 'strict' ? ['handling=strict'] : []),
+  ];
+  if (applied.length) c.header('Preference-Applied', applied.join(', '));
   if (countOnly) {
     // The rows a GET would have answered: as many as the limit, as far as the total reaches.
     const [offset, total] = [req.offset ?? 0, result.count?.value ?? 0];
