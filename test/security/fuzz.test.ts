@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { sign } from 'hono/jwt';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContacts, createOrg, type TestOrg } from '../support/factories';
-import { type DocRoute, describeRequest, type FuzzContext, type FuzzRequest, fuzzRequest, send, violation } from '../support/fuzz-requests';
+import type { DocRoute, FuzzContext } from '../support/fuzz-params';
+import { describeRequest, send, violation } from '../support/fuzz-property';
+import { type FuzzRequest, fuzzRequest } from '../support/fuzz-requests';
 import { get, tokenFor } from '../support/http';
 
 // The security suite's second half: generative fuzzing of every route in /openapi.json (see
