@@ -104,12 +104,35 @@ const PG_STATES: Record<string, { code: ErrorCode; detail: string }> = {
   '57014': { code: 'query_too_expensive', detail: 'The query took too long; narrow the filter or use a cursor.' },
 };
 
-/** Maps a database error to a public AppError; the original stays in the log only. */
+/**
+ * Class 22 is "data exception": a value Postgres cannot use (an invalid regular expression 2201B,
+ * a LIKE pattern ending in its escape 22025, a time zone offset beyond ±15:59 22009, …). Values
+ * reach SQL only as bound parameters, so these are the caller's; the query layer validates what
+ * it can before SQL and names the parameter (execute.ts), and this is the fallback.
+ */
+const DATA_EXCEPTION = { code: 'invalid_query', detail: 'A value cannot be used in this query.' } as const;
+
+/** Maps a database error to a public AppError; the original stays in the log only (and as its `cause`). */
 export function fromDatabaseError(err: unknown): AppError | null {
-  const state = (err as { code?: unknown })?.code;
-  if (typeof state !== 'string') return null;
-  const known = PG_STATES[state];
-  if (known) return new AppError(known.code, known.detail);
-  if (/^(08|53|57P)/.test(state)) return new AppError('service_unavailable', 'The database is unavailable; retry shortly.');
+  const state = sqlStateOf(err);
+  if (state === undefined) return null;
+  const known = Object.hasOwn(PG_STATES, state) ? PG_STATES[state] : state.startsWith('22') ? DATA_EXCEPTION : undefined;
+  if (known) return withCause(new AppError(known.code, known.detail), err);
+  if (/^(08|53|57P)/.test(state)) return withCause(new AppError('service_unavailable', 'The database is unavailable; retry shortly.'), err);
   return null;
+}
+
+function withCause(mapped: AppError, cause: unknown): AppError {
+  mapped.cause = cause;
+  return mapped;
+}
+
+/**
+ * The SQLSTATE of a database error: the driver's own error, or the one an AppError was mapped
+ * from (fromDatabaseError keeps it as the cause).
+ */
+export function sqlStateOf(err: unknown): string | undefined {
+  if (err instanceof AppError) return err.cause === undefined ? undefined : sqlStateOf(err.cause);
+  const state = (err as { code?: unknown })?.code;
+  return typeof state === 'string' && /^[0-9A-Z]{5}$/.test(state) ? state : undefined;
 }

@@ -1,7 +1,7 @@
 import { AppError } from '../core/errors';
 import { type Condition, type Filter, LIMITS, type Operator } from './ast';
 import { type Catalog, type FieldDef, opsOf, type RelationDef, type ResourceDef, relationTarget } from './resource';
-import { coerceValue } from './values';
+import { checkStorable, coerceValue } from './values';
 
 export type CheckedFilter =
   | { kind: 'cond'; name: string; field: FieldDef; op: Operator; value: unknown; not: boolean; config?: string }
@@ -15,6 +15,12 @@ export type CheckedFilter =
 
 const FTS_CONFIGS = new Set(['simple', 'english', 'german', 'french', 'spanish', 'italian', 'portuguese', 'dutch']);
 const IS_VALUES = new Set(['null', 'not_null', 'true', 'false', 'unknown']);
+
+/** A LIKE pattern ending in an odd run of backslashes ends in an escape with nothing to escape. */
+function endsInEscape(pattern: string): boolean {
+  const run = /\\+$/.exec(pattern)?.[0].length ?? 0;
+  return run % 2 === 1;
+}
 
 export function unknownField(resource: ResourceDef, name: string, path: string): AppError {
   const known = Object.entries(resource.fields)
@@ -62,8 +68,15 @@ function checkValue(field: FieldDef, c: Condition, path: string): unknown {
     case 'wfts': {
       const v = String(c.value ?? '');
       if (v.length > LIMITS.maxValueLength) throw new AppError('invalid_query', `${path}: value too long.`, [{ path, message: 'value too long' }]);
+      checkStorable(v, path);
       if (c.config && !FTS_CONFIGS.has(c.config))
         throw new AppError('invalid_query', `${path}: unknown text search configuration "${c.config}".`, [{ path, message: 'unknown configuration' }]);
+      if ((c.op === 'like' || c.op === 'ilike') && endsInEscape(v)) {
+        // Postgres refuses a pattern that ends in its escape character (SQLSTATE 22025).
+        throw new AppError('invalid_query', `${path}: a ${c.op} pattern cannot end in a lone backslash; write \\\\ for a literal one.`, [
+          { path, message: 'pattern ends in an escape' },
+        ]);
+      }
       return v;
     }
     default:
@@ -80,9 +93,11 @@ function checkCondition(resource: ResourceDef, c: Condition, path: string): Chec
     }
     const list = (Array.isArray(c.value) ? c.value : [c.value]).map(String);
     if (!list.length || list.length > 20) throw new AppError('invalid_query', `${path}: give 1 to 20 tag names.`, [{ path, message: 'bad tag list' }]);
+    for (const name of list) checkStorable(name, path);
     return { kind: 'tags', op: c.op === 'cs' || c.op === 'eq' ? 'cs' : 'ov', names: list, not: !!c.not };
   }
-  const members = resource.compound?.[c.field];
+  // Own names only: `constructor` or `__proto__` must not find Object.prototype's members.
+  const members = resource.compound && Object.hasOwn(resource.compound, c.field) ? resource.compound[c.field] : undefined;
   if (members) {
     // name → first_name OR last_name: the same condition on each member field.
     return { kind: 'or', not: !!c.not, items: members.map((m) => checkCondition(resource, { ...c, field: m, not: false }, path)) };
@@ -150,5 +165,36 @@ export function checkFilters(resource: ResourceDef, filters: Filter[], opts: { c
     }
     return { kind: f.kind, not: !!f.not, items: f.items.map((it, i) => walk(on, it, `${p}.${f.kind}[${i}]`, depth + 1)) };
   };
-  return filters.map((f, i) => walk(resource, f, filters.length > 1 ? `${path}[${i}]` : f.kind === 'cond' ? f.field : path, 1));
+  return filters.map((f, i) => walk(resource, f, topPath(filters, i, path), 1));
+}
+
+/**
+ * The path errors give a top-level filter: a condition is named by its field (the query-string
+ * parameter), a group by its place in `where`.
+ */
+function topPath(filters: readonly Filter[], i: number, root: string): string {
+  const f = filters[i];
+  if (f.kind === 'cond') return f.field;
+  return filters.length > 1 ? `${root}[${i}]` : root;
+}
+
+/**
+ * The path checkFilters gives the first condition `pick` selects (depth first, in order), for
+ * errors only Postgres can find in a value (execute.ts): the same path a check error would name.
+ */
+export function conditionPath(filters: readonly Filter[], pick: (c: Condition) => boolean, root = 'where'): string | undefined {
+  const find = (f: Filter, p: string): string | undefined => {
+    if (f.kind === 'cond') return pick(f) ? p : undefined;
+    const step = f.kind === 'related' ? f.relation : f.kind;
+    for (const [i, it] of f.items.entries()) {
+      const found = find(it, `${p}.${step}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (let i = 0; i < filters.length; i++) {
+    const found = find(filters[i], topPath(filters, i, root));
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -5,8 +5,14 @@ import { orgPredicate, orgTsquery, type Params } from './params';
 import type { ResourceDef } from './resource';
 import { escapeLike, likePattern, SQL_TYPES } from './values';
 
-const COMPARE: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
-const TSQUERY: Record<string, string> = { fts: 'to_tsquery', plfts: 'plainto_tsquery', phfts: 'phraseto_tsquery', wfts: 'websearch_to_tsquery' };
+// Keyed by the checked operator (a closed union), so no other name can index them.
+const COMPARE: Readonly<Record<'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte', string>> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' };
+const TSQUERY: Readonly<Record<'fts' | 'plfts' | 'phfts' | 'wfts', string>> = {
+  fts: 'to_tsquery',
+  plfts: 'plainto_tsquery',
+  phfts: 'phraseto_tsquery',
+  wfts: 'websearch_to_tsquery',
+};
 
 function conditionSql(resource: ResourceDef, f: Extract<CheckedFilter, { kind: 'cond' }>, p: Params): string {
   const col = `${resource.alias}.${f.field.column}`;

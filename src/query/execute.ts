@@ -1,8 +1,9 @@
 import type { QueryCaches } from '../cache/isolate';
 import type { Auth } from '../core/auth';
-import { AppError } from '../core/errors';
+import { AppError, sqlStateOf } from '../core/errors';
 import type { Db } from '../db/client';
 import type { ListRequest } from './ast';
+import { conditionPath } from './check';
 import { guardCost } from './cost';
 import { type Count, countRows, EXACT_COUNT_BUDGET, exactCount, exactOverBudget, exactPlanned, plannedRows, type Sampling } from './count';
 import { checkCursorShape, encodeCursor, shapeHash, verifyCursor } from './cursor';
@@ -65,6 +66,37 @@ async function countPlan(ctx: ListContext, resource: ResourceDef, req: ListReque
  * that result keep the mode through their signed cursor.
  */
 export async function listRows(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<ListResult> {
+  try {
+    return await listPages(ctx, resource, req);
+  } catch (err) {
+    throw refusedValue(err, req) ?? err;
+  }
+}
+
+/**
+ * A value only Postgres can judge, as a 400 naming its parameter. Everything JS can check is
+ * checked before SQL (check.ts, values.ts); what is left is to_tsquery's own syntax (`fts`:
+ * SQLSTATE 42601, or 22023 for a phrase distance past 16384) and a NUL in `q` (22021). Any other
+ * data exception keeps fromDatabaseError's mapping; a syntax error with no `fts` filter is ours (500).
+ */
+function refusedValue(err: unknown, req: ListRequest): AppError | undefined {
+  const state = sqlStateOf(err);
+  if (state === '42601' || state === '22023') {
+    const path = conditionPath(req.where, (c) => c.op === 'fts');
+    if (path === undefined) return undefined;
+    return new AppError(
+      'invalid_query',
+      `${path}: the fts query cannot be parsed (check its operators & | ! <-> and its parentheses; plfts, phfts and wfts take plain words).`,
+      [{ path, message: 'invalid full-text query' }],
+    );
+  }
+  if ((state === '22021' || state === '22P05') && req.q?.includes('\u0000')) {
+    return new AppError('invalid_query', 'q: contains a character the database cannot hold (NUL, U+0000).', [{ path: 'q', message: 'invalid character' }]);
+  }
+  return undefined;
+}
+
+async function listPages(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<ListResult> {
   const who = { orgId: ctx.auth.orgId, userId: ctx.auth.userId };
   if (req.cursor) {
     if (ctx.secret === undefined) throw new Error('a cursor reached a list context without a cursor secret');

@@ -112,7 +112,7 @@ export function parseSelect(raw: string): SelectTree {
   for (const part of splitTopLevel(raw, ',', 'select')
     .map((p) => p.trim())
     .filter(Boolean)) {
-    const m = /^(?:([^():,]+):)?([a-z_][a-z0-9_]*)(!inner)?\((.*)\)$/s.exec(part);
+    const m = /^(?:([^():,]+):)?([A-Za-z_][A-Za-z0-9_]*)(!inner)?\((.*)\)$/s.exec(part);
     if (m?.[3]) {
       // PostgREST's inner embedding drops the rows without a match; ignoring it would answer
       // rows the client meant to exclude.

@@ -196,13 +196,19 @@ const nasty = fc.oneof(
     '\u0000'.replace('\u0000', ''),
   ),
 );
-const textCond: fc.Arbitrary<Filter> = fc.record({
-  kind: fc.constant('cond' as const),
-  field: fc.constantFrom(...TEXT_FIELDS),
-  op: fc.constantFrom('eq' as const, 'neq' as const, 'ilike' as const, 'like' as const, 'gt' as const, 'lte' as const),
-  value: nasty,
-  not: fc.boolean(),
-});
+const textCond: fc.Arbitrary<Filter> = fc
+  .record({
+    kind: fc.constant('cond' as const),
+    field: fc.constantFrom(...TEXT_FIELDS),
+    op: fc.constantFrom('eq' as const, 'neq' as const, 'ilike' as const, 'like' as const, 'gt' as const, 'lte' as const),
+    value: nasty,
+    not: fc.boolean(),
+  })
+  .filter(
+    // A like pattern ending in a lone backslash is refused before planning (Postgres cannot use
+    // it: test/resources/hostile-values.test.ts); these properties are about the plans of the rest.
+    (f) => !(f.kind === 'cond' && (f.op === 'like' || f.op === 'ilike') && (/\\+$/.exec(String(f.value))?.[0].length ?? 0) % 2 === 1),
+  );
 const inCond: fc.Arbitrary<Filter> = fc.record({
   kind: fc.constant('cond' as const),
   field: fc.constantFrom(...TEXT_FIELDS),

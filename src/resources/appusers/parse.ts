@@ -52,13 +52,16 @@ export function invalidPage(): AppError {
   return new AppError('not_found', 'Invalid page.');
 }
 
-/** A parameter's value, trimmed; empty means absent (as the seed). Over-long values are refused, not cut. */
+/**
+ * A parameter's value, trimmed; empty means absent (as the seed). Over-long values are refused, not
+ * cut. A value with a NUL character, which no Postgres text can hold, is malformed: ignored.
+ */
 function text(q: Record<string, string | undefined>, key: string): string | undefined {
   const v = q[key]?.trim();
   if (v && v.length > MAX_FILTER_LENGTH) {
     throw new AppError('invalid_query', `${key}: at most ${MAX_FILTER_LENGTH} characters.`, [{ path: key, message: 'value too long' }]);
   }
-  return v ? v : undefined;
+  return v && !v.includes('\u0000') ? v : undefined;
 }
 
 /**
