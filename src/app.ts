@@ -6,6 +6,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, toProblem } from './core/errors';
 import { corsPolicy } from './http/cors';
 import { limitRequestSize } from './http/limits';
+import { routeMiss } from './http/methods';
 import { createRouter } from './http/openapi';
 import { services } from './http/services';
 import { appUsersRoutes } from './resources/appusers/routes';
@@ -55,9 +56,12 @@ export function createApp() {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Edge CRM API' }));
 
+  // No route matched: a 405 with Allow when the path takes other methods, else a 404.
+  const miss = routeMiss(() => app.routes);
   app.notFound((c) => {
-    const problem = toProblem(new AppError('not_found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), c.var.requestId);
-    return c.json(forClient(c.req.path, problem), 404, { 'Content-Type': 'application/problem+json' });
+    const err = miss(c);
+    const headers = { 'Content-Type': 'application/problem+json', ...err.headers };
+    return c.json(forClient(c.req.path, toProblem(err, c.var.requestId)), err.status as ContentfulStatusCode, headers);
   });
 
   app.onError((err, c) => {

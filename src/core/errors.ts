@@ -17,9 +17,11 @@ export const ERROR_STATUS = {
   precondition_failed: 412,
   payload_too_large: 413,
   uri_too_long: 414,
+  unsupported_media_type: 415,
   constraint_violation: 422,
   query_too_expensive: 422,
   rate_limited: 429,
+  request_header_fields_too_large: 431,
   internal: 500,
   service_unavailable: 503,
 } as const;
@@ -41,9 +43,11 @@ const TITLES: Record<ErrorCode, string> = {
   precondition_failed: 'Precondition failed',
   payload_too_large: 'Payload too large',
   uri_too_long: 'URI too long',
+  unsupported_media_type: 'Unsupported media type',
   constraint_violation: 'Constraint violation',
   query_too_expensive: 'Query too expensive',
   rate_limited: 'Rate limited',
+  request_header_fields_too_large: 'Request header fields too large',
   internal: 'Internal error',
   service_unavailable: 'Service unavailable',
 };

@@ -72,6 +72,25 @@ export const QueryBodyDocSchema = QueryBodySchema.extend({
     .describe(`{field, operator, value} | {and: [...]} | {or: [...]} | {not: {...}}; operators: ${JSON_OPERATORS.join(', ')}`),
 });
 
+/**
+ * Arrays and objects a query body may nest. The dialect needs at most 9 (a `where` tree
+ * LIMITS.maxDepth deep); zod's checks recurse once per level, so a deeper body is refused
+ * before them instead of overflowing the stack.
+ */
+export const MAX_BODY_DEPTH = 32;
+
+/** Whether a parsed value nests arrays and objects deeper than `max`, walked without recursion. */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [v, depth] = next;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 const list = (v: unknown) => (Array.isArray(v) ? v : [v]);
 
 function toFilter(w: Where, path: string, depth: number): Filter {
@@ -135,6 +154,10 @@ function toFilter(w: Where, path: string, depth: number): Filter {
 
 /** The JSON form → the same ListRequest the query string produces. */
 export function parseQueryBody(body: unknown): ListRequest {
+  if (nestsDeeperThan(body, MAX_BODY_DEPTH))
+    throw new AppError('invalid_body', `The body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels.`, [
+      { path: '(root)', message: `deeper than ${MAX_BODY_DEPTH} levels` },
+    ]);
   const parsed = QueryBodySchema.safeParse(body);
   if (!parsed.success) {
     throw new AppError(

@@ -164,7 +164,11 @@ export function parseQueryString(params: URLSearchParams, prefer?: string): List
   const req: ListRequest = { where: [], order: [], limit: LIMITS.defaultLimit, search: 'auto', deleted: 'exclude' };
   let terms = 0;
   for (const [key, value] of params) {
-    if (value.length > 4 * LIMITS.maxValueLength && key !== 'select') throw new AppError('payload_too_large', `${key}: value too long.`);
+    // A parameter, not a payload: a 400 naming it (the URL as a whole is bounded by a 414).
+    if (value.length > 4 * LIMITS.maxValueLength && key !== 'select')
+      throw new AppError('invalid_query', `${key}: at most ${4 * LIMITS.maxValueLength} characters.`, [
+        { path: key, message: `at most ${4 * LIMITS.maxValueLength} characters` },
+      ]);
     switch (key) {
       case 'select':
         req.select = parseSelect(value);

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { isolateCaches } from '../cache/isolate';
 import { readVars } from '../env';
 import { requireAuth } from '../http/auth';
+import { jsonBody } from '../http/body';
 import type { AppContext } from '../http/context';
 import { createRouter, errorResponses } from '../http/openapi';
 import { getRow, type ListContext, listRows } from '../query/execute';
@@ -61,7 +62,7 @@ function routesFor(r: ResourceDef) {
     tags: [tag],
     summary: `Query ${r.name} with a JSON body`,
     description: "The same compiler as GET, with `where` trees using the seeds' operator names.",
-    middleware: [requireAuth()] as const,
+    middleware: [requireAuth(), jsonBody()] as const,
     request: { body: { content: { 'application/json': { schema: QueryBodyDocSchema } } } },
     responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: page } } }, ...errorResponses },
   });
