@@ -97,7 +97,11 @@ function toFilter(w: Where, path: string, depth: number): Filter {
   if (depth > LIMITS.maxDepth) throw new AppError('invalid_query', `${path}: nesting deeper than ${LIMITS.maxDepth}.`, [{ path, message: 'too deep' }]);
   if ('and' in w) return { kind: 'and', items: w.and.map((x, i) => toFilter(x, `${path}.and[${i}]`, depth + 1)) };
   if ('or' in w) return { kind: 'or', items: w.or.map((x, i) => toFilter(x, `${path}.or[${i}]`, depth + 1)) };
-  if ('not' in w) return { ...toFilter(w.not, `${path}.not`, depth + 1), not: true } as Filter;
+  if ('not' in w) {
+    // Negation flips: {not: {not: X}} is X, and {not: {notEquals: …}} an equality.
+    const inner = toFilter(w.not, `${path}.not`, depth + 1);
+    return { ...inner, not: !inner.not } as Filter;
+  }
   const { field, operator, value } = w;
   const cond = (op: Extract<Filter, { kind: 'cond' }>['op'], v: unknown, not = false): Filter => ({ kind: 'cond', field, op, value: v, not });
   const needs = () => {

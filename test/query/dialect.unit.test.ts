@@ -167,6 +167,15 @@ describe("JSON dialect: the seeds' operators", () => {
     expect(r.order).toEqual([{ field: 'last_name', dir: 'desc', nulls: undefined }]);
   });
 
+  it('negation flips: not(not(x)) is x', () => {
+    const x = { field: 'status', operator: 'equals', value: 'active' };
+    const cond = { kind: 'cond', field: 'status', op: 'eq', value: 'active' };
+    expect(parseQueryBody({ where: { not: x } }).where).toEqual([{ ...cond, not: true }]);
+    expect(parseQueryBody({ where: { not: { not: x } } }).where).toEqual([{ ...cond, not: false }]);
+    expect(parseQueryBody({ where: { not: { not: { not: x } } } }).where).toEqual([{ ...cond, not: true }]);
+    expect(parseQueryBody({ where: { not: { field: 'status', operator: 'notEquals', value: 'active' } } }).where).toEqual([{ ...cond, op: 'neq', not: true }]);
+  });
+
   it('rejects unknown keys and operators', () => {
     expect(() => parseQueryBody({ where: { field: 'a', operator: 'regex', value: 'x' } })).toThrow(expect.objectContaining({ code: 'invalid_body' }));
     expect(() => parseQueryBody({ limit: 5, sql: 'select 1' })).toThrow(expect.objectContaining({ code: 'invalid_body' }));
