@@ -1,15 +1,22 @@
 // npm run token -- --email admin@demo.test [--org demo] [--ttl 86400]
-// Prints a bearer token (HS256, claims sub/org/role/exp) for that user, nothing else on stdout.
+// Prints a bearer token (HS256, claims sub/org/role/iat/exp) for that user, nothing else on stdout.
+// --ttl defaults to the longest lifetime the Worker accepts (TOKEN_MAX_AGE_SECONDS); a longer
+// one is refused rather than capped, so nobody is handed a token shorter than they asked for.
 import pg from 'pg';
 import { parseArgs } from './lib/config';
-import { signToken } from './lib/jwt';
+import { signToken, tokenMaxAgeSeconds } from './lib/jwt';
 import { ensurePostgres } from './lib/postgres';
 
 const args = parseArgs();
 const email = typeof args.email === 'string' ? args.email.trim().toLowerCase() : '';
-const ttl = Number(args.ttl ?? 24 * 3600);
+const maxAge = tokenMaxAgeSeconds();
+const ttl = Number(args.ttl ?? maxAge);
 if (!email || !Number.isInteger(ttl) || ttl <= 0) {
   console.error('usage: npm run token -- --email <user email> [--org <org slug>] [--ttl <seconds>]');
+  process.exit(2);
+}
+if (ttl > maxAge) {
+  console.error(`--ttl ${ttl} is longer than the Worker accepts (TOKEN_MAX_AGE_SECONDS = ${maxAge}); ask for ${maxAge} or less`);
   process.exit(2);
 }
 

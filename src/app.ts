@@ -5,6 +5,7 @@ import { timing } from 'hono/timing';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, toProblem } from './core/errors';
 import { corsPolicy } from './http/cors';
+import { responseHeaders } from './http/headers';
 import { limitRequestSize } from './http/limits';
 import { routeMiss } from './http/methods';
 import { createRouter } from './http/openapi';
@@ -25,7 +26,10 @@ function forClient(path: string, problem: ReturnType<typeof toProblem>) {
 export function createApp() {
   const app = createRouter();
 
-  // First, so a browser's preflight is answered before any other work.
+  // nosniff (and Cache-Control on private answers) on every response, preflights included: it
+  // works only after the rest, so it does not delay the preflight.
+  app.use(responseHeaders());
+  // First to do work, so a browser's preflight is answered before any other.
   app.use(corsPolicy());
   app.use(
     requestId({

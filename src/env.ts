@@ -17,6 +17,13 @@ const VarsSchema = z.object({
   COUNT_EXACT_LIMIT: z.coerce.number().int().positive().max(1_000_000).default(10_000),
   /** Bound on opening the database connection (TCP and login): past it, a 503. */
   CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
+  /** The longest a token may live: `exp - iat` and its age `now - iat` (src/http/auth.ts). */
+  TOKEN_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** `*`, or the comma-separated origins browsers may call from (a trailing slash is dropped). */
   CORS_ORIGINS: z

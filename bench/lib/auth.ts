@@ -7,7 +7,8 @@ export const BENCH_USER = { email: 'admin@demo.test', org: 'demo' } as const;
 
 /**
  * The bench caller, made the way scripts/token.ts makes a token (look the user up, sign
- * sub/org/role), signed with the secret the Worker will verify with.
+ * sub/org/role with iat/exp), signed with the secret the Worker will verify with and living
+ * as long as it accepts (TOKEN_MAX_AGE_SECONDS, a day by default: longer than any run).
  */
 export async function benchCaller(client: pg.Client, who = BENCH_USER): Promise<{ auth: Auth; token: string }> {
   const { rows } = await client.query<{ id: string; org_id: string; role: Auth['role'] }>(
@@ -17,6 +18,7 @@ export async function benchCaller(client: pg.Client, who = BENCH_USER): Promise<
   );
   if (!rows.length) throw new Error(`no active user ${who.email} in org ${who.org}: is the dataset seeded?`);
   const u = rows[0];
-  const token = await signToken({ sub: u.id, org: u.org_id, role: u.role }, 24 * 3600, wranglerVars().JWT_SECRET);
+  const vars = wranglerVars();
+  const token = await signToken({ sub: u.id, org: u.org_id, role: u.role }, Number(vars.TOKEN_MAX_AGE_SECONDS ?? 86_400), vars.JWT_SECRET);
   return { auth: { userId: u.id, orgId: u.org_id, role: u.role }, token };
 }

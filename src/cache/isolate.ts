@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { USER_ROLES } from '../core/enums';
 
 /**
  * Tier 0: what one isolate remembers across requests. Every bound is stated here, once; the
@@ -10,10 +11,16 @@ import { LRUCache } from 'lru-cache';
  *   never cached.
  * - `verdicts`: the cost guard's EXPLAIN total cost per statement shape (statement text, its
  *   org, and the page size/offset), so a hot risky shape pays for EXPLAIN once a minute.
+ * - `users`: a token's user as the database has it (org, role, active), or that there is no
+ *   such user, by user id, so a caller costs one indexed statement per 30 s per isolate and a
+ *   flood of tokens naming missing or inactive users costs no more. A user deactivated, moved
+ *   or given another role is seen so within this bound (the sharing issue's OrgDO will carry
+ *   invalidation sooner).
  */
 export const CACHE_POLICY = {
   estimates: { max: 1000, ttlMs: 10_000 },
   verdicts: { max: 1000, ttlMs: 60_000 },
+  users: { max: 10_000, ttlMs: 30_000 },
 } as const;
 
 /** A bounded, expiring map of numbers (least recently used entries go first). */
@@ -50,4 +57,38 @@ let shared: QueryCaches | undefined;
 export function isolateCaches(): QueryCaches {
   shared ??= createQueryCaches();
   return shared;
+}
+
+/** A token's user as the database has it. */
+export interface CallerRecord {
+  orgId: string;
+  role: (typeof USER_ROLES)[number];
+  active: boolean;
+}
+
+/** Users by id: `undefined` when not remembered (or expired), `null` when remembered as missing. */
+export interface UserMemo {
+  get(userId: string): CallerRecord | null | undefined;
+  set(userId: string, user: CallerRecord | null): void;
+}
+
+export function createUserMemo(policy: { max: number; ttlMs: number } = CACHE_POLICY.users, clock?: Clock): UserMemo {
+  // Boxed: lru-cache takes no null values, and a miss is worth remembering.
+  const lru = new LRUCache<string, { user: CallerRecord | null }>({
+    max: policy.max,
+    ttl: policy.ttlMs,
+    ...(clock ? { perf: clock, ttlResolution: 0 } : {}),
+  });
+  return {
+    get: (userId) => lru.get(userId)?.user,
+    set: (userId, user) => void lru.set(userId, { user }),
+  };
+}
+
+let sharedUsers: UserMemo | undefined;
+
+/** The isolate's user cache, made on first use and kept for the isolate's life. */
+export function isolateUsers(): UserMemo {
+  sharedUsers ??= createUserMemo();
+  return sharedUsers;
 }

@@ -25,6 +25,8 @@ async function call(which: keyof typeof envs, path: string, token?: string) {
 
 describe('database drivers', () => {
   let org: TestOrg;
+  /** The database check is /healthz?deep=1, for authenticated callers (the shallow /healthz touches no database). */
+  const bearer = async () => ({ Authorization: `Bearer ${await tokenFor(org.users.admin)}` });
   beforeAll(async () => {
     org = await createOrg();
     await createContacts(org.id, [
@@ -39,8 +41,8 @@ describe('database drivers', () => {
   });
 
   for (const which of Object.keys(envs) as Array<keyof typeof envs>) {
-    it(`${which}: /healthz reports the driver`, async () => {
-      const res = await call(which, '/healthz');
+    it(`${which}: /healthz?deep=1 reports the driver`, async () => {
+      const res = await call(which, '/healthz?deep=1', await tokenFor(org.users.admin));
       expect(res.status).toBe(200);
       expect(res.body.db.driver).toBe(which);
     });
@@ -55,7 +57,11 @@ describe('database drivers', () => {
 
   it('with no database configured, a DB route is a 503 problem, not a 500', async () => {
     const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request('http://localhost/healthz'), { ...env, HYPERDRIVE: undefined } as never, ctx);
+    const res = await worker.fetch(
+      new Request('http://localhost/healthz?deep=1', { headers: await bearer() }),
+      { ...env, HYPERDRIVE: undefined } as never,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ code: 'service_unavailable' });
@@ -64,7 +70,7 @@ describe('database drivers', () => {
   it('an unreachable database is a 503 problem', async () => {
     const ctx = createExecutionContext();
     const res = await worker.fetch(
-      new Request('http://localhost/healthz'),
+      new Request('http://localhost/healthz?deep=1', { headers: await bearer() }),
       { ...env, HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: 'postgres://postgres:postgres@127.0.0.1:1/crm' } } as never,
       ctx,
     );
@@ -81,7 +87,7 @@ describe('database drivers', () => {
     const ctx = createExecutionContext();
     const started = Date.now();
     const res = await worker.fetch(
-      new Request('http://localhost/healthz'),
+      new Request('http://localhost/healthz?deep=1', { headers: await bearer() }),
       { ...env, HYPERDRIVE: { connectionString: env.TEST_HUNG_DB_URL }, CONNECT_TIMEOUT_MS: String(timeoutMs) } as never,
       ctx,
     );

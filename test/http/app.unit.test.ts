@@ -21,6 +21,31 @@ describe('system routes', () => {
     expect(res.headers.get('server-timing')).not.toMatch(/db;/);
   });
 
+  it('GET /healthz answers from the Worker alone (this lane has no database)', async () => {
+    const res = await get('/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.headers.get('server-timing')).not.toMatch(/db(-connect)?;/);
+  });
+
+  it('GET /healthz?deep=1 is a database check for authenticated callers only', async () => {
+    for (const headers of [{}, { Authorization: 'Bearer a.b.c' }] as Array<Record<string, string>>) {
+      const res = await get('/healthz?deep=1', { headers });
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ code: 'unauthorized' });
+      expect(res.headers.get('www-authenticate')).toContain('Bearer');
+    }
+    expect((await get('/healthz?deep=yes')).body).toMatchObject({ code: 'invalid_query' });
+  });
+
+  it('documents /healthz: public, with deep=1 behind a bearer token', async () => {
+    const op = (await get('/openapi.json')).body.paths['/healthz'].get;
+    expect(op.parameters).toEqual([expect.objectContaining({ name: 'deep', in: 'query', required: false })]);
+    expect(op.security).toEqual([{}, { bearer: [] }]);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '503']);
+    expect(op.responses['200'].content['application/json'].schema.required).toEqual(['status']);
+  });
+
   it('an unknown route is a problem+json 404', async () => {
     const res = await get('/v0/nothing-here');
     expect(res.status).toBe(404);
