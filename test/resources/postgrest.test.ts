@@ -118,10 +118,10 @@ describe('/rest/v1 with postgrest-js', () => {
     expect(error?.message).toMatch(/not a field/);
     const unknown = await db.from('secrets').select('*');
     expect(unknown.error).not.toBeNull();
-    // Reads only: a write is a 404 that still reads as a PostgREST error.
+    // Reads only: a write is a 405 (the path exists, the method does not) that still reads as a PostgREST error.
     const insert = await db.from('contacts').insert({ first_name: 'X' });
-    expect(insert.status).toBe(404);
-    expect(insert.error?.message).toMatch(/No route for POST/);
+    expect(insert.status).toBe(405);
+    expect(insert.error?.message).toMatch(/POST is not allowed on \/rest\/v1\/contacts; it takes GET, HEAD, OPTIONS/);
   });
 
   it('answers the raw wire format: bare array, Content-Range, Preference-Applied, Range header', async () => {
