@@ -80,6 +80,17 @@ function whereTree(fields: readonly string[], resource: string | undefined, ctx:
   return tree;
 }
 
+/** One well-typed condition (a declared field, a value aimed at its type) as a whole where: nothing else in the body is refused first. */
+function typedWhere(resource: string | undefined, ctx: FuzzContext): fc.Arbitrary<unknown> {
+  const def = resource && Object.hasOwn(RESOURCES, resource) ? RESOURCES[resource] : RESOURCES.contacts;
+  return fc.constantFrom(...Object.entries(def.fields)).chain(([name, f]) => {
+    const v = typedValue(f.type, f.values, ctx.ids);
+    return fc
+      .tuple(fc.constantFrom(...JSON_OPERATORS), fc.oneof(v, fc.array(v, { minLength: 1, maxLength: 3 })))
+      .map(([operator, value]) => ({ field: name, operator, value }));
+  });
+}
+
 /** A POST /v1/{resource}/query body: the documented keys with right and wrong types, unknown and built-in keys, depth, and non-JSON. */
 export function queryBody(resource: string | undefined, ctx: FuzzContext): fc.Arbitrary<string> {
   const { fields, relations } = vocabulary(resource);
@@ -116,8 +127,12 @@ export function queryBody(resource: string | undefined, ctx: FuzzContext): fc.Ar
     fc.tuple(fc.constant(k), Object.hasOwn(typed, k) ? fc.oneof({ weight: 5, arbitrary: typed[k] }, anyJson) : anyJson),
   ) as fc.Arbitrary<[string, unknown]>;
   const object = fc.array(entry, { maxLength: 5 }).map((es) => JSON.stringify(own(es)));
+  const focused = fc
+    .record({ where: typedWhere(resource, ctx), orderBy: fc.option(orderBy, { nil: undefined }), count: fc.option(typed.count, { nil: undefined }) })
+    .map((b) => JSON.stringify(b));
   return fc.oneof(
     { weight: 12, arbitrary: object },
+    { weight: 6, arbitrary: focused },
     {
       weight: 2,
       arbitrary: fc
