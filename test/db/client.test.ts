@@ -136,7 +136,8 @@ describe('Db: statements', () => {
         // Mapped by fromDatabaseError: a malformed value is the caller's 400 …
         expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'invalid_query', status: 400 });
         // … and what it does not know stays the driver's error, SQLSTATE and all (a 500 upstream).
-        expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: '22012', severity: 'ERROR' });
+        // A data exception (class 22) is the caller's: mapped to a 400, the driver's error kept as its cause.
+        expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'invalid_query', status: 400, cause: { code: '22012' } });
         expect(db.stats.queries).toBe(4);
         expect(db.stats.maxInFlight).toBe(4);
       } finally {

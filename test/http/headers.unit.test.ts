@@ -1,7 +1,7 @@
 import { env, SELF } from 'cloudflare:test';
 import { sign } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
-import { get } from '../support/http';
+import { get, getWithoutDatabase } from '../support/http';
 
 // Headers every response carries, and the Cache-Control of the routes behind requireAuth, for
 // the answers that need no database. Authenticated successes are in headers.test.ts.
@@ -39,14 +39,14 @@ describe('response headers', () => {
       expect(res.status, path).toBe(401);
       expect(res.headers.get('cache-control'), path).toBe('private, no-store');
     }
-    // A well-formed token reaches the user lookup, and this lane has no database: a 503, still private.
+    // A well-formed token reaches the user lookup, here with the database unreachable: a 503, still private.
     const now = Math.floor(Date.now() / 1000);
     const token = await sign(
       { sub: '00000000-0000-4000-8000-00000000b001', org: '00000000-0000-4000-8000-00000000b002', role: 'admin', iat: now, exp: now + 60 },
       env.JWT_SECRET,
       'HS256',
     );
-    const unavailable = await get('/v1/contacts', { token });
+    const unavailable = await getWithoutDatabase('/v1/contacts', { token });
     expect(unavailable.status).toBe(503);
     expect(unavailable.headers.get('cache-control')).toBe('private, no-store');
     expect(unavailable.headers.get('x-content-type-options')).toBe('nosniff');

@@ -1,5 +1,6 @@
-import { env, SELF } from 'cloudflare:test';
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { sign } from 'hono/jwt';
+import worker from '../../src/index';
 import type { TestUser } from './factories';
 
 /** A token as scripts/lib/jwt.ts signs them: issued now (`iat`), living `ttl` seconds (an hour). */
@@ -10,9 +11,29 @@ export async function tokenFor(user: TestUser, opts: { ttl?: number; secret?: st
 
 /** GET through the Worker's fetch, as a client would. */
 export async function get(path: string, opts: { token?: string; headers?: Record<string, string> } = {}) {
+  return read(await SELF.fetch(`http://localhost${path}`, { headers: headersOf(opts) }));
+}
+
+/**
+ * GET through the Worker with its database unreachable (a closed port): whatever lane the test
+ * runs in, with or without the seeded database, a request that gets as far as Postgres is a 503.
+ */
+export async function getWithoutDatabase(path: string, opts: { token?: string; headers?: Record<string, string> } = {}) {
+  const ctx = createExecutionContext();
+  const down = { ...env, HYPERDRIVE: { connectionString: 'postgres://nobody:nothing@127.0.0.1:1/none' } };
+  const res = await worker.fetch(new Request(`http://localhost${path}`, { headers: headersOf(opts) }), down as never, ctx);
+  const out = await read(res);
+  await waitOnExecutionContext(ctx);
+  return out;
+}
+
+function headersOf(opts: { token?: string; headers?: Record<string, string> }): Record<string, string> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-  const res = await SELF.fetch(`http://localhost${path}`, { headers });
+  return headers;
+}
+
+async function read(res: Response) {
   const text = await res.text();
   let body: any;
   try {
