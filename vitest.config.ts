@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { hungDatabaseUrl, NEON_PROXY_PORT, poolerUrl, testDatabaseUrl } from './test/support/test-database';
+import { databaseBindings, testDatabaseUrl } from './test/support/test-database';
 
 // Tests run inside workerd against a real Postgres: the embedded server (database crm_test)
 // unless TEST_DATABASE_URL / DATABASE_URL say otherwise. test/global-setup.ts starts, migrates
@@ -15,10 +15,7 @@ export default defineConfig({
       miniflare: {
         hyperdrives: { HYPERDRIVE: databaseUrl },
         bindings: {
-          TEST_DATABASE_URL: databaseUrl,
-          TEST_POOLER_URL: poolerUrl(databaseUrl),
-          TEST_HUNG_DB_URL: hungDatabaseUrl(databaseUrl),
-          NEON_WS_PROXY: `127.0.0.1:${NEON_PROXY_PORT}/v1`,
+          ...databaseBindings(databaseUrl),
         },
       },
     }),

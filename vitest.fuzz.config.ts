@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { hungDatabaseUrl, NEON_PROXY_PORT, poolerUrl, testDatabaseUrl } from './test/support/test-database';
+import { databaseBindings, testDatabaseUrl } from './test/support/test-database';
 
 // `npm run fuzz`: the route fuzzer (test/security/fuzz.test.ts) alone, with as many runs as
 // asked. workerd does not see the shell's environment, so FUZZ_RUNS, FUZZ_SEED and FUZZ_SURVEY
@@ -15,10 +15,7 @@ export default defineConfig({
       miniflare: {
         hyperdrives: { HYPERDRIVE: databaseUrl },
         bindings: {
-          TEST_DATABASE_URL: databaseUrl,
-          TEST_POOLER_URL: poolerUrl(databaseUrl),
-          TEST_HUNG_DB_URL: hungDatabaseUrl(databaseUrl),
-          NEON_WS_PROXY: `127.0.0.1:${NEON_PROXY_PORT}/v1`,
+          ...databaseBindings(databaseUrl),
           FUZZ_RUNS: process.env.FUZZ_RUNS ?? '10000',
           FUZZ_SEED: process.env.FUZZ_SEED ?? String(Date.now() % 2 ** 31),
           FUZZ_SURVEY: process.env.FUZZ_SURVEY ?? '',

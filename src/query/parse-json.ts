@@ -4,7 +4,7 @@ import { type Filter, LIMITS, type ListRequest } from './ast';
 import { parseSelect } from './parse-query-string';
 
 /** The seeds' operator names (AdvancedFilterMixin) → the AST's operators. */
-const JSON_OPERATORS = [
+export const JSON_OPERATORS = [
   'equals',
   'notEquals',
   'contains',

@@ -2,6 +2,7 @@
 // `where` trees (well-typed and not), the documented keys with right and wrong types, unknown
 // and built-in keys, depth, and text that is not JSON at all.
 import fc from 'fast-check';
+import { JSON_OPERATORS } from '../../src/query/parse-json';
 import { RESOURCES } from '../../src/resources/registry';
 import { cursorValue, type FuzzContext, vocabulary } from './fuzz-params';
 import { BUILTIN_NAMES, deepJson, hostileValue, paramName, selectExpr, typedValue } from './fuzz-values';
@@ -19,26 +20,6 @@ function own(entries: Array<[string, unknown]>): Record<string, unknown> {
   for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   return o;
 }
-
-const JSON_OPERATORS = [
-  'equals',
-  'notEquals',
-  'contains',
-  'startsWith',
-  'endsWith',
-  'isEmpty',
-  'isNotEmpty',
-  'greaterThan',
-  'greaterThanOrEqual',
-  'lessThan',
-  'lessThanOrEqual',
-  'between',
-  'in',
-  'notIn',
-  'search',
-  'hasAll',
-  'hasAny',
-];
 
 function whereTree(fields: readonly string[], resource: string | undefined, ctx: FuzzContext): fc.Arbitrary<unknown> {
   const def = resource && Object.hasOwn(RESOURCES, resource) ? RESOURCES[resource] : RESOURCES.contacts;

@@ -34,3 +34,13 @@ export function hungDatabaseUrl(databaseUrl: string): string {
   u.port = String(HUNG_DB_PORT);
   return u.toString();
 }
+
+/** The workerd bindings every suite that uses the test database gets (vitest.config.ts, vitest.fuzz.config.ts). */
+export function databaseBindings(databaseUrl: string): Record<string, string> {
+  return {
+    TEST_DATABASE_URL: databaseUrl,
+    TEST_POOLER_URL: poolerUrl(databaseUrl),
+    TEST_HUNG_DB_URL: hungDatabaseUrl(databaseUrl),
+    NEON_WS_PROXY: `127.0.0.1:${NEON_PROXY_PORT}/v1`,
+  };
+}
