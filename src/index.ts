@@ -1,8 +1,23 @@
 import { createApp } from './app';
-import type { AppEnv } from './env';
+import { createDb } from './db/client';
+import { type AppEnv, readVars } from './env';
+import { purgeExpiredIdempotencyKeys } from './http/idempotency';
+import { createLogger } from './http/logger';
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
+  /** The cron trigger (wrangler.toml [triggers]): housekeeping that no request should pay for. */
+  async scheduled(controller, env) {
+    const vars = readVars(env);
+    const log = createLogger(`cron:${controller.cron}`, vars.LOG_LEVEL);
+    const db = createDb(env, (msg, extra) => log('error', msg, extra), { connectTimeoutMs: vars.CONNECT_TIMEOUT_MS });
+    try {
+      const purged = await purgeExpiredIdempotencyKeys(db);
+      log('info', 'expired idempotency keys purged', { purged });
+    } finally {
+      await db.close();
+    }
+  },
 } satisfies ExportedHandler<AppEnv>;
