@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../scripts/lib/config';
+import { ensurePostgres } from '../scripts/lib/postgres';
 import { REFERENCE_LABEL } from './lib/context';
 import { evaluateGoals } from './lib/goals';
 import { parseSize } from './lib/hugepages';
@@ -16,6 +17,7 @@ import { turnOrder } from './lib/measure-scenario';
 import { runPaired } from './lib/paired';
 import { pairedIntervals, type Row } from './lib/results';
 import { BenchResults } from './lib/schema';
+import { checkWriteCleanup, checkWrites } from './selftest-writes';
 
 const failures: string[] = [];
 let passed = 0;
@@ -107,6 +109,16 @@ function checkFiles(out: string): void {
     check(/\| c8 \(reported, not a goal\): p95 ÷ empty p95 \| ℹ️ reported \| appusers /.test(md), 'latest.md reports the c8 p95 ratios without pass or fail');
   const svg = readFileSync(path.join(out, 'latest.svg'), 'utf8');
   check(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>') && svg.includes('appusers'), 'latest.svg is a chart with the scenarios');
+}
+
+/** The bench's Postgres again (it stops a server it started), stopped afterwards if started here. */
+async function withPostgres(use: (url: string) => Promise<void>): Promise<void> {
+  const server = await ensurePostgres({ quiet: true });
+  try {
+    await use(server.url);
+  } finally {
+    if (server.startedHere) await server.stop();
+  }
 }
 
 /** Which spec each spec's turns follow, over a repeating order (the last turn precedes the first). */
@@ -285,7 +297,18 @@ function checkIntervals(): void {
     `a p95 miss is reported with its ratio and interval, and still fails (${goal?.detail})`,
   );
   // The wiring: a row's own rounds against its companions' rounds, each to the right interval.
-  const load = (f: (r: number) => number[]) => ({ p50_ms: 0, p95_ms: 0, p99_ms: 0, count: 0, rps: 0, errors: 0, statuses: {}, cutOff: [], rounds: rounds(f) });
+  const load = (f: (r: number) => number[]) => ({
+    p50_ms: 0,
+    p95_ms: 0,
+    p99_ms: 0,
+    count: 0,
+    rps: 0,
+    okRps: 0,
+    errors: 0,
+    statuses: {},
+    cutOff: [],
+    rounds: rounds(f),
+  });
   const wired = pairedIntervals({
     load: load((r) => [3 * (5 + (r % 37))]),
     paired: { edge: load((r) => [5 + (r % 37)]), reference: load((r) => [1.5 * (5 + (r % 37))]) },
@@ -326,6 +349,7 @@ async function checkExitCode(): Promise<void> {
 async function main(): Promise<number> {
   checkUnits();
   await checkRounds();
+  await checkWrites(check);
   await checkExitCode();
   check((await runBench(['--mode', 'sideways'])).code === 2, 'a bad option exits 2');
   const out = mkdtempSync(path.join(os.tmpdir(), 'crm-bench-selftest-'));
@@ -334,6 +358,7 @@ async function main(): Promise<number> {
   check(code === 0, `bench --quick exits 0 (got ${code}, ${Math.round((Date.now() - started) / 1000)} s)`);
   await checkStopped(log);
   checkFiles(out);
+  if (code === 0) await withPostgres((url) => checkWriteCleanup(check, url));
   if (failures.length) {
     process.stderr.write(`[selftest] ${failures.length} check(s) failed; results kept in ${out}\n`);
     return 1;

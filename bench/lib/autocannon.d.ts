@@ -1,9 +1,12 @@
 // The slice of autocannon 9's programmatic API the bench uses (the package ships no types).
 declare module 'autocannon' {
-  interface Request {
+  export interface Request {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
+    body?: string;
+    /** Called before every request it sends; returns the request to send. */
+    setupRequest?: (request: Request, context: object) => Request;
   }
   interface Options {
     url: string;

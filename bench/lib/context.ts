@@ -47,6 +47,15 @@ export interface BenchContext {
 export interface HttpRequest {
   path: string;
   headers?: Record<string, string>;
+  /** GET when absent. */
+  method?: 'GET' | 'PATCH' | 'POST';
+  body?: string;
+  /**
+   * A fresh path and body for every request sent (`path`/`body` above are then one example,
+   * for the probe and the notes): a write that sent the same value to the same row each time
+   * would measure an update that changes nothing.
+   */
+  next?: () => { path: string; body?: string };
 }
 
 /** A baseline is built once per run and returns what one "request" of it does. */
@@ -62,16 +71,31 @@ export interface Variant {
   naive?: BaselineFactory;
   /** A function when the note depends on what prepare found (e.g. the depth reached). */
   notes?: string | ((ctx: BenchContext) => string);
+  /** Only at these of the run's concurrency levels (default: all of them). */
+  concurrency?: number[];
+  /** Rows each request writes: the row then reports rows/s (requests/s × this). */
+  rowsPerRequest?: number;
 }
 
 export interface Scenario {
   id: ScenarioId;
   /** Requests carry the bearer token. */
   auth: boolean;
-  /** Probed once per mode: 404 means "not built yet" and the scenario is skipped. */
-  probe: string;
+  /**
+   * Probed once per mode: 404 means "not built yet" and the scenario is skipped. A path is
+   * a GET; a function gives requests of other methods (a write needs a real row), where 405
+   * also means "not built yet" (the path exists for reads only).
+   */
+  probe: string | ((ctx: BenchContext) => Promise<HttpRequest[]>);
   /** Runs once per run after a successful probe (find search terms, walk to a deep cursor). */
   prepare?(ctx: BenchContext): Promise<void>;
+  /**
+   * Throughput is the point (writes): every concurrency runs alone under autocannon, not in
+   * turns with the empty route at c1, whose turns would take half of the connection's time.
+   */
+  alone?: boolean;
+  /** Undoes what the scenario wrote; runs after its last variant, also on failure or Ctrl-C. */
+  finish?(ctx: BenchContext): Promise<void>;
   variants: Variant[];
 }
 

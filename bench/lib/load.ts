@@ -1,16 +1,30 @@
-import autocannon from 'autocannon';
+import autocannon, { type Request as AutocannonRequest } from 'autocannon';
 import { Latencies, type LatencySummary, round } from './histogram';
 import type { Rounds } from './interval';
 
 export interface LoadSpec {
   url: string;
   headers: Record<string, string>;
+  method?: string;
+  body?: string;
+  /** A fresh path and body per request (see HttpRequest.next). */
+  next?: () => { path: string; body?: string };
   connections: number;
   seconds: number;
 }
 
+/** The one request autocannon repeats: rebuilt before every send when `next` varies it. */
+function requestOf(spec: LoadSpec): AutocannonRequest {
+  const { pathname, search } = new URL(spec.url);
+  const request: AutocannonRequest = { method: spec.method ?? 'GET', path: pathname + search, headers: spec.headers, body: spec.body };
+  const next = spec.next;
+  return next ? { ...request, setupRequest: (r) => ({ ...r, ...next() }) } : request;
+}
+
 export interface LoadResult extends LatencySummary {
   rps: number;
+  /** 2xx answers per second: what a write's rows/s counts (a refused write wrote nothing). */
+  okRps: number;
   /** Non-2xx responses plus socket errors and timeouts. */
   errors: number;
   /** Status code → count for anything that was not 2xx, for the notes. */
@@ -41,23 +55,36 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   const lastAnswer = new Map<object, number>();
   let responses = 0;
+  let ok = 0;
   let slowest = 0;
   const started = performance.now();
-  const instance = autocannon({ url: spec.url, headers: spec.headers, connections: spec.connections, pipelining: 1, duration: spec.seconds, timeout: 30 });
+  const instance = autocannon({
+    url: spec.url,
+    headers: spec.headers,
+    requests: [requestOf(spec)],
+    connections: spec.connections,
+    pipelining: 1,
+    duration: spec.seconds,
+    timeout: 30,
+  });
   instance.on('response', (client, status, _bytes, ms) => {
     responses++;
     lastAnswer.set(client, performance.now());
     slowest = Math.max(slowest, ms);
-    if (status >= 200 && status < 300) latencies.record(ms);
-    else statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status >= 200 && status < 300) {
+      ok++;
+      latencies.record(ms);
+    } else statuses[status] = (statuses[status] ?? 0) + 1;
   });
   const result = await instance;
   const ended = performance.now();
   const cutOff = cutOffWaits(lastAnswer, spec.connections, started, ended, slowest).map(round);
   for (const wait of cutOff) latencies.record(wait);
+  const perSecond = (n: number) => Math.round((n / ((ended - started) / 1000)) * 10) / 10;
   return {
     ...latencies.summary(),
-    rps: Math.round((responses / ((ended - started) / 1000)) * 10) / 10,
+    rps: perSecond(responses),
+    okRps: perSecond(ok),
     errors: result.non2xx + result.errors,
     statuses,
     cutOff,

@@ -7,21 +7,40 @@ import { timeLoop } from './timed-loop';
 
 export type ProbeOutcome = { ok: true } | { ok: false; status: number; reason: string; failure: boolean };
 
+/** The requests that probe a scenario: a GET of its path, or what its probe function gives. */
+async function probeRequests(ctx: BenchContext, scenario: Scenario): Promise<HttpRequest[]> {
+  const auth: Record<string, string> = scenario.auth ? { Authorization: `Bearer ${ctx.token}` } : {};
+  if (typeof scenario.probe === 'string') return [{ path: scenario.probe, headers: auth }];
+  return (await scenario.probe(ctx)).map((r) => ({ ...r, headers: { ...auth, ...r.headers } }));
+}
+
 /**
- * One request before any load: 2xx runs the scenario; 404 means the route is not built
- * yet (skipped, not a failure); anything else is a broken route (skipped and a failure).
+ * One request (or a few) before any load: 2xx runs the scenario; 404 means the route is not
+ * built yet (skipped, not a failure), as does 405 for a write (its path serves reads only);
+ * anything else is a broken route (skipped and a failure).
  */
 export async function probe(ctx: BenchContext, scenario: Scenario): Promise<ProbeOutcome> {
-  const headers: Record<string, string> = scenario.auth ? { Authorization: `Bearer ${ctx.token}` } : {};
+  let requests: HttpRequest[];
   try {
-    const res = await fetch(`${ctx.baseUrl}${scenario.probe}`, { headers, signal: AbortSignal.timeout(60_000) });
-    const body = await res.text();
-    if (res.status >= 200 && res.status < 300) return { ok: true };
-    if (res.status === 404) return { ok: false, status: 404, reason: `GET ${scenario.probe} answered 404: route not built yet`, failure: false };
-    return { ok: false, status: res.status, reason: `GET ${scenario.probe} answered ${res.status}: ${body.slice(0, 200)}`, failure: true };
+    requests = await probeRequests(ctx, scenario);
   } catch (err) {
-    return { ok: false, status: 0, reason: `GET ${scenario.probe} failed: ${String(err)}`, failure: true };
+    return { ok: false, status: 0, reason: `building the probe failed: ${String((err as Error).message ?? err).slice(0, 200)}`, failure: true };
   }
+  for (const r of requests) {
+    const method = r.method ?? 'GET';
+    const what = `${method} ${r.path}`;
+    try {
+      const res = await fetch(`${ctx.baseUrl}${r.path}`, { method, headers: r.headers, body: r.body, signal: AbortSignal.timeout(60_000) });
+      const body = await res.text();
+      if (res.status >= 200 && res.status < 300) continue;
+      if (res.status === 404 || (res.status === 405 && method !== 'GET'))
+        return { ok: false, status: res.status, reason: `${what} answered ${res.status}: route not built yet`, failure: false };
+      return { ok: false, status: res.status, reason: `${what} answered ${res.status}: ${body.slice(0, 200)}`, failure: true };
+    } catch (err) {
+      return { ok: false, status: 0, reason: `${what} failed: ${String(err)}`, failure: true };
+    }
+  }
+  return { ok: true };
 }
 
 /** A baseline's latencies, or why it is missing. */
@@ -117,10 +136,10 @@ export async function measureLoad(
 ): Promise<Measured> {
   const request = variant.request(ctx);
   const notes = typeof variant.notes === 'function' ? variant.notes(ctx) : variant.notes;
-  const spec = (r: HttpRequest) => ({ url: `${ctx.baseUrl}${r.path}`, headers: r.headers ?? {} });
+  const spec = (r: HttpRequest) => ({ url: `${ctx.baseUrl}${r.path}`, headers: r.headers ?? {}, method: r.method, body: r.body, next: r.next });
   let load: LoadResult;
   let paired: Measured['paired'];
-  if (concurrency === 1) {
+  if (concurrency === 1 && !scenario.alone) {
     const withIt = companions(ctx, scenario, variant);
     const floor = withIt.edge ? await floorTurn(ctx, variant) : undefined;
     const keys = Object.keys(withIt) as Array<keyof typeof withIt>;

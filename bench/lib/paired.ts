@@ -6,6 +6,10 @@ import type { LoadResult } from './load';
 export interface PairedSpec {
   url: string;
   headers: Record<string, string>;
+  method?: string;
+  body?: string;
+  /** A fresh path and body per request (see HttpRequest.next). */
+  next?: () => { path: string; body?: string };
 }
 
 /** A turn that is not an HTTP request: a baseline called from this process (the db floor). */
@@ -24,17 +28,21 @@ async function call(spec: CallSpec): Promise<{ status: number; ms: number }> {
   }
 }
 
-/** One GET on the shared keep-alive socket: status and milliseconds to the last body byte. */
-function get(agent: http.Agent, spec: PairedSpec): Promise<{ status: number; ms: number }> {
+/** One request on the shared keep-alive socket: status and milliseconds to the last body byte. */
+function send(agent: http.Agent, spec: PairedSpec): Promise<{ status: number; ms: number }> {
+  const fresh = spec.next?.();
+  const url = fresh ? new URL(fresh.path, spec.url) : spec.url;
+  const body = fresh ? fresh.body : spec.body;
   return new Promise((resolve) => {
     const started = performance.now();
-    const req = http.get(spec.url, { agent, headers: spec.headers, timeout: 30_000 }, (res) => {
+    const req = http.request(url, { agent, method: spec.method ?? 'GET', headers: spec.headers, timeout: 30_000 }, (res) => {
       res.on('data', () => {});
       res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
       res.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
+    req.end(body);
   });
 }
 
@@ -58,7 +66,7 @@ export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: nu
       for (const r of rounds) r.push([]);
       for (const i of turns) {
         const spec = specs[i];
-        const { status, ms } = await ('call' in spec ? call(spec) : get(agent, spec));
+        const { status, ms } = await ('call' in spec ? call(spec) : send(agent, spec));
         if (status >= 200 && status < 300) {
           latencies[i].record(ms);
           rounds[i].at(-1)!.push(ms);
@@ -76,6 +84,7 @@ export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: nu
     ...latencies[i].summary(),
     // Its answers per second of the shared run (the turns split the connection's time).
     rps: round((latencies[i].count + errors[i]) / wall),
+    okRps: round(latencies[i].count / wall),
     errors: errors[i],
     statuses: statuses[i],
     cutOff: [],

@@ -84,6 +84,35 @@ function resultsTable(rows: Row[]): string[] {
   return [...lines, ''];
 }
 
+/** Writes are judged by throughput: rows/s beside latency, for the rows that write only. */
+export function writesTable(rows: Row[]): string[] {
+  const writes = rows.filter((r) => r.result.rows_per_s !== undefined);
+  if (!writes.length) return [];
+  const lines = [
+    '## Writes (rows/s)',
+    '',
+    'Each concurrency measured alone (not in turns), so requests/s is throughput; rows/s counts 2xx answers only, × the rows each one wrote.',
+    '',
+    '| write | mode | conc | rows/s | requests/s | p50 | p95 | p99 | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const { result: r, label } of writes) {
+    const cells = [
+      `${r.id} (${label})`,
+      r.mode,
+      r.concurrency,
+      int(Math.round(r.rows_per_s!)),
+      Math.round(r.rps),
+      ms(r.p50_ms),
+      ms(r.p95_ms),
+      ms(r.p99_ms),
+      r.errors,
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return [...lines, ''];
+}
+
 function skippedList(skipped: Skipped[]): string[] {
   if (!skipped.length) return [];
   // One line per scenario and reason, listing the modes it applied to.
@@ -103,6 +132,7 @@ export function renderMarkdown(res: BenchResults, rows: Row[], goals: Goal[], sk
     ...header(res, meta),
     ...goalsTable(goals),
     ...resultsTable(rows),
+    ...writesTable(rows),
     ...skippedList(skipped),
     '## Notes',
     '',

@@ -90,6 +90,7 @@ function rowSvg(r: Row, y: number, scale: Scale): string {
     );
     text += ` · naive ${fmt(r.result.naive_p50_ms)}`;
   }
+  if (r.result.rows_per_s !== undefined) text += ` · ${Math.round(r.result.rows_per_s)} rows/s`;
   if (r.result.errors) text += ` · ${r.result.errors} errors`;
   parts.push(`<text x="${LABEL_W + PLOT_W + 12}" y="${y + 14}" font-size="11" fill="${COLORS.text}">${esc(text)}</text>`);
   return parts.join('');

@@ -30,6 +30,11 @@ function asResult(m: Measured, id: ScenarioResult['id'], load: Measured['load'])
   return { id, mode: m.mode, concurrency: m.concurrency, p50_ms, p95_ms, p99_ms, rps, errors };
 }
 
+/** Rows written per second, for variants that write: 2xx answers per second × the rows each one wrote. */
+export function rowsPerSecond(okRps: number, rowsPerRequest: number | undefined): number | undefined {
+  return rowsPerRequest === undefined ? undefined : Math.round(okRps * rowsPerRequest * 10) / 10;
+}
+
 /** Paths for humans: a 150-character cursor says less than its depth. */
 export function displayPath(path: string): string {
   return path.replace(/cursor=[^&]+/, 'cursor=<deep>');
@@ -37,7 +42,7 @@ export function displayPath(path: string): string {
 
 function notesFor(m: Measured, floorDb?: LatencySummary, floorHot?: LatencySummary, naive?: LatencySummary, extra: string[] = []): string {
   const prefer = m.request.headers?.Prefer ? ` with Prefer: ${m.request.headers.Prefer}` : '';
-  const parts = [`${m.variant.label}: GET ${displayPath(m.request.path)}${prefer}`];
+  const parts = [`${m.variant.label}: ${m.request.method ?? 'GET'} ${displayPath(m.request.path)}${prefer}`];
   if (floorDb)
     parts.push(`db floor p95 ${floorDb.p95_ms} ms${floorHot ? ` (in turns; back to back p50 ${floorHot.p50_ms} ms, p95 ${floorHot.p95_ms} ms)` : ''}`);
   if (naive) parts.push(`naive p95 ${naive.p95_ms} ms (${naive.count} calls)`);
@@ -68,6 +73,8 @@ export function buildRows(outcome: RunOutcome): Row[] {
     const edge = m.paired?.edge ? asResult(m, 'empty', m.paired.edge) : edgeRow ? asResult(edgeRow, 'empty', edgeRow.load) : undefined;
     const reference = m.paired?.reference ? asResult(m, m.scenario.id, m.paired.reference) : undefined;
     const result = asResult(m, m.scenario.id, m.load);
+    const rows = rowsPerSecond(m.load.okRps, m.variant.rowsPerRequest);
+    if (rows !== undefined) result.rows_per_s = rows;
     if (floor?.summary) result.floor_db_p50_ms = floor.summary.p50_ms;
     if (edge) result.floor_edge_p50_ms = edge.p50_ms;
     if (naive?.summary) result.naive_p50_ms = naive.summary.p50_ms;

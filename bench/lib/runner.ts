@@ -1,4 +1,4 @@
-import { stopping } from './cleanup';
+import { onCleanup, stopping } from './cleanup';
 import type { BenchContext, Scenario, Variant } from './context';
 import { type Baseline, type Measured, measureBaseline, measureLoad, probe } from './measure-scenario';
 import type { BenchOptions, Mode } from './options';
@@ -29,8 +29,25 @@ export interface RunOutcome {
 export const variantKey = (id: string, label: string) => `${id}/${label}`;
 export const floorKey = (id: string, label: string, mode: Mode) => `${variantKey(id, label)}@${mode}`;
 
-/** Probe, prepare (once per run), then each variant. */
-async function runScenario(ctx: BenchContext, scenario: Scenario, mode: Mode, opts: BenchOptions, out: RunOutcome): Promise<void> {
+/** Probe, prepare (once per run), then each variant; then the scenario's clean-up, whatever happened. */
+export async function runScenario(ctx: BenchContext, scenario: Scenario, mode: Mode, opts: BenchOptions, out: RunOutcome): Promise<void> {
+  // Registered before the probe, which may already write; run by cleanupAll on Ctrl-C.
+  const finish = scenario.finish ? onCleanup(`${scenario.id} clean-up`, () => scenario.finish!(ctx)) : undefined;
+  try {
+    await measureScenario(ctx, scenario, mode, opts, out);
+  } finally {
+    try {
+      await finish?.();
+    } catch (err) {
+      // Rows left behind change what the next scenarios and runs read: the run fails.
+      const reason = `clean-up failed: ${String((err as Error).message ?? err).slice(0, 300)}`;
+      ctx.log(`${scenario.id}: ${reason}`);
+      out.skipped.push({ id: scenario.id, mode, reason, failure: true });
+    }
+  }
+}
+
+async function measureScenario(ctx: BenchContext, scenario: Scenario, mode: Mode, opts: BenchOptions, out: RunOutcome): Promise<void> {
   const probed = await probe(ctx, scenario);
   if (!probed.ok) {
     ctx.log(`${scenario.id}: skipped in ${mode} mode (${probed.reason})`);
@@ -57,12 +74,14 @@ async function runVariant(ctx: BenchContext, scenario: Scenario, variant: Varian
   const key = variantKey(scenario.id, variant.label);
   let backToBack: Baseline | undefined;
   let inTurns: Measured['load'] | undefined;
-  for (const concurrency of opts.concurrency) {
+  const levels = opts.concurrency.filter((c) => !variant.concurrency || variant.concurrency.includes(c));
+  if (!levels.length) ctx.log(`  ${scenario.id} [${variant.label}] runs at concurrency ${variant.concurrency!.join(', ')} only: not in this run`);
+  for (const concurrency of levels) {
     if (stopping()) throw new Error('stopped');
     const measured = await measureLoad(ctx, scenario, variant, mode, concurrency, opts);
     out.measured.push(measured);
     inTurns ??= measured.paired?.floor;
-    if (concurrency === opts.concurrency[0] && variant.floor) {
+    if (concurrency === levels[0] && variant.floor) {
       backToBack = await measureBaseline('db floor', ctx, variant.floor, opts);
       if (backToBack.summary)
         ctx.log(`  ${scenario.id} [${variant.label}] db floor back to back: p50 ${backToBack.summary.p50_ms} ms, p95 ${backToBack.summary.p95_ms} ms`);

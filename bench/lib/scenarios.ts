@@ -9,6 +9,7 @@ import { listFloor } from './baselines/list-floor';
 import { type BenchContext, REFERENCE_LABEL, type Scenario, type Variant } from './context';
 import { deepTarget, walkToDeepCursor } from './deep-cursor';
 import { findCommonWords, findRareSurname } from './terms';
+import { WRITE_SCENARIO } from './write-scenario';
 
 const CONTACTS = '/v1/contacts';
 /** The `filter` scenario's three filters: an equality, a substring and a range. */
@@ -132,6 +133,8 @@ export const SCENARIOS: Scenario[] = [
     probe: '/api/v1/appusers/?page_size=1',
     variants: [appUsersVariant('last_name=son', 'last_name=son&ordering=-created&page_size=20'), appUsersVariant('city=ber', 'city=ber&ordering=last_name')],
   },
+  // Last: it writes into the dataset, and the reads before it should find it as seeded.
+  WRITE_SCENARIO,
 ];
 
 function appUsersVariant(label: string, search: string): Variant {

@@ -3,7 +3,10 @@ import { SCENARIO_IDS } from './context';
 
 const ms = z.number().finite().nonnegative();
 
-/** One line of results, exactly BENCH.md's shape (strict: no extra keys slip in). */
+/**
+ * One line of results, BENCH.md's shape (strict: no extra keys slip in), plus `rows_per_s`
+ * on write rows: BENCH.md asks for writes' rows/s, and a batch request writes many rows.
+ */
 export const ScenarioResult = z.strictObject({
   id: z.enum(SCENARIO_IDS),
   mode: z.enum(['pooled', 'direct']),
@@ -13,6 +16,7 @@ export const ScenarioResult = z.strictObject({
   p99_ms: ms,
   rps: ms,
   errors: z.number().int().nonnegative(),
+  rows_per_s: ms.optional(),
   floor_db_p50_ms: ms.optional(),
   floor_edge_p50_ms: ms.optional(),
   naive_p50_ms: ms.optional(),
