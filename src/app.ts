@@ -11,6 +11,7 @@ import { routeMiss } from './http/methods';
 import { createRouter } from './http/openapi';
 import { services } from './http/services';
 import { appUsersRoutes } from './resources/appusers/routes';
+import { auditRoutes } from './resources/audit/routes';
 import { postgrestRoutes } from './resources/postgrest';
 import { resourceRoutes } from './resources/router';
 import { systemRoutes } from './routes/system';
@@ -50,6 +51,7 @@ export function createApp() {
 
   app.route('/', systemRoutes);
   app.route('/', appUsersRoutes);
+  app.route('/', auditRoutes());
   app.route('/', resourceRoutes());
   app.route('/', postgrestRoutes);
 
