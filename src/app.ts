@@ -14,6 +14,7 @@ import { appUsersRoutes } from './resources/appusers/routes';
 import { auditRoutes } from './resources/audit/routes';
 import { postgrestRoutes } from './resources/postgrest';
 import { resourceRoutes } from './resources/router';
+import { writeRoutes } from './resources/writes';
 import { systemRoutes } from './routes/system';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -53,6 +54,7 @@ export function createApp() {
   app.route('/', appUsersRoutes);
   app.route('/', auditRoutes());
   app.route('/', resourceRoutes());
+  app.route('/', writeRoutes());
   app.route('/', postgrestRoutes);
 
   app.doc31('/openapi.json', {

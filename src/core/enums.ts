@@ -6,7 +6,8 @@ export const LIFECYCLE_STAGES = ['subscriber', 'lead', 'mql', 'sql', 'opportunit
 export const SOURCES = ['web', 'referral', 'event', 'ads', 'import', 'partner', 'cold_outreach'] as const;
 export const LEAD_STATUSES = ['new', 'contacted', 'qualified', 'unqualified', 'converted'] as const;
 export const DEAL_STATUSES = ['open', 'won', 'lost'] as const;
-export const ACTIVITY_TYPES = ['call', 'email', 'meeting', 'task', 'note', 'message'] as const;
+// reminder: a dated nudge on a record (seed 004's contact timeline), due_at required in spirit, not by the database.
+export const ACTIVITY_TYPES = ['call', 'email', 'meeting', 'task', 'note', 'message', 'reminder'] as const;
 export const ACTIVITY_STATUSES = ['pending', 'in_progress', 'completed', 'cancelled'] as const;
 export const ACTIVITY_PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
 export const SIZE_BANDS = ['1-10', '11-50', '51-200', '201-1000', '1001-5000', '5000+'] as const;

@@ -14,11 +14,13 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   not_acceptable: 406,
   conflict: 409,
+  idempotency_in_progress: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   uri_too_long: 414,
   unsupported_media_type: 415,
   constraint_violation: 422,
+  idempotency_key_reused: 422,
   query_too_expensive: 422,
   rate_limited: 429,
   request_header_fields_too_large: 431,
@@ -40,11 +42,13 @@ const TITLES: Record<ErrorCode, string> = {
   method_not_allowed: 'Method not allowed',
   not_acceptable: 'Not acceptable',
   conflict: 'Conflict',
+  idempotency_in_progress: 'Idempotent request in progress',
   precondition_failed: 'Precondition failed',
   payload_too_large: 'Payload too large',
   uri_too_long: 'URI too long',
   unsupported_media_type: 'Unsupported media type',
   constraint_violation: 'Constraint violation',
+  idempotency_key_reused: 'Idempotency key reused',
   query_too_expensive: 'Query too expensive',
   rate_limited: 'Rate limited',
   request_header_fields_too_large: 'Request header fields too large',
@@ -64,6 +68,8 @@ export class AppError extends Error {
     readonly detail: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
+    /** The data rule a write broke (`one_default_pipeline_per_org`), rendered as the problem's `rule`. */
+    readonly rule?: string,
   ) {
     super(detail);
     this.status = ERROR_STATUS[code];
@@ -78,6 +84,7 @@ export interface Problem {
   code: ErrorCode;
   requestId: string;
   errors?: FieldError[];
+  rule?: string;
 }
 
 export function toProblem(err: AppError, requestId: string): Problem {
@@ -89,6 +96,7 @@ export function toProblem(err: AppError, requestId: string): Problem {
     code: err.code,
     requestId,
     ...(err.errors?.length ? { errors: err.errors } : {}),
+    ...(err.rule ? { rule: err.rule } : {}),
   };
 }
 

@@ -10,7 +10,7 @@ export interface QueryResult<T> {
 
 /** What a request gets: parameterised queries on one connection, opened on first use. */
 export interface Db {
-  query<T = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(text: string, values?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
   /**
    * Statements run, the wall time with at least one of them in flight (pipelined statements
    * overlap: their time is counted once), the time spent opening the connection, and the most
@@ -34,6 +34,11 @@ export interface Db {
   close(): Promise<void>;
 }
 
+export interface QueryOptions {
+  /** Rows as arrays of values in column order (what Drizzle's proxy driver maps from), not objects. */
+  rowMode?: 'array';
+}
+
 export interface DbOptions {
   /** Bound on opening the connection (TCP and login); past it the request gets a 503. */
   connectTimeoutMs?: number;
@@ -53,7 +58,7 @@ const CANCEL_TRIES = 5;
  */
 interface DriverClient {
   connect(): Promise<unknown>;
-  query(config: { text: string; values: unknown[]; queryMode?: 'extended' }): Promise<{ rows: unknown[] }>;
+  query(config: { text: string; values: unknown[]; queryMode?: 'extended'; rowMode?: 'array' }): Promise<{ rows: unknown[] }>;
   end(): Promise<void>;
   on(event: 'error', listener: (err: Error) => void): unknown;
   on(event: 'end', listener: () => void): unknown;
@@ -80,7 +85,7 @@ interface Connection {
   start(): void;
   /** Settles when the login finished or failed. */
   opened(): Promise<void>;
-  query(text: string, values: unknown[]): Promise<Record<string, unknown>[]>;
+  query(text: string, values: unknown[], rowMode?: 'array'): Promise<unknown[]>;
   cancel(): Promise<void>;
   end(): Promise<void>;
   /** Milliseconds from start to a finished login (0 until then). */
@@ -173,10 +178,10 @@ function viaClient(
   return {
     start: () => void start(),
     opened: () => start().catch(() => {}),
-    async query(text, values) {
+    async query(text, values, rowMode) {
       await start();
-      const res = await client.query({ text, values, queryMode: 'extended' });
-      return res.rows as Record<string, unknown>[];
+      const res = await client.query({ text, values, queryMode: 'extended', ...(rowMode ? { rowMode } : {}) });
+      return res.rows;
     },
     async cancel() {
       const { processID, secretKey } = client;
@@ -283,12 +288,12 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
         // No database configured: the first query reports it.
       }
     },
-    async query<T>(text: string, values: readonly unknown[] = []) {
+    async query<T>(text: string, values: readonly unknown[] = [], options: QueryOptions = {}) {
       const conn = connection();
       if (inFlight++ === 0) busySince = performance.now();
       stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
       try {
-        const rows = await conn.query(text, values as unknown[]);
+        const rows = await conn.query(text, values as unknown[], options.rowMode);
         return { rows: rows as T[] };
       } catch (err) {
         // A failure before the login finished (refused, timed out, wrong password, dropped)

@@ -11,6 +11,7 @@ export const ProblemSchema = z
     code: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...Array<keyof typeof ERROR_STATUS>]),
     requestId: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    rule: z.string().optional().openapi({ description: 'The data rule a write broke, e.g. one_default_pipeline_per_org.' }),
   })
   .openapi('Problem');
 
@@ -29,14 +30,26 @@ export const errorResponses = {
   503: problem('Database unavailable'),
 } as const;
 
+/** A zod issue path as the API writes paths: `records[2].first_name`. */
+export function issuePath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
 /** An OpenAPIHono whose validation failures render as the same problem+json as every error. */
 export function createRouter() {
   return new OpenAPIHono<AppContext>({
     defaultHook: (result) => {
       if (result.success) return;
-      const issues = result.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+      const issues = result.error.issues.flatMap((i) =>
+        // A strict object names each field it refuses at that field's own path.
+        i.code === 'unrecognized_keys'
+          ? i.keys.map((k) => ({ path: issuePath([...i.path, k]), message: 'unknown or read-only field' }))
+          : [{ path: issuePath(i.path) || '(root)', message: i.message }],
+      );
       const target = (result as { target?: string }).target;
-      throw new AppError(target === 'json' ? 'invalid_body' : 'invalid_query', 'The request did not pass validation.', issues);
+      const unknown = result.error.issues.some((i) => i.code === 'unrecognized_keys');
+      const code = target === 'json' ? (unknown ? 'unknown_field' : 'invalid_body') : 'invalid_query';
+      throw new AppError(code, 'The request did not pass validation.', issues);
     },
   });
 }

@@ -7,7 +7,7 @@ import { conditionPath } from './check';
 import { guardCost } from './cost';
 import { type Count, countRows, EXACT_COUNT_BUDGET, exactCount, exactOverBudget, exactPlanned, plannedRows, type Sampling } from './count';
 import { checkCursorShape, encodeCursor, shapeHash, verifyCursor } from './cursor';
-import { type ListPlan, listKeys, listShape, planGet, planList } from './plan';
+import { ID_COLUMN, type ListPlan, listKeys, listShape, planGet, planList, planRecords, VERSION_COLUMN } from './plan';
 import type { Catalog, ResourceDef } from './resource';
 import { SEARCH_CANDIDATES, type SearchPlan } from './search';
 
@@ -152,15 +152,55 @@ async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest
   };
 }
 
+/** A rendered record and its version (the ETag's source). */
+export interface RecordRow {
+  id: string;
+  row: Record<string, unknown>;
+  version: string;
+}
+
 /** One record by id, with the same projection and relations as lists. */
+export async function getRecord(
+  ctx: Pick<ListContext, 'db' | 'auth' | 'catalog'>,
+  resource: ResourceDef,
+  id: string,
+  req: Pick<ListRequest, 'select' | 'deleted'>,
+): Promise<RecordRow> {
+  const plan = planGet({ catalog: ctx.catalog, resource, orgId: ctx.auth.orgId, id, req });
+  const { rows } = await ctx.db.query<Record<string, unknown>>(plan.statement, plan.values);
+  if (!rows.length) throw new AppError('not_found', `No such record in ${resource.name}.`);
+  return splitVersion(rows[0]);
+}
+
+/** One record by id, without its version. */
 export async function getRow(
   ctx: Pick<ListContext, 'db' | 'auth' | 'catalog'>,
   resource: ResourceDef,
   id: string,
   req: Pick<ListRequest, 'select' | 'deleted'>,
 ): Promise<Record<string, unknown>> {
-  const plan = planGet({ catalog: ctx.catalog, resource, orgId: ctx.auth.orgId, id, req });
+  return (await getRecord(ctx, resource, id, req)).row;
+}
+
+/** Records by id (valid UUIDs) in one statement, keyed by id; ids not found are absent. */
+export async function getRecords(
+  ctx: Pick<ListContext, 'db' | 'auth' | 'catalog'>,
+  resource: ResourceDef,
+  ids: readonly string[],
+  req: Pick<ListRequest, 'select' | 'deleted'>,
+): Promise<Map<string, RecordRow>> {
+  const out = new Map<string, RecordRow>();
+  if (!ids.length) return out;
+  const plan = planRecords({ catalog: ctx.catalog, resource, orgId: ctx.auth.orgId, ids, req });
   const { rows } = await ctx.db.query<Record<string, unknown>>(plan.statement, plan.values);
-  if (!rows.length) throw new AppError('not_found', `No such record in ${resource.name}.`);
-  return rows[0];
+  for (const r of rows) {
+    const rec = splitVersion(r);
+    out.set(rec.id, rec);
+  }
+  return out;
+}
+
+function splitVersion(raw: Record<string, unknown>): RecordRow {
+  const { [VERSION_COLUMN]: version, [ID_COLUMN]: id, ...row } = raw;
+  return { id: String(id), row, version: String(version) };
 }

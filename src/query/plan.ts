@@ -214,16 +214,51 @@ export function planGet(input: { catalog: Catalog; resource: ResourceDef; orgId:
   statement: string;
   values: unknown[];
 } {
-  const { catalog, resource, id, req } = input;
+  const { id } = input;
   if (!UUID.test(id)) throw new AppError('invalid_query', 'id: expected a UUID.', [{ path: 'id', message: 'expected a UUID' }]);
+  return planRecords({ ...input, ids: [id] });
+}
+
+/**
+ * Column every record statement adds for the row's version (`VERSION_COLUMN`): `updated_at` in
+ * microseconds since the epoch. Writes set `updated_at` from `clock_timestamp()` under the row's
+ * lock, so each committed change moves it; the API turns it into the ETag.
+ */
+export const VERSION_COLUMN = '__version';
+/** The record's id, whatever `select` kept. */
+export const ID_COLUMN = '__id';
+
+/**
+ * Records by id (already validated UUIDs), with the projection of a get, in no particular
+ * order: what a write answers with, rendered exactly as a GET renders it, plus the version.
+ */
+export function planRecords(input: {
+  catalog: Catalog;
+  resource: ResourceDef;
+  orgId: string;
+  ids: readonly string[];
+  req: Pick<ListRequest, 'select' | 'deleted'>;
+}): {
+  statement: string;
+  values: unknown[];
+} {
+  const { catalog, resource, ids, req } = input;
   const a = resource.alias;
   const p = new Params(input.orgId);
-  const where = [orgPredicate(a), `${a}.id = ${p.add(id.toLowerCase())}::uuid`];
+  const lower = ids.map((id) => id.toLowerCase());
+  const where = [orgPredicate(a), lower.length === 1 ? `${a}.id = ${p.add(lower[0])}::uuid` : `${a}.id = any(${p.add(lower)}::uuid[])`];
   if (resource.softDelete && req.deleted !== 'include') where.push(`${a}.deleted_at is ${req.deleted === 'only' ? 'not ' : ''}null`);
   const projection = resolveProjection(catalog, resource, req.select);
   const outCols = [
     ...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`),
     ...projection.relations.map((r, i) => relationSql(a, r, i)),
+    `${versionSql(a)} as "${VERSION_COLUMN}"`,
+    `${a}.id::text as "${ID_COLUMN}"`,
   ];
   return { statement: `select ${outCols.join(', ')} from ${resource.table} ${a} where ${where.join(' and ')}`, values: p.values };
+}
+
+/** A row's version as text: `updated_at` in whole microseconds since the epoch. */
+export function versionSql(alias: string): string {
+  return `(extract(epoch from ${alias}.updated_at) * 1000000)::int8::text`;
 }

@@ -85,7 +85,42 @@ export interface ResourceDef {
     text?: string;
   };
   relations: Record<string, RelationDef>;
+  /** What clients may write; absent means read-only (src/write/). */
+  write?: WriteSpec;
 }
+
+/**
+ * The write side of a resource, declared beside its fields: the request bodies (strict zod
+ * schemas, src/write/body.ts) are generated from these names and the fields' types, so reads
+ * and writes cannot drift apart.
+ */
+export interface WriteSpec {
+  /**
+   * Fields a body may set. Every other field (`id`, `org_id`, timestamps, derived ones) is
+   * refused by name: mass assignment is impossible by construction. `owner_id`, when listed, is
+   * further limited by the caller's role (a member may only name themself).
+   */
+  fields: readonly string[];
+  /** Fields a create must carry. */
+  required?: readonly string[];
+  /** Fields set once, at creation (a stage's pipeline). */
+  createOnly?: readonly string[];
+  /** Only admins may create, change or delete these (users, teams). */
+  adminOnly?: boolean;
+  /**
+   * uuid fields that point at a record of another resource (field → catalog name): the id must
+   * name a live record of the caller's org, checked before the write (a foreign key alone would
+   * accept another org's id).
+   */
+  references?: Readonly<Record<string, string>>;
+  /** Longest text per field after trimming (TEXT_MAX_LENGTH when not given). */
+  maxLength?: Readonly<Record<string, number>>;
+  /** Text fields that hold an e-mail address. */
+  emails?: readonly string[];
+}
+
+/** Longest a written text value may be unless its resource says otherwise. */
+export const TEXT_MAX_LENGTH = 500;
 
 /** Every declared resource by name, listable or embedded only: relations resolve through it. */
 export type Catalog = Readonly<Record<string, ResourceDef>>;

@@ -5,8 +5,9 @@ import { readVars } from '../env';
 import { requireAuth } from '../http/auth';
 import { jsonBody } from '../http/body';
 import type { AppContext } from '../http/context';
+import { etagOf } from '../http/etag';
 import { createRouter, errorResponses } from '../http/openapi';
-import { getRow, type ListContext, listRows } from '../query/execute';
+import { getRecord, type ListContext, listRows } from '../query/execute';
 import { parseQueryBody, QueryBodyDocSchema } from '../query/parse-json';
 import { parseQueryString, parseSelect } from '../query/parse-query-string';
 import type { ResourceDef } from '../query/resource';
@@ -94,7 +95,12 @@ function routesFor(r: ResourceDef) {
     .openapi(get, async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      const row = await getRow(listContext(c), r, id, { select: q.select ? parseSelect(q.select) : undefined, deleted: q.deleted ?? 'exclude' });
+      const { row, version } = await getRecord(listContext(c), r, id, {
+        select: q.select ? parseSelect(q.select) : undefined,
+        deleted: q.deleted ?? 'exclude',
+      });
+      // The version a write's If-Match compares with (src/resources/writes.ts).
+      c.header('ETag', etagOf(version));
       return c.json({ data: row }, 200);
     });
 }

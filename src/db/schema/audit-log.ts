@@ -7,7 +7,7 @@ import { bigint, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-co
  * is for typed queries only.
  */
 export const auditLog = pgTable('audit_log', {
-  id: bigint('id', { mode: 'number' }).notNull(),
+  id: bigint('id', { mode: 'number' }).generatedByDefaultAsIdentity(),
   orgId: uuid('org_id').notNull(),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   actorId: uuid('actor_id'),

@@ -12,6 +12,7 @@ export * from './export-jobs';
 export * from './field-values';
 export * from './idempotency-keys';
 export * from './leads';
+export * from './org-generations';
 export * from './orgs';
 export * from './pipeline-stages';
 export * from './pipelines';

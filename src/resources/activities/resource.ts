@@ -26,6 +26,12 @@ export const activities: ResourceDef = {
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: false,
   search: { vector: 'search', trigram: [] },
+  write: {
+    fields: ['type', 'subject', 'body', 'status', 'priority', 'due_at', 'completed_at', 'contact_id', 'company_id', 'deal_id', 'lead_id', 'owner_id'],
+    required: ['type', 'subject'],
+    references: { contact_id: 'contacts', company_id: 'companies', deal_id: 'deals', lead_id: 'leads', owner_id: 'users' },
+    maxLength: { body: 20_000 },
+  },
   relations: {
     contact: { kind: 'one', target: 'contacts', localKey: 'contact_id' },
     company: { kind: 'one', target: 'companies', localKey: 'company_id' },

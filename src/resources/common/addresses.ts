@@ -18,4 +18,8 @@ export const addresses: ResourceDef = {
   defaultOrder: [{ field: 'id', dir: 'asc' }],
   softDelete: false,
   relations: {},
+  write: {
+    fields: ['street', 'street_number', 'city_code', 'city', 'postal_code', 'country'],
+    maxLength: { street_number: 32, city_code: 32, postal_code: 32 },
+  },
 };

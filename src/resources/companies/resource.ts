@@ -22,6 +22,11 @@ export const companies: ResourceDef = {
   softDelete: true,
   tagLinks: 'company_tags',
   search: { vector: 'search', trigram: ['name', 'domain'], text: 'search_text' },
+  write: {
+    fields: ['name', 'domain', 'industry', 'size_band', 'annual_revenue', 'address_id', 'owner_id'],
+    required: ['name'],
+    references: { address_id: 'addresses', owner_id: 'users' },
+  },
   relations: {
     address: { kind: 'one', target: 'addresses', localKey: 'address_id' },
     owner: { kind: 'one', target: 'users', localKey: 'owner_id' },

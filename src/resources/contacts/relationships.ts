@@ -23,4 +23,5 @@ export const customerRelationships: ResourceDef = {
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: false,
   relations: {},
+  write: { fields: ['contact_id', 'points', 'last_activity_at'], required: ['contact_id'], createOnly: ['contact_id'], references: { contact_id: 'contacts' } },
 };

@@ -27,6 +27,13 @@ export const deals: ResourceDef = {
   softDelete: true,
   tagLinks: 'deal_tags',
   search: { vector: 'search', trigram: ['name'] },
+  // status and closed_at follow the stage (src/write/rules.ts): move a deal to the won stage to win it.
+  write: {
+    fields: ['name', 'value', 'currency', 'probability', 'expected_close_date', 'pipeline_id', 'stage_id', 'contact_id', 'company_id', 'owner_id'],
+    required: ['name'],
+    references: { pipeline_id: 'pipelines', stage_id: 'stages', contact_id: 'contacts', company_id: 'companies', owner_id: 'users' },
+    maxLength: { currency: 3 },
+  },
   relations: {
     stage: { kind: 'one', target: 'stages', localKey: 'stage_id' },
     pipeline: { kind: 'one', target: 'pipelines', localKey: 'pipeline_id' },

@@ -26,6 +26,12 @@ export const leads: ResourceDef = {
   softDelete: true,
   tagLinks: 'lead_tags',
   search: { vector: 'search', trigram: ['first_name', 'last_name', 'email', 'company_name'], text: 'search_text' },
+  write: {
+    fields: ['first_name', 'last_name', 'email', 'phone', 'company_name', 'status', 'source', 'score', 'owner_id'],
+    references: { owner_id: 'users' },
+    emails: ['email'],
+    maxLength: { phone: 64 },
+  },
   relations: {
     owner: { kind: 'one', target: 'users', localKey: 'owner_id' },
     converted_contact: { kind: 'one', target: 'contacts', localKey: 'converted_contact_id' },

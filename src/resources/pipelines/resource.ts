@@ -18,6 +18,14 @@ export const stages: ResourceDef = {
   defaultOrder: [{ field: 'position', dir: 'asc' }],
   softDelete: false,
   relations: {},
+  // A stage stays in its pipeline: deals point at both.
+  write: {
+    fields: ['pipeline_id', 'name', 'position', 'probability', 'is_won', 'is_lost'],
+    required: ['pipeline_id', 'name', 'position'],
+    createOnly: ['pipeline_id'],
+    references: { pipeline_id: 'pipelines' },
+    maxLength: { name: 200 },
+  },
 };
 
 export const pipelines: ResourceDef = {
@@ -32,6 +40,7 @@ export const pipelines: ResourceDef = {
   },
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: false,
+  write: { fields: ['name', 'is_default'], required: ['name'], maxLength: { name: 200 } },
   relations: {
     stages: { kind: 'many', target: 'stages', foreignKey: 'pipeline_id', order: 'position' },
   },

@@ -12,5 +12,6 @@ export const tags: ResourceDef = {
   },
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: false,
+  write: { fields: ['name', 'color'], required: ['name'], maxLength: { name: 100, color: 32 } },
   relations: {},
 };

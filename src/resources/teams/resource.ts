@@ -12,6 +12,7 @@ export const teams: ResourceDef = {
   },
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: false,
+  write: { fields: ['name', 'description'], required: ['name'], adminOnly: true, maxLength: { description: 2000 } },
   relations: {
     members: { kind: 'many', target: 'users', foreignKey: 'team_id', order: 'name', limit: 200 },
   },

@@ -17,6 +17,13 @@ export const users: ResourceDef = {
   },
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: false,
+  write: {
+    fields: ['email', 'name', 'role', 'manager_id', 'team_id', 'is_active'],
+    required: ['email', 'name'],
+    adminOnly: true,
+    references: { manager_id: 'users', team_id: 'teams' },
+    emails: ['email'],
+  },
   relations: {
     team: { kind: 'one', target: 'teams', localKey: 'team_id' },
     manager: { kind: 'one', target: 'users', localKey: 'manager_id' },

@@ -1,0 +1,194 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { requireAuth } from '../http/auth';
+import { jsonBody } from '../http/body';
+import type { AppContext } from '../http/context';
+import { etagOf, parseIfMatch } from '../http/etag';
+import { idempotency } from '../http/idempotency';
+import { createRouter, errorResponses, problem } from '../http/openapi';
+import { getRecords, type RecordRow } from '../query/execute';
+import type { ResourceDef } from '../query/resource';
+import { bodySchemas, normalise } from '../write/body';
+import { applyChanges, deleteRecord, restoreRecord } from '../write/records';
+import type { Change, WriteContext, WriteResult } from '../write/types';
+import { CATALOG } from './registry';
+import { RESOURCE_SCHEMAS } from './schema';
+
+/** Every resource with a write side: the listable ones, and those only embedded on reads. */
+export const WRITABLE: readonly ResourceDef[] = Object.values(CATALOG).filter((r) => r.write);
+
+export function writeContext(c: Context<AppContext>): WriteContext {
+  return { db: c.var.services.db, auth: c.var.auth, catalog: CATALOG, requestId: c.var.requestId };
+}
+
+const IdParam = z.object({ id: z.guid().openapi({ description: 'Record id (UUID)' }) });
+
+const writeResponses = {
+  ...errorResponses,
+  403: problem('The caller’s role may not make this write'),
+  409: problem('A uniqueness rule or a concurrent idempotent request (`rule` names it)'),
+  412: problem('If-Match does not match the record’s current ETag; nothing changed'),
+  415: problem('The body is not JSON'),
+  422: problem('A data rule (`rule`) or a reference outside the org'),
+} as const;
+
+const IdempotencyHeader = {
+  'idempotency-key': z
+    .string()
+    .optional()
+    .openapi({ description: 'Makes a retry safe: the first answer to a key is replayed for 24 h (docs/api.md, Idempotency).' }),
+};
+
+const IfMatchHeader = z.object({
+  'if-match': z.string().optional().openapi({ description: 'The ETag a GET gave; a write against a newer version is refused (412).' }),
+});
+
+/** Sets what every write answers with: X-Generation, and ETag/Location for one record. */
+async function answer(c: Context<AppContext>, resource: ResourceDef, result: WriteResult): Promise<RecordRow[]> {
+  const [generation, rows] = await Promise.all([result.generation, getRecords(writeContext(c), resource, result.ids, { deleted: 'include' })]);
+  c.header('X-Generation', String(generation));
+  // A record deleted for good by the write has nothing to render.
+  return result.ids.flatMap((id) => {
+    const r = rows.get(id);
+    return r ? [r] : [];
+  });
+}
+
+function routesFor(r: ResourceDef) {
+  const { create, update, batch } = bodySchemas(r);
+  const record = RESOURCE_SCHEMAS[r.name]?.record ?? z.object({ data: z.record(z.string(), z.unknown()) });
+  const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } }, required: true });
+  const tags = [r.name];
+  const router = createRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: `/v1/${r.name}`,
+      tags,
+      summary: `Create one of ${r.name}`,
+      middleware: [requireAuth(), jsonBody(), idempotency()] as const,
+      request: { headers: z.object(IdempotencyHeader), body: json(create) },
+      responses: {
+        201: { description: 'Created; ETag, Location and X-Generation headers', content: { 'application/json': { schema: record } } },
+        ...writeResponses,
+      },
+    }),
+    async (c) => {
+      const values = normalise(r, c.req.valid('json') as Record<string, unknown>);
+      const result = await applyChanges(writeContext(c), r, [{ values, path: '' }]);
+      const [row] = await answer(c, r, result);
+      c.header('ETag', etagOf(row.version));
+      c.header('Location', `/v1/${r.name}/${row.id}`);
+      return c.json({ data: row.row }, 201);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'patch',
+      path: `/v1/${r.name}/{id}`,
+      tags,
+      summary: `Update one of ${r.name}`,
+      middleware: [requireAuth(), jsonBody(), idempotency()] as const,
+      request: { params: IdParam, headers: IfMatchHeader.extend(IdempotencyHeader), body: json(update) },
+      responses: { 200: { description: 'Updated; ETag and X-Generation headers', content: { 'application/json': { schema: record } } }, ...writeResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const change: Change = {
+        id: id.toLowerCase(),
+        values: normalise(r, c.req.valid('json') as Record<string, unknown>),
+        path: '',
+        ifMatch: parseIfMatch(c.req.header('If-Match')),
+      };
+      const [row] = await answer(c, r, await applyChanges(writeContext(c), r, [change]));
+      c.header('ETag', etagOf(row.version));
+      return c.json({ data: row.row }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'delete',
+      path: `/v1/${r.name}/{id}`,
+      tags,
+      summary: r.softDelete
+        ? `Delete one of ${r.name} (soft; hard=true for good, admins)`
+        : r.name === 'users'
+          ? 'Deactivate a user (hard=true deletes, admins)'
+          : `Delete one of ${r.name}`,
+      middleware: [requireAuth()] as const,
+      request: {
+        params: IdParam,
+        headers: IfMatchHeader,
+        query: z.object({ hard: z.enum(['true', 'false']).optional().openapi({ description: 'Delete for good (admins only).' }) }),
+      },
+      responses: { 204: { description: 'Deleted; X-Generation header' }, ...writeResponses },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const hard = c.req.valid('query').hard === 'true';
+      const result = await deleteRecord(writeContext(c), r, id.toLowerCase(), { hard, ifMatch: parseIfMatch(c.req.header('If-Match')) });
+      c.header('X-Generation', String(await result.generation));
+      return c.body(null, 204);
+    },
+  );
+
+  if (r.softDelete) {
+    router.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/${r.name}/{id}/restore`,
+        tags,
+        summary: `Restore a deleted one of ${r.name}`,
+        middleware: [requireAuth()] as const,
+        request: { params: IdParam },
+        responses: { 200: { description: 'Restored (or already live)', content: { 'application/json': { schema: record } } }, ...writeResponses },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const [row] = await answer(c, r, await restoreRecord(writeContext(c), r, id.toLowerCase()));
+        c.header('ETag', etagOf(row.version));
+        return c.json({ data: row.row }, 200);
+      },
+    );
+  }
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: `/v1/${r.name}/batch`,
+      tags,
+      summary: `Create or update up to 1000 of ${r.name}, all or nothing`,
+      description: 'Records with `id` update that record; records without create one. One transaction; errors name `records[i].field`.',
+      middleware: [requireAuth(), jsonBody(), idempotency()] as const,
+      request: { headers: z.object(IdempotencyHeader), body: json(batch) },
+      responses: {
+        200: {
+          description: 'Every record as written, in request order; X-Generation header',
+          content: { 'application/json': { schema: z.object({ data: z.array(record.shape.data) }) } },
+        },
+        ...writeResponses,
+      },
+    }),
+    async (c) => {
+      const { records } = c.req.valid('json') as { records: Array<Record<string, unknown>> };
+      const changes: Change[] = records.map(({ id, ...values }, i) => ({
+        ...(id ? { id: String(id) } : {}),
+        values: normalise(r, values),
+        path: `records[${i}].`,
+      }));
+      const rows = await answer(c, r, await applyChanges(writeContext(c), r, changes));
+      return c.json({ data: rows.map((x) => x.row) }, 200);
+    },
+  );
+  return router;
+}
+
+/** POST, PATCH, DELETE, restore and batch under /v1 for every writable resource. */
+export function writeRoutes() {
+  const router = createRouter();
+  for (const r of WRITABLE) router.route('/', routesFor(r));
+  return router;
+}

@@ -1,0 +1,298 @@
+import { and, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { AppError, type FieldError } from '../core/errors';
+import { versionSql } from '../query/plan';
+import { type ResourceDef, relationTarget } from '../query/resource';
+import { type AuditEntry, diff, insertAudit, isMissingPartition, type RowJson } from './audit';
+import { specOf } from './body';
+import { writeError } from './constraints';
+import { bumpGeneration } from './generation';
+import { type Orm, orm, tableOf } from './orm';
+import { ruleFor } from './rules';
+import { transaction } from './tx';
+import type { Change, Locked, WriteContext, WriteResult } from './types';
+
+/** What a write needs of a resource's table: Drizzle columns by SQL name. */
+interface Target {
+  resource: ResourceDef;
+  table: PgTable;
+  columns: Map<string, PgColumn>;
+  /** `to_jsonb` of the row: the audit diff's before and after. */
+  json: SQL<RowJson>;
+}
+
+function targetOf(resource: ResourceDef): Target {
+  const table = tableOf(resource.table);
+  const columns = new Map(Object.values(getTableColumns(table)).map((c) => [c.name, c]));
+  return { resource, table, columns, json: sql<RowJson>`to_jsonb(${table})` };
+}
+
+function column(t: Target, name: string): PgColumn {
+  const c = t.columns.get(name);
+  if (!c) throw new Error(`${t.resource.table} has no column ${name}`);
+  return c;
+}
+
+/** API values → Drizzle values by column key; timestamps go as SQL casts (no Date rounding to ms). */
+function toRow(t: Target, values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keys = new Map(Object.entries(getTableColumns(t.table)).map(([key, c]) => [c.name, key]));
+  for (const [name, value] of Object.entries(values)) {
+    const f = t.resource.fields[name];
+    const col = f?.column ?? name;
+    const key = keys.get(col);
+    if (!key) throw new Error(`${t.resource.table} has no column ${col}`);
+    out[key] = value instanceof Object && !Array.isArray(value) ? value : f?.type === 'timestamp' && value !== null ? sql`${value}::timestamptz` : value;
+  }
+  return out;
+}
+
+export const now = sql`clock_timestamp()`;
+
+/** Refuses a write the caller's role may not make. Members may only own what they write. */
+function authorise(ctx: WriteContext, resource: ResourceDef, changes: readonly Change[]): void {
+  const spec = specOf(resource);
+  if (spec.adminOnly && ctx.auth.role !== 'admin') throw new AppError('forbidden', `Only admins may change ${resource.name}.`);
+  if (ctx.auth.role !== 'member' || !spec.fields.includes('owner_id')) return;
+  const errors: FieldError[] = changes
+    .filter((c) => c.values.owner_id !== undefined && c.values.owner_id !== ctx.auth.userId)
+    .map((c) => ({ path: `${c.path}owner_id`, message: 'a member may only assign records to themself' }));
+  if (errors.length) throw new AppError('forbidden', 'Only admins and managers may assign records to someone else.', errors);
+}
+
+/**
+ * Every referenced id must be a live record of the caller's org: a foreign key alone would
+ * accept another org's record. One statement per referenced resource, all pipelined.
+ */
+async function checkReferences(ctx: WriteContext, resource: ResourceDef, changes: readonly Change[]): Promise<void> {
+  const refs = specOf(resource).references ?? {};
+  const db = orm(ctx.db);
+  const checks = Object.entries(refs).map(async ([field, targetName]) => {
+    const wanted = changes.flatMap((c) => (typeof c.values[field] === 'string' ? [{ id: c.values[field] as string, path: `${c.path}${field}` }] : []));
+    if (!wanted.length) return [] as FieldError[];
+    const target = targetOf(relationTarget(ctx.catalog, { kind: 'one', target: targetName }));
+    const idCol = column(target, 'id');
+    const live = target.resource.softDelete ? [isNull(column(target, 'deleted_at'))] : [];
+    const found = await db
+      .select({ id: idCol })
+      .from(target.table)
+      .where(and(eq(column(target, 'org_id'), ctx.auth.orgId), inArray(idCol, [...new Set(wanted.map((w) => w.id))]), ...live));
+    const ok = new Set(found.map((r) => String(r.id)));
+    return wanted.filter((w) => !ok.has(w.id)).map((w) => ({ path: w.path, message: `no such record in ${target.resource.name}` }));
+  });
+  const errors = (await Promise.all(checks)).flat();
+  if (errors.length) throw new AppError('constraint_violation', 'A referenced record does not exist in this org.', errors, undefined, 'reference_in_org');
+}
+
+/** Creates and updates of one resource, all or nothing; audit rows in the same transaction. */
+export async function applyChanges(ctx: WriteContext, resource: ResourceDef, changes: Change[]): Promise<WriteResult> {
+  const t = targetOf(resource);
+  const spec = specOf(resource);
+  // A create without an owner belongs to its creator.
+  if (spec.fields.includes('owner_id')) for (const c of changes) if (!c.id && c.values.owner_id === undefined) c.values.owner_id = ctx.auth.userId;
+  authorise(ctx, resource, changes);
+  await checkReferences(ctx, resource, changes);
+  return write(ctx, resource, async (db, audit) => {
+    const updates = changes.filter((c) => c.id);
+    const before = await lockRows(db, t, ctx, updates, { live: true });
+    const rule = ruleFor(resource.name);
+    if (rule) await rule.beforeWrite({ ctx, db, changes, before, audit });
+    const creates = changes.filter((c) => !c.id);
+    const ids = new Map<Change, string>();
+    if (creates.length) {
+      const rows = await db
+        .insert(t.table)
+        .values(creates.map((c) => ({ ...toRow(t, c.values), [key(t, 'org_id')]: ctx.auth.orgId })))
+        .returning({ row: t.json });
+      rows.forEach(({ row }, i) => {
+        ids.set(creates[i], String(row.id));
+        audit.push({ action: 'create', objectType: resource.name, objectId: String(row.id), changes: diff(resource, null, row) });
+      });
+    }
+    for (const group of groupByFields(updates)) {
+      const rows = await updateGroup(db, t, ctx, group);
+      for (const { row } of rows) {
+        const id = String(row.id);
+        audit.push({ action: 'update', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, row) });
+      }
+    }
+    for (const c of updates) ids.set(c, c.id as string);
+    return changes.map((c) => ids.get(c) as string);
+  });
+}
+
+/** Soft delete (`deleted_at`), or a hard delete; for users, a delete deactivates. */
+export async function deleteRecord(
+  ctx: WriteContext,
+  resource: ResourceDef,
+  id: string,
+  opts: { hard: boolean; ifMatch?: readonly string[] },
+): Promise<WriteResult> {
+  const t = targetOf(resource);
+  const spec = specOf(resource);
+  if (spec.adminOnly && ctx.auth.role !== 'admin') throw new AppError('forbidden', `Only admins may change ${resource.name}.`);
+  if (opts.hard && ctx.auth.role !== 'admin') throw new AppError('forbidden', 'Only admins may delete for good (hard=true).');
+  const change: Change = { id, values: {}, path: '', ifMatch: opts.ifMatch };
+  return write(ctx, resource, async (db, audit) => {
+    // A hard delete may purge a record already in the trash; a soft one needs it live.
+    const before = await lockRows(db, t, ctx, [change], { live: !opts.hard });
+    const where = and(eq(column(t, 'org_id'), ctx.auth.orgId), eq(column(t, 'id'), id));
+    if (opts.hard) {
+      await db.delete(t.table).where(where);
+      audit.push({ action: 'hard_delete', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, null) });
+    } else {
+      const set: Record<string, unknown> = resource.softDelete
+        ? { [key(t, 'deleted_at')]: now, [key(t, 'deleted_by')]: ctx.auth.userId }
+        : resource.name === 'users'
+          ? { [key(t, 'is_active')]: false }
+          : {};
+      if (!Object.keys(set).length) {
+        await db.delete(t.table).where(where);
+        audit.push({ action: 'hard_delete', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, null) });
+      } else {
+        const [{ row }] = await db
+          .update(t.table)
+          .set({ ...set, [key(t, 'updated_at')]: now })
+          .where(where)
+          .returning({ row: t.json });
+        audit.push({ action: 'delete', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, row) });
+      }
+    }
+    return [id];
+  });
+}
+
+/** Brings a soft-deleted record back; restoring a live one changes nothing. */
+export async function restoreRecord(ctx: WriteContext, resource: ResourceDef, id: string): Promise<WriteResult> {
+  const t = targetOf(resource);
+  return write(ctx, resource, async (db, audit) => {
+    const before = await lockRows(db, t, ctx, [{ id, values: {}, path: '' }], { live: false });
+    if (before.get(id)?.row.deleted_at == null) return [id];
+    const [{ row }] = await db
+      .update(t.table)
+      .set({ [key(t, 'deleted_at')]: null, [key(t, 'deleted_by')]: null, [key(t, 'updated_at')]: now })
+      .where(and(eq(column(t, 'org_id'), ctx.auth.orgId), eq(column(t, 'id'), id)))
+      .returning({ row: t.json });
+    audit.push({ action: 'restore', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, row) });
+    return [id];
+  });
+}
+
+/**
+ * The frame of every write: the statements of `work` and their audit rows in one transaction,
+ * the audit insert and COMMIT sent together, then the generation bump after the commit. A
+ * month without an audit partition yet gets one and the write runs again (the first attempt
+ * rolled back entirely).
+ */
+export async function write(
+  ctx: WriteContext,
+  resource: ResourceDef,
+  work: (db: Orm, audit: AuditEntry[]) => Promise<string[]>,
+  touched: readonly string[] = [resource.name],
+): Promise<WriteResult> {
+  const db = orm(ctx.db);
+  const attempt = () =>
+    transaction(ctx.db, async (commit) => {
+      const audit: AuditEntry[] = [];
+      const ids = await work(db, audit);
+      const logged = audit.length ? insertAudit(db, { orgId: ctx.auth.orgId, actorId: ctx.auth.userId, requestId: ctx.requestId }, audit) : null;
+      // Pipelined: if the audit insert fails, the COMMIT becomes a rollback and the insert's
+      // error is what rejects here.
+      await Promise.all([logged, commit()]);
+      return { ids, changed: audit.length > 0 };
+    });
+  let done: { ids: string[]; changed: boolean };
+  try {
+    done = await attempt().catch(async (err) => {
+      if (!isMissingPartition(err)) throw err;
+      await ctx.db.query('select ensure_audit_partition(current_date)');
+      return attempt();
+    });
+  } catch (err) {
+    throw writeError(err);
+  }
+  const generation = bumpGeneration(db, ctx.auth.orgId, done.changed ? touched : []);
+  generation.catch(() => {});
+  return { ids: done.ids, generation };
+}
+
+function key(t: Target, name: string): string {
+  for (const [k, c] of Object.entries(getTableColumns(t.table))) if (c.name === name) return k;
+  throw new Error(`${t.resource.table} has no column ${name}`);
+}
+
+/**
+ * The current rows of the records a write changes, locked until the commit (so two writers of
+ * one record take turns, and the second sees the first's version), checked for existence (404,
+ * or 422 naming the batch record) and against `If-Match` (412).
+ */
+async function lockRows(db: Orm, t: Target, ctx: WriteContext, changes: readonly Change[], opts: { live: boolean }): Promise<Map<string, Locked>> {
+  const out = new Map<string, Locked>();
+  if (!changes.length) return out;
+  const ids = changes.map((c) => c.id as string);
+  const live = opts.live && t.resource.softDelete ? [isNull(column(t, 'deleted_at'))] : [];
+  const rows = await db
+    .select({ row: t.json, version: sql<string>`${sql.raw(versionSql(t.resource.table))}` })
+    .from(t.table)
+    .where(and(eq(column(t, 'org_id'), ctx.auth.orgId), ids.length === 1 ? eq(column(t, 'id'), ids[0]) : inArray(column(t, 'id'), ids), ...live))
+    .for('update');
+  for (const r of rows) out.set(String(r.row.id), { row: r.row, version: String(r.version) });
+  const missing = changes.filter((c) => !out.has(c.id as string));
+  if (missing.length) {
+    if (changes.length === 1 && !changes[0].path) throw new AppError('not_found', `No such record in ${t.resource.name}.`);
+    throw new AppError(
+      'constraint_violation',
+      `No such record in ${t.resource.name}.`,
+      missing.map((c) => ({ path: `${c.path}id`, message: 'no such record' })),
+    );
+  }
+  const stale = changes.filter((c) => c.ifMatch !== undefined && !c.ifMatch.includes(out.get(c.id as string)?.version ?? ''));
+  if (stale.length) throw new AppError('precondition_failed', 'The record changed since you read it (If-Match does not match its ETag); read it again.');
+  return out;
+}
+
+/** Updates that set the same fields: one statement each. */
+function groupByFields(updates: readonly Change[]): Change[][] {
+  const groups = new Map<string, Change[]>();
+  for (const c of updates) {
+    const k = Object.keys(c.values).sort().join(',');
+    const g = groups.get(k);
+    if (g) g.push(c);
+    else groups.set(k, [c]);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * One UPDATE for a group: a single record sets its values directly; several read theirs from a
+ * JSON recordset joined by id (`update … from jsonb_to_recordset(…)`), one statement for all.
+ */
+async function updateGroup(db: Orm, t: Target, ctx: WriteContext, group: Change[]): Promise<Array<{ row: RowJson }>> {
+  const org = eq(column(t, 'org_id'), ctx.auth.orgId);
+  const stamp = { [key(t, 'updated_at')]: now };
+  if (group.length === 1) {
+    const [c] = group;
+    return db
+      .update(t.table)
+      .set({ ...toRow(t, c.values), ...stamp })
+      .where(and(org, eq(column(t, 'id'), c.id as string)))
+      .returning({ row: t.json });
+  }
+  const names = Object.keys(group[0].values);
+  const cols = names.map((n) => column(t, t.resource.fields[n]?.column ?? n));
+  // Values that are SQL (derived by a rule, e.g. clock_timestamp()) cannot travel as JSON.
+  if (group.some((c) => Object.values(c.values).some((v) => v instanceof Object && !Array.isArray(v)))) {
+    const out: Array<{ row: RowJson }> = [];
+    for (const c of group) out.push(...(await updateGroup(db, t, ctx, [c])));
+    return out;
+  }
+  const recordset = group.map((c) => ({ id: c.id, ...Object.fromEntries(names.map((n, i) => [cols[i].name, c.values[n]])) }));
+  const shape = sql.raw(['id uuid', ...cols.map((c) => `"${c.name}" ${c.getSQLType()}`)].join(', '));
+  const set = Object.fromEntries(cols.map((c) => [key(t, c.name), sql`v.${sql.identifier(c.name)}`]));
+  return db
+    .update(t.table)
+    .set({ ...set, ...stamp })
+    .from(sql`jsonb_to_recordset(${JSON.stringify(recordset)}::jsonb) as v(${shape})`)
+    .where(and(org, sql`${column(t, 'id')} = v.id`))
+    .returning({ row: t.json });
+}

@@ -1,0 +1,47 @@
+import type { Auth } from '../core/auth';
+import type { Db } from '../db/client';
+import type { Catalog } from '../query/resource';
+import type { AuditEntry, RowJson } from './audit';
+import type { Orm } from './orm';
+
+/** Who writes, through which connection. */
+export interface WriteContext {
+  db: Db;
+  auth: Auth;
+  catalog: Catalog;
+  requestId: string;
+}
+
+/** One record to create (no `id`) or update (`id`), with validated values by API field name. */
+export interface Change {
+  id?: string;
+  values: Record<string, unknown>;
+  /** Where the record sits in the request, for error paths: '' or `records[2].`. */
+  path: string;
+  /** The versions the client accepts (from `If-Match`); a current one not among them is a 412. */
+  ifMatch?: readonly string[];
+}
+
+export interface WriteResult {
+  /** Ids of the records written, in the order of the changes. */
+  ids: string[];
+  /**
+   * The org's generation after the commit (`X-Generation`): its statement is already sent, so
+   * the caller's next statement (rendering the records) shares its round trip.
+   */
+  generation: Promise<number>;
+}
+
+export interface Locked {
+  row: RowJson;
+  version: string;
+}
+
+/** What a resource's own rule sees, inside the transaction, after the rows are locked. */
+export interface RuleInput {
+  ctx: WriteContext;
+  db: Orm;
+  changes: Change[];
+  before: ReadonlyMap<string, Locked>;
+  audit: AuditEntry[];
+}
