@@ -86,39 +86,49 @@ async function checkReferences(ctx: WriteContext, resource: ResourceDef, changes
 
 /** Creates and updates of one resource, all or nothing; audit rows in the same transaction. */
 export async function applyChanges(ctx: WriteContext, resource: ResourceDef, changes: Change[]): Promise<WriteResult> {
-  const t = targetOf(resource);
-  const spec = specOf(resource);
-  // A create without an owner belongs to its creator.
-  if (spec.fields.includes('owner_id')) for (const c of changes) if (!c.id && c.values.owner_id === undefined) c.values.owner_id = ctx.auth.userId;
+  await prepareChanges(ctx, resource, changes);
+  return write(ctx, resource, (db, audit) => writeChanges(ctx, resource, changes, db, audit));
+}
+
+/**
+ * What every create and update passes before its statements: a create without an owner belongs
+ * to its creator, the caller's role may make it, and its references are records of the org.
+ * Also callable inside a transaction (lead conversion), where it sees that transaction's rows.
+ */
+export async function prepareChanges(ctx: WriteContext, resource: ResourceDef, changes: Change[]): Promise<void> {
+  if (specOf(resource).fields.includes('owner_id')) for (const c of changes) if (!c.id && c.values.owner_id === undefined) c.values.owner_id = ctx.auth.userId;
   authorise(ctx, resource, changes);
   await checkReferences(ctx, resource, changes);
-  return write(ctx, resource, async (db, audit) => {
-    const updates = changes.filter((c) => c.id);
-    const before = await lockRows(db, t, ctx, updates, { live: true });
-    const rule = ruleFor(resource.name);
-    if (rule) await rule.beforeWrite({ ctx, db, changes, before, audit });
-    const creates = changes.filter((c) => !c.id);
-    const ids = new Map<Change, string>();
-    if (creates.length) {
-      const rows = await db
-        .insert(t.table)
-        .values(creates.map((c) => ({ ...toRow(t, c.values), [key(t, 'org_id')]: ctx.auth.orgId })))
-        .returning({ row: t.json });
-      rows.forEach(({ row }, i) => {
-        ids.set(creates[i], String(row.id));
-        audit.push({ action: 'create', objectType: resource.name, objectId: String(row.id), changes: diff(resource, null, row) });
-      });
+}
+
+/** The statements of prepared changes, inside a `write` frame: lock, the resource's rule, insert, update, audit. */
+export async function writeChanges(ctx: WriteContext, resource: ResourceDef, changes: Change[], db: Orm, audit: AuditEntry[]): Promise<string[]> {
+  const t = targetOf(resource);
+  const updates = changes.filter((c) => c.id);
+  const before = await lockRows(db, t, ctx, updates, { live: true });
+  const rule = ruleFor(resource.name);
+  if (rule) await rule.beforeWrite({ ctx, db, changes, before, audit });
+  const creates = changes.filter((c) => !c.id);
+  const ids = new Map<Change, string>();
+  if (creates.length) {
+    const rows = await db
+      .insert(t.table)
+      .values(creates.map((c) => ({ ...toRow(t, c.values), [key(t, 'org_id')]: ctx.auth.orgId })))
+      .returning({ row: t.json });
+    rows.forEach(({ row }, i) => {
+      ids.set(creates[i], String(row.id));
+      audit.push({ action: 'create', objectType: resource.name, objectId: String(row.id), changes: diff(resource, null, row) });
+    });
+  }
+  for (const group of groupByFields(updates)) {
+    const rows = await updateGroup(db, t, ctx, group);
+    for (const { row } of rows) {
+      const id = String(row.id);
+      audit.push({ action: 'update', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, row) });
     }
-    for (const group of groupByFields(updates)) {
-      const rows = await updateGroup(db, t, ctx, group);
-      for (const { row } of rows) {
-        const id = String(row.id);
-        audit.push({ action: 'update', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, row) });
-      }
-    }
-    for (const c of updates) ids.set(c, c.id as string);
-    return changes.map((c) => ids.get(c) as string);
-  });
+  }
+  for (const c of updates) ids.set(c, c.id as string);
+  return changes.map((c) => ids.get(c) as string);
 }
 
 /** Soft delete (`deleted_at`), or a hard delete; for users, a delete deactivates. */
