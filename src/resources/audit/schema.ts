@@ -1,14 +1,17 @@
 import { z } from '@hono/zod-openapi';
 import { isValidTimestamp } from '../../query/values';
-import { RESOURCES } from '../registry';
+import { CATALOG } from '../registry';
 import { PageInfo, ResponseMeta } from '../schema';
 
 /**
- * What an audit record can be about: the listable resources, plus stages (edited through their
- * pipeline but audited as records of their own). A name outside this list is a typo, refused
- * rather than answered with an empty trail.
+ * What an audit record can be about: every resource with a write side (the listable ones, and
+ * stages, addresses and customer relationships, written on their own but read embedded). A name
+ * outside this list is a typo, refused rather than answered with an empty trail.
  */
-export const AUDIT_OBJECT_TYPES: [string, ...string[]] = ['stages', ...Object.keys(RESOURCES)].sort() as [string, ...string[]];
+export const AUDIT_OBJECT_TYPES = Object.values(CATALOG)
+  .filter((r) => r.write)
+  .map((r) => r.name)
+  .sort() as [string, ...string[]];
 
 export const AUDIT_LIMIT = { default: 50, max: 200 } as const;
 
