@@ -1,3 +1,4 @@
+import { DrizzleQueryError } from 'drizzle-orm';
 import { AppError, type ErrorCode, sqlStateOf } from '../core/errors';
 
 /**
@@ -43,7 +44,10 @@ function constraintOf(err: unknown): string | undefined {
  * a foreign key that still points at the record being deleted as a 409 (it is in use);
  * otherwise the generic mapping (db/client.ts) stands. `prefix` is the record's path in a batch.
  */
-export function writeError(err: unknown, prefix = ''): unknown {
+export function writeError(thrown: unknown, prefix = ''): unknown {
+  const err = unwrap(thrown);
+  // Already named (a rule raised inside the write, with its own path): it stands as it is.
+  if (err instanceof AppError && err.rule) return err;
   const state = sqlStateOf(err);
   if (!state) return err;
   const name = constraintOf(err);
@@ -54,6 +58,17 @@ export function writeError(err: unknown, prefix = ''): unknown {
     // record others still point at (deals at a pipeline or stage).
     return named('conflict', 'still_referenced', 'Other records still refer to this one; move or delete them first.', `${prefix}id`, 'in use', err);
   return err;
+}
+
+/**
+ * Drizzle wraps whatever the connection threw (already an AppError from db/client.ts, the
+ * driver's error as its cause) in a DrizzleQueryError that carries the statement's text: the
+ * connection's error is the one that means something, and the text must never reach a client.
+ */
+function unwrap(err: unknown): unknown {
+  let out = err;
+  while (out instanceof DrizzleQueryError && out.cause !== undefined) out = out.cause;
+  return out;
 }
 
 function named(code: ErrorCode, ruleName: string, detail: string, path: string, message: string, cause: unknown): AppError {

@@ -105,8 +105,9 @@ export async function prepareChanges(ctx: WriteContext, resource: ResourceDef, c
 export async function writeChanges(ctx: WriteContext, resource: ResourceDef, changes: Change[], db: Orm, audit: AuditEntry[]): Promise<string[]> {
   const t = targetOf(resource);
   const updates = changes.filter((c) => c.id);
-  const before = await lockRows(db, t, ctx, updates, { live: true });
   const rule = ruleFor(resource.name);
+  if (rule?.beforeLock) await rule.beforeLock({ ctx, db, changes });
+  const before = await lockRows(db, t, ctx, updates, { live: true });
   if (rule) await rule.beforeWrite({ ctx, db, changes, before, audit });
   const creates = changes.filter((c) => !c.id);
   const ids = new Map<Change, string>();

@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, notInArray, or, sql } from 'drizzle-orm';
 import { AppError, type FieldError } from '../core/errors';
 import { pipelineStages } from '../db/schema/pipeline-stages';
 import { pipelines } from '../db/schema/pipelines';
@@ -12,6 +12,8 @@ import type { RuleInput } from './types';
  *   (the unique index then guarantees one default whatever runs concurrently).
  */
 export interface Rule {
+  /** Before the write's own rows are locked: for a lock that must come first, or writers could deadlock. */
+  beforeLock?(input: Pick<RuleInput, 'ctx' | 'db' | 'changes'>): Promise<void>;
   beforeWrite(input: RuleInput): Promise<void>;
 }
 
@@ -99,15 +101,20 @@ const deals: Rule = {
 };
 
 const pipelinesRule: Rule = {
+  // Default changes of one org take turns (a transaction-scoped lock per org, taken before any
+  // pipeline row), so the second of two concurrent "make default" writes sees the first's
+  // default and demotes it, instead of tripping over it in the unique index. Nothing else waits.
+  async beforeLock({ ctx, db, changes }) {
+    if (!changes.some((c) => c.values.is_default === true)) return;
+    await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`pipelines.default:${ctx.auth.orgId}`}, 0))`);
+  },
   async beforeWrite({ ctx, db, changes, audit }) {
     if (!changes.some((c) => c.values.is_default === true)) return;
     const keep = changes.filter((c) => c.id && c.values.is_default === true).map((c) => c.id as string);
     const demoted = await db
       .update(pipelines)
       .set({ isDefault: false, updatedAt: clock })
-      .where(
-        and(eq(pipelines.orgId, ctx.auth.orgId), eq(pipelines.isDefault, true), keep.length ? notInArray(pipelines.id, keep) : ne(pipelines.id, sql`null`)),
-      )
+      .where(and(eq(pipelines.orgId, ctx.auth.orgId), eq(pipelines.isDefault, true), keep.length ? notInArray(pipelines.id, keep) : undefined))
       .returning({ id: pipelines.id });
     for (const { id } of demoted) audit.push({ action: 'update', objectType: 'pipelines', objectId: id, changes: { is_default: { from: true, to: false } } });
   },
