@@ -109,8 +109,8 @@ describe.each(WRITABLE.map((r) => [r.name, r] as const))('%s', (_, r) => {
     const valid = await w.body(r);
     const before = await footprint(r, w.org.id);
     const cases: Array<[string, unknown, number, string[]]> = [
-      ['a bad value', { records: [await ok(), await ok(), { ...(await ok()), [pf]: { not: 'a value' } }] }, 400, ['records[2].' + pf]],
-      ['a bad value in an update', { records: [await ok(), { id: existing.id, [pf]: [] }] }, 400, ['records[1].' + pf]],
+      ['a bad value', { records: [await ok(), await ok(), { ...(await ok()), [pf]: { not: 'a value' } }] }, 400, [`records[2].${pf}`]],
+      ['a bad value in an update', { records: [await ok(), { id: existing.id, [pf]: [] }] }, 400, [`records[1].${pf}`]],
       [`${MAX_BATCH + 1} records`, { records: Array.from({ length: MAX_BATCH + 1 }, () => valid) }, 400, ['records']],
       ['no records', { records: [] }, 400, ['records']],
       [
