@@ -12,6 +12,7 @@ import { createRouter } from './http/openapi';
 import { services } from './http/services';
 import { appUsersRoutes } from './resources/appusers/routes';
 import { auditRoutes } from './resources/audit/routes';
+import { linkRoutes } from './resources/links';
 import { postgrestRoutes } from './resources/postgrest';
 import { resourceRoutes } from './resources/router';
 import { writeRoutes } from './resources/writes';
@@ -55,6 +56,7 @@ export function createApp() {
   app.route('/', auditRoutes());
   app.route('/', resourceRoutes());
   app.route('/', writeRoutes());
+  app.route('/', linkRoutes());
   app.route('/', postgrestRoutes);
 
   app.doc31('/openapi.json', {
