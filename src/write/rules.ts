@@ -8,8 +8,9 @@ import type { RuleInput } from './types';
  * The seeds' business rules that a constraint alone cannot express, run inside the write's
  * transaction after its rows are locked:
  * - deals take their pipeline, probability, status and closed_at from their stage;
- * - making a pipeline the default takes the flag from the old default in the same transaction
- *   (the unique index then guarantees one default whatever runs concurrently).
+ * - making a pipeline the default takes the flag from the old default in the same transaction;
+ *   such writes of one org take turns, and the unique index guarantees one default regardless
+ *   (a batch naming two defaults is its 409).
  */
 export interface Rule {
   /** Before the write's own rows are locked: for a lock that must come first, or writers could deadlock. */
