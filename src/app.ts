@@ -78,7 +78,11 @@ export function createApp() {
     const requestIdValue = c.var.requestId ?? crypto.randomUUID();
     let appErr: AppError;
     const status = err instanceof HTTPException ? err.status : 0;
+    const cause = (err as { cause?: unknown }).cause;
     if (err instanceof AppError) appErr = err;
+    // A library's wrapper around our own error: Drizzle's DrizzleQueryError around a statement's
+    // mapped database error (a timeout, a lost connection).
+    else if (cause instanceof AppError) appErr = cause;
     else if (status === 400) appErr = new AppError('invalid_body', 'The request body is not valid JSON.');
     else if (status === 413) appErr = new AppError('payload_too_large', 'The request body is too large.');
     else if (status === 404) appErr = new AppError('not_found', 'Not found.');

@@ -15,7 +15,7 @@ export function corsPolicy(): MiddlewareHandler<AppContext> {
       const allowed = readVars(c.env).CORS_ORIGINS;
       return allowed === '*' ? '*' : allowed.has(origin) ? origin : null;
     },
-    allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     // What postgrest-js and supabase-js send, besides the usual.
     allowHeaders: [
       'Authorization',

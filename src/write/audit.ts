@@ -61,6 +61,9 @@ export function insertAudit(tx: Orm, ctx: { orgId: string; actorId: string; requ
 
 /** Postgres' answer to a row whose month has no partition yet (SQLSTATE 23514). */
 export function isMissingPartition(err: unknown): boolean {
-  const cause = (err as { cause?: unknown })?.cause ?? err;
-  return /no partition of relation "audit_log"/.test(String((cause as { message?: unknown })?.message ?? ''));
+  // Drizzle's wrapper → our mapped AppError → the driver's error, which has the server's text.
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (/no partition of relation "audit_log"/.test(String((e as { message?: unknown }).message ?? ''))) return true;
+  }
+  return false;
 }

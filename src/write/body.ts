@@ -22,7 +22,7 @@ function text(max: number, email: boolean, required: boolean) {
   return s
     .refine((v) => !CONTROL.test(v), 'contains a control character')
     .refine((v) => !email || v === '' || EMAIL.test(v), 'expected an e-mail address')
-    .openapi({ description: `Trimmed; at most ${max} characters.${email ? ' An e-mail address.' : ''}` });
+    .openapi({ description: `Trimmed; at most ${max} characters.${email ? ' An e-mail address.' : ''}`, ...(email ? { format: 'email' } : {}) });
 }
 
 function input(name: string, f: FieldDef, spec: WriteSpec): z.ZodType {

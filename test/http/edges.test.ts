@@ -125,11 +125,13 @@ describe('JSON nesting depth', () => {
 
 describe('methods', () => {
   it.each([
-    ['DELETE', '/v1/contacts', 'GET, HEAD, OPTIONS'],
-    ['POST', '/v1/contacts', 'GET, HEAD, OPTIONS'],
-    ['PUT', '/v1/contacts/00000000-0000-4000-8000-000000000000', 'GET, HEAD, OPTIONS'],
-    // GET /v1/contacts/query is served: it is GET /v1/contacts/{id} with id "query".
-    ['PATCH', '/v1/contacts/query', 'GET, HEAD, OPTIONS, POST'],
+    ['DELETE', '/v1/contacts', 'GET, HEAD, OPTIONS, POST'],
+    ['PUT', '/v1/contacts', 'GET, HEAD, OPTIONS, POST'],
+    ['PUT', '/v1/contacts/00000000-0000-4000-8000-000000000000', 'DELETE, GET, HEAD, OPTIONS, PATCH'],
+    ['PATCH', '/v1/contacts/00000000-0000-4000-8000-000000000000/restore', 'OPTIONS, POST'],
+    // GET /v1/contacts/batch is served: it is GET /v1/contacts/{id} with id "batch" (a 400).
+    ['PUT', '/v1/contacts/batch', 'DELETE, GET, HEAD, OPTIONS, PATCH, POST'],
+    ['DELETE', '/v1/audit', 'GET, HEAD, OPTIONS'],
     ['POST', '/rest/v1/contacts', 'GET, HEAD, OPTIONS'],
     ['DELETE', '/api/v1/appusers/', 'GET, HEAD, OPTIONS'],
     ['POST', '/healthz', 'GET, HEAD, OPTIONS'],
