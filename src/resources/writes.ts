@@ -6,11 +6,10 @@ import type { AppContext } from '../http/context';
 import { etagOf, parseIfMatch } from '../http/etag';
 import { idempotency } from '../http/idempotency';
 import { createRouter, errorResponses, problem } from '../http/openapi';
-import type { SelectTree } from '../query/ast';
 import { getRecords, type RecordRow } from '../query/execute';
 import type { ResourceDef } from '../query/resource';
 import { bodySchemas, normalise } from '../write/body';
-import { applyChanges, deleteRecord, restoreRecord } from '../write/records';
+import { answerSelect, applyChanges, deleteRecord, restoreRecord } from '../write/records';
 import type { Change, WriteContext, WriteResult } from '../write/types';
 import { CATALOG } from './registry';
 import { RESOURCE_SCHEMAS } from './schema';
@@ -44,21 +43,11 @@ const IfMatchHeader = z.object({
   'if-match': z.string().optional().openapi({ description: 'The ETag a GET gave; a write against a newer version is refused (412).' }),
 });
 
-/**
- * The fields a write answers: the default projection, except where that is cut for embedding
- * (customer_relationships leaves out its id and contact): there, every visible field, so the
- * client learns the id of what it created.
- */
-function answerSelect(resource: ResourceDef): SelectTree | undefined {
-  if (!resource.defaultSelect) return undefined;
-  return { fields: Object.keys(resource.fields).filter((n) => !resource.fields[n].hidden && !resource.fields[n].internal), relations: [] };
-}
-
 /** Sets what every write answers with: X-Generation, and ETag/Location for one record. */
 async function answer(c: Context<AppContext>, resource: ResourceDef, result: WriteResult): Promise<RecordRow[]> {
   const [generation, rows] = await Promise.all([
     result.generation,
-    getRecords(writeContext(c), resource, result.ids, { select: answerSelect(resource), deleted: 'include' }),
+    result.records ?? getRecords(writeContext(c), resource, result.ids, { select: answerSelect(resource), deleted: 'include' }),
   ]);
   c.header('X-Generation', String(generation));
   // A record deleted for good by the write has nothing to render.

@@ -1,6 +1,8 @@
 import { and, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { AppError, type FieldError } from '../core/errors';
+import type { SelectTree } from '../query/ast';
+import { getRecords } from '../query/execute';
 import { versionSql } from '../query/plan';
 import { type ResourceDef, relationTarget } from '../query/resource';
 import { type AuditEntry, diff, insertAudit, isMissingPartition, type RowJson } from './audit';
@@ -87,7 +89,7 @@ async function checkReferences(ctx: WriteContext, resource: ResourceDef, changes
 /** Creates and updates of one resource, all or nothing; audit rows in the same transaction. */
 export async function applyChanges(ctx: WriteContext, resource: ResourceDef, changes: Change[]): Promise<WriteResult> {
   await prepareChanges(ctx, resource, changes);
-  return write(ctx, resource, (db, audit) => writeChanges(ctx, resource, changes, db, audit));
+  return write(ctx, resource, (db, audit) => writeChanges(ctx, resource, changes, db, audit), [resource.name], { render: true });
 }
 
 /**
@@ -107,22 +109,29 @@ export async function writeChanges(ctx: WriteContext, resource: ResourceDef, cha
   const updates = changes.filter((c) => c.id);
   const rule = ruleFor(resource.name);
   if (rule?.beforeLock) await rule.beforeLock({ ctx, db, changes });
-  const before = await lockRows(db, t, ctx, updates, { live: true });
-  if (rule) await rule.beforeWrite({ ctx, db, changes, before, audit });
+  const locking = lockRows(db, t, ctx, updates, { live: true });
+  // A rule reads the locked rows before anything is written; without one, the writes go out
+  // right behind the lock, in the same round trip (the pipeline keeps their order, so the lock
+  // is taken first). A lock that finds the record gone or changed (404, 412) then fails the
+  // whole transaction, so what was written behind it is rolled back.
+  if (rule) await rule.beforeWrite({ ctx, db, changes, before: await locking, audit });
   const creates = changes.filter((c) => !c.id);
   const ids = new Map<Change, string>();
-  if (creates.length) {
-    const rows = await db
-      .insert(t.table)
-      .values(creates.map((c) => ({ ...toRow(t, c.values), [key(t, 'org_id')]: ctx.auth.orgId })))
-      .returning({ row: t.json });
-    rows.forEach(({ row }, i) => {
-      ids.set(creates[i], String(row.id));
-      audit.push({ action: 'create', objectType: resource.name, objectId: String(row.id), changes: diff(resource, null, row) });
-    });
-  }
-  for (const group of groupByFields(updates)) {
-    const rows = await updateGroup(db, t, ctx, group);
+  const inserting = creates.length
+    ? db
+        .insert(t.table)
+        .values(creates.map((c) => ({ ...toRow(t, c.values), [key(t, 'org_id')]: ctx.auth.orgId })))
+        .returning({ row: t.json })
+        // Sent now (a Drizzle query waits for its first `then`), ahead of the updates.
+        .execute()
+    : Promise.resolve([]);
+  const updating = groupByFields(updates).map((group) => updateGroup(db, t, ctx, group));
+  const [before, created, ...updated] = await settleAll([locking, inserting, ...updating]);
+  created.forEach(({ row }, i) => {
+    ids.set(creates[i], String(row.id));
+    audit.push({ action: 'create', objectType: resource.name, objectId: String(row.id), changes: diff(resource, null, row) });
+  });
+  for (const rows of updated) {
     for (const { row } of rows) {
       const id = String(row.id);
       audit.push({ action: 'update', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, row) });
@@ -176,17 +185,23 @@ export async function deleteRecord(
 /** Brings a soft-deleted record back; restoring a live one changes nothing. */
 export async function restoreRecord(ctx: WriteContext, resource: ResourceDef, id: string): Promise<WriteResult> {
   const t = targetOf(resource);
-  return write(ctx, resource, async (db, audit) => {
-    const before = await lockRows(db, t, ctx, [{ id, values: {}, path: '' }], { live: false });
-    if (before.get(id)?.row.deleted_at == null) return [id];
-    const [{ row }] = await db
-      .update(t.table)
-      .set({ [key(t, 'deleted_at')]: null, [key(t, 'deleted_by')]: null, [key(t, 'updated_at')]: now })
-      .where(and(eq(column(t, 'org_id'), ctx.auth.orgId), eq(column(t, 'id'), id)))
-      .returning({ row: t.json });
-    audit.push({ action: 'restore', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, row) });
-    return [id];
-  });
+  return write(
+    ctx,
+    resource,
+    async (db, audit) => {
+      const before = await lockRows(db, t, ctx, [{ id, values: {}, path: '' }], { live: false });
+      if (before.get(id)?.row.deleted_at == null) return [id];
+      const [{ row }] = await db
+        .update(t.table)
+        .set({ [key(t, 'deleted_at')]: null, [key(t, 'deleted_by')]: null, [key(t, 'updated_at')]: now })
+        .where(and(eq(column(t, 'org_id'), ctx.auth.orgId), eq(column(t, 'id'), id)))
+        .returning({ row: t.json });
+      audit.push({ action: 'restore', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, row) });
+      return [id];
+    },
+    [resource.name],
+    { render: true },
+  );
 }
 
 /**
@@ -200,8 +215,11 @@ export async function write(
   resource: ResourceDef,
   work: (db: Orm, audit: AuditEntry[]) => Promise<string[]>,
   touched: readonly string[] = [resource.name],
+  opts: { render?: boolean } = {},
 ): Promise<WriteResult> {
   const db = orm(ctx.db);
+  let records: WriteResult['records'];
+  let generation: Promise<number> | undefined;
   const attempt = () =>
     transaction(ctx.db, async (commit) => {
       const audit: AuditEntry[] = [];
@@ -209,12 +227,19 @@ export async function write(
       const logged = audit.length ? insertAudit(db, { orgId: ctx.auth.orgId, actorId: ctx.auth.userId, requestId: ctx.requestId }, audit) : null;
       // Pipelined: if the audit insert fails, the COMMIT becomes a rollback and the insert's
       // error is what rejects here.
-      await Promise.all([logged, commit()]);
-      return { ids, changed: audit.length > 0 };
+      const committing = Promise.all([logged, commit()]);
+      // Sent behind the COMMIT, so they run after it in the same round trip: the generation
+      // bump (autocommit, after the change is visible) and the answer, rendered as a GET renders
+      // it. If the commit fails they are dropped (a spare bump only makes caches miss).
+      generation = bumpGeneration(db, ctx.auth.orgId, audit.length ? touched : []);
+      records = opts.render ? getRecords(ctx, resource, ids, { select: answerSelect(resource), deleted: 'include' }) : undefined;
+      for (const p of [generation, records]) p?.catch(() => {});
+      await committing;
+      return ids;
     });
-  let done: { ids: string[]; changed: boolean };
+  let ids: string[];
   try {
-    done = await attempt().catch(async (err) => {
+    ids = await attempt().catch(async (err) => {
       if (!isMissingPartition(err)) throw err;
       await ctx.db.query('select ensure_audit_partition(current_date)');
       return attempt();
@@ -222,9 +247,29 @@ export async function write(
   } catch (err) {
     throw writeError(err);
   }
-  const generation = bumpGeneration(db, ctx.auth.orgId, done.changed ? touched : []);
-  generation.catch(() => {});
-  return { ids: done.ids, generation };
+  return { ids, generation: generation as Promise<number>, records };
+}
+
+/** "current transaction is aborted": a statement behind a failed one, through any wrapper. */
+function isAbortedTransaction(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === '25P02') return true;
+  }
+  return false;
+}
+
+/**
+ * Awaits every promise, like Promise.all, but only after all have settled: statements sent
+ * together are all answered before the first failure is thrown, so none is left unobserved.
+ */
+async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  // After one statement fails, the ones behind it in the transaction only say so (25P02): the
+  // first that is not such an echo is the cause.
+  const failed = failures.find((e) => !isAbortedTransaction(e)) ?? failures[0];
+  if (failures.length) throw failed;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function key(t: Target, name: string): string {
@@ -306,4 +351,14 @@ async function updateGroup(db: Orm, t: Target, ctx: WriteContext, group: Change[
     .from(sql`jsonb_to_recordset(${JSON.stringify(recordset)}::jsonb) as v(${shape})`)
     .where(and(org, sql`${column(t, 'id')} = v.id`))
     .returning({ row: t.json });
+}
+
+/**
+ * The fields a write answers: the default projection, except where that is cut for embedding
+ * (customer_relationships leaves out its id and contact): there, every visible field, so the
+ * client learns the id of what it created.
+ */
+export function answerSelect(resource: ResourceDef): SelectTree | undefined {
+  if (!resource.defaultSelect) return undefined;
+  return { fields: Object.keys(resource.fields).filter((n) => !resource.fields[n].hidden && !resource.fields[n].internal), relations: [] };
 }

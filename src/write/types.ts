@@ -1,5 +1,6 @@
 import type { Auth } from '../core/auth';
 import type { Db } from '../db/client';
+import type { RecordRow } from '../query/execute';
 import type { Catalog } from '../query/resource';
 import type { AuditEntry, RowJson } from './audit';
 import type { Orm } from './orm';
@@ -30,6 +31,8 @@ export interface WriteResult {
    * the caller's next statement (rendering the records) shares its round trip.
    */
   generation: Promise<number>;
+  /** The records as a GET renders them, when the write was asked to render (sent behind its COMMIT). */
+  records?: Promise<Map<string, RecordRow>>;
 }
 
 export interface Locked {
