@@ -167,3 +167,20 @@ export function auditOf(orgId: string, objectId: string): Promise<AuditRecord[]>
     objectId,
   ]);
 }
+
+let sent = 0;
+/**
+ * Every authenticated request opens a connection before its body is validated (requireAuth's
+ * prewarm) and closes it after answering, so a tight loop of refused writes opens connections
+ * faster than a local Postgres (max_connections 300, shared by every test run) lets them go.
+ * Loops that send hundreds of requests call this after each: every 20th waits until the
+ * database's client connections are back under `max`.
+ */
+export async function pace(max = 60): Promise<void> {
+  if (++sent % 20) return;
+  for (let i = 0; i < 100; i++) {
+    const [{ n }] = await sql<{ n: number }>(`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'`);
+    if (n <= max) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

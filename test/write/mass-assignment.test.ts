@@ -2,7 +2,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceDef } from '../../src/query/resource';
 import { WRITABLE } from '../../src/resources/writes';
 import { send } from '../support/write';
-import { footprint, isEmail, maxLengthOf, otherSampleOf, patchFieldOf, resourceNamed, rowOf, specOf, type WriteOrg, writeOrg } from '../support/write-fixture';
+import {
+  footprint,
+  isEmail,
+  maxLengthOf,
+  otherSampleOf,
+  pace,
+  patchFieldOf,
+  resourceNamed,
+  rowOf,
+  specOf,
+  type WriteOrg,
+  writeOrg,
+} from '../support/write-fixture';
 
 // What a body may set (DESIGN §5.7): the write spec's fields and nothing else, by name, on
 // create, update and batch alike; owner_id by role; references inside the caller's org; text
@@ -53,6 +65,7 @@ describe.each(WRITABLE.map((r) => [r.name, r] as const))('%s', (_, r) => {
     for (const [name, value] of forbidden(r, other)) {
       const create = await send('POST', `/v1/${r.name}`, { token: admin, body: withKey(await w.body(r), name, value) });
       const update = await send('PATCH', `/v1/${r.name}/${id}`, { token: admin, body: withKey(change, name, value) });
+      await pace();
       const attempts: Array<[typeof create, string]> = [
         [create, name],
         [update, name],
