@@ -69,8 +69,9 @@ export function specOf(resource: ResourceDef): WriteSpec {
 }
 
 const names = (resource: ResourceDef) => singular(resource.name);
+// The read side's rule (src/resources/schema.ts singularName): `addresses` → `Address`, not `Addresse`.
 function singular(plural: string): string {
-  const one = /ies$/.test(plural) ? plural.replace(/ies$/, 'y') : plural.replace(/s$/, '');
+  const one = /ies$/.test(plural) ? plural.replace(/ies$/, 'y') : /(ss|x|ch|sh)es$/.test(plural) ? plural.replace(/es$/, '') : plural.replace(/s$/, '');
   return one.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }
 

@@ -235,6 +235,12 @@ describe.each(WRITABLE.map((r) => [r.name, r] as const))('%s', (_, r) => {
 });
 
 describe('every writable resource is covered', () => {
+  it("its bodies are named after the resource's singular in /openapi.json", async () => {
+    const schemas = Object.keys((await get('/openapi.json')).body.components.schemas);
+    for (const name of ['Contact', 'Company', 'Lead', 'Deal', 'Activity', 'Pipeline', 'User', 'Team', 'Tag', 'Address', 'Stage', 'CustomerRelationship'])
+      for (const kind of ['Create', 'Update', 'Batch', 'BatchRecord']) expect(schemas).toContain(`${name}${kind}`);
+  });
+
   it('WRITABLE holds the listable resources and the embedded ones with a write side', () => {
     expect(WRITABLE.map((r) => r.name).sort()).toEqual(
       ['activities', 'addresses', 'companies', 'contacts', 'customer_relationships', 'deals', 'leads', 'pipelines', 'stages', 'tags', 'teams', 'users'].sort(),
