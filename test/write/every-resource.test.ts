@@ -119,8 +119,12 @@ describe.each(WRITABLE.map((r) => [r.name, r] as const))('%s', (_, r) => {
       const trash = await get(`/v1/${r.name}?deleted=only&id=eq.${id}`, { token: admin });
       expect(trash.body.data.map((x: { id: string }) => x.id)).toEqual([id]);
       expect((await get(`/v1/${r.name}?id=eq.${id}`, { token: admin })).body.data).toEqual([]);
-      // A second delete finds no live record.
+      // A record in the trash is a 404 to a second delete and to an update; a batch names it.
       expect((await send('DELETE', `/v1/${r.name}/${id}`, { token: admin })).status).toBe(404);
+      expect((await send('PATCH', `/v1/${r.name}/${id}`, { token: admin, body: { [pf]: body[pf] } })).status).toBe(404);
+      const trashed = await send('POST', `/v1/${r.name}/batch`, { token: admin, body: { records: [{ id, [pf]: body[pf] }] } });
+      expect([trashed.status, trashed.body.errors]).toEqual([422, [{ path: 'records[0].id', message: expect.any(String) }]]);
+      expect(await auditOf(w.org.id, id)).toHaveLength(3);
 
       const restored = await send('POST', `/v1/${r.name}/${id}/restore`, { token: admin });
       expect(restored.status, JSON.stringify(restored.body)).toBe(200);
@@ -218,6 +222,9 @@ describe.each(WRITABLE.map((r) => [r.name, r] as const))('%s', (_, r) => {
     expect(stale.body.code).toBe('precondition_failed');
     const staleDelete = await send('DELETE', `/v1/${r.name}/${id}`, { token: admin, headers: { 'If-Match': etag } });
     expect(staleDelete.status).toBe(412);
+
+    const empty = await send('PATCH', `/v1/${r.name}/${id}`, { token: admin, body: {} });
+    expect([empty.status, empty.body.code], 'an empty PATCH is a client bug').toEqual([400, 'invalid_body']);
 
     const invalid = await send('POST', `/v1/${r.name}`, { token: admin, body: { ...(await w.body(r)), [pf]: { not: 'a value' } } });
     expect(invalid.status).toBe(400);
