@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WRITABLE } from '../../src/resources/writes';
 import { get } from '../support/http';
+import { sql } from '../support/sql';
 import { send } from '../support/write';
 import { auditOf, otherSampleOf, patchFieldOf, resourceNamed, rowOf, type WriteOrg, writeOrg } from '../support/write-fixture';
 
@@ -180,5 +181,14 @@ describe('contacts: If-Match', () => {
         JSON.stringify(both.map((x) => x.body?.detail)),
       ).toEqual([200, 200]);
     }
+  });
+
+  it('concurrent writes of one org each answer their own X-Generation', async () => {
+    const all = await Promise.all(Array.from({ length: 8 }, (_, i) => send('POST', '/v1/contacts', { token: admin, body: { first_name: `Gen${i}` } })));
+    expect(all.map((x) => x.status)).toEqual(Array(8).fill(201));
+    const generations = all.map((x) => Number(x.headers.get('X-Generation')));
+    expect(new Set(generations).size, generations.join(',')).toBe(8);
+    const [{ generation }] = await sql('select generation::int from org_generations where org_id = $1', [w.org.id]);
+    expect(Math.max(...generations)).toBeLessThanOrEqual(generation);
   });
 });
