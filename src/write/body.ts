@@ -1,5 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { getTableColumns } from 'drizzle-orm';
 import { type FieldDef, type ResourceDef, TEXT_MAX_LENGTH, type WriteSpec } from '../query/resource';
+import { tableOf } from './orm';
 
 /**
  * Request bodies of the write routes, generated from each resource's field declarations and its
@@ -13,7 +15,6 @@ import { type FieldDef, type ResourceDef, TEXT_MAX_LENGTH, type WriteSpec } from
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const DECIMAL = /^-?\d{1,20}(\.\d{1,10})?$/;
 const INT4 = { min: -2147483648, max: 2147483647 };
 
 function text(max: number, email: boolean, required: boolean) {
@@ -25,7 +26,24 @@ function text(max: number, email: boolean, required: boolean) {
     .openapi({ description: `Trimmed; at most ${max} characters.${email ? ' An e-mail address.' : ''}`, ...(email ? { format: 'email' } : {}) });
 }
 
-function input(name: string, f: FieldDef, spec: WriteSpec): z.ZodType {
+/**
+ * A decimal that fits its column (`numeric(precision, scale)` in the Drizzle schema): more
+ * places than the column keeps would be rounded silently, more digits overflow.
+ */
+function decimal(table: string, column: string) {
+  const col = Object.values(getTableColumns(tableOf(table))).find((c) => c.name === column) as { precision?: number; scale?: number } | undefined;
+  const scale = col?.scale ?? 0;
+  const whole = (col?.precision ?? 38) - scale;
+  const pattern = new RegExp(`^-?\\d{1,${whole}}${scale ? `(\\.\\d{1,${scale}})?` : ''}$`);
+  const what = `a decimal with at most ${whole} digits before the point and ${scale} after`;
+  return z
+    .union([z.number().refine(Number.isFinite, 'expected a finite number'), z.string().trim()])
+    .transform((v) => String(v))
+    .refine((v) => pattern.test(v), `expected ${what}`)
+    .openapi({ description: `An exact decimal (${what}), as a string or a number.`, example: '1234.50' });
+}
+
+function input(name: string, f: FieldDef, spec: WriteSpec, table: string): z.ZodType {
   const notEmpty = !f.nullable;
   switch (f.type) {
     case 'text':
@@ -38,10 +56,7 @@ function input(name: string, f: FieldDef, spec: WriteSpec): z.ZodType {
     case 'int':
       return z.int().min(INT4.min).max(INT4.max);
     case 'numeric':
-      return z
-        .union([z.number().refine(Number.isFinite, 'expected a finite number'), z.string().trim().regex(DECIMAL, 'expected a decimal number')])
-        .transform((v) => String(v))
-        .openapi({ description: 'An exact decimal, as a string or a number.', example: '1234.50' });
+      return decimal(table, f.column);
     case 'bool':
       return z.boolean();
     case 'date':
@@ -58,7 +73,7 @@ function fieldsOf(resource: ResourceDef): Array<[string, z.ZodType]> {
   return spec.fields.map((name) => {
     const f = resource.fields[name];
     if (!f) throw new Error(`${resource.name}: writable field "${name}" is not declared`);
-    const scalar = input(name, f, spec);
+    const scalar = input(name, f, spec, resource.table);
     return [name, f.nullable ? scalar.nullable() : scalar];
   });
 }

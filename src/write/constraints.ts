@@ -30,6 +30,12 @@ const RULES: Record<string, Rule> = {
   tags_org_name_key: rule('conflict', 'unique_tag_name', 'name', 'A tag with this name exists.'),
   teams_org_name_key: rule('conflict', 'unique_team_name', 'name', 'A team with this name exists.'),
   users_org_email_key: rule('conflict', 'unique_user_email', 'email', 'A user with this e-mail exists.'),
+  customer_relationships_contact_created_key: rule(
+    'conflict',
+    'one_relationship_entry_per_instant',
+    'created_at',
+    'This contact already has a loyalty entry at this instant; give each entry its own created_at.',
+  ),
 };
 
 /** The constraint a database error names (pg and Neon report it as `constraint`). */
@@ -75,4 +81,26 @@ function named(code: ErrorCode, ruleName: string, detail: string, path: string, 
   const out = new AppError(code, detail, [{ path, message }], undefined, ruleName);
   out.cause = cause;
   return out;
+}
+
+/**
+ * Which record of a batch broke a database rule, from what the server says about the row:
+ * a check names the failing row (its first column, the id: creates get theirs before the
+ * insert), a unique index the key's values (the last one is the record's own field).
+ */
+export function failingRecord<C extends { id?: string; values: Record<string, unknown> }>(thrown: unknown, changes: readonly C[]): C | undefined {
+  let detail: string | undefined;
+  for (let e: unknown = thrown, depth = 0; e && depth < 5 && detail === undefined; e = (e as { cause?: unknown }).cause, depth++) {
+    // The server's detail, not the public one of our own mapped error.
+    const d = (e as { detail?: unknown }).detail;
+    if (typeof d === 'string' && !(e instanceof AppError)) detail = d;
+  }
+  if (!detail) return undefined;
+  const row = /^Failing row contains \(([0-9a-f-]{36})[,)]/.exec(detail);
+  if (row) return changes.find((c) => (c.id ?? c.values.id) === row[1]);
+  const key = /^Key \((.+)\)=\((.*)\) already exists\.$/.exec(detail);
+  if (!key) return undefined;
+  const column = key[1].split(', ').pop() as string;
+  const value = key[2].split(', ').pop() as string;
+  return changes.find((c) => c.values[column] !== undefined && String(c.values[column]) === value);
 }

@@ -7,7 +7,7 @@ import { versionSql } from '../query/plan';
 import { type ResourceDef, relationTarget } from '../query/resource';
 import { type AuditEntry, diff, insertAudit, isMissingPartition, type RowJson } from './audit';
 import { specOf } from './body';
-import { writeError } from './constraints';
+import { failingRecord, writeError } from './constraints';
 import { bumpGeneration } from './generation';
 import { type Orm, orm, tableOf } from './orm';
 import { ruleFor } from './rules';
@@ -117,6 +117,8 @@ export async function writeChanges(ctx: WriteContext, resource: ResourceDef, cha
   if (rule) await rule.beforeWrite({ ctx, db, changes, before: await locking, audit });
   const creates = changes.filter((c) => !c.id);
   const ids = new Map<Change, string>();
+  // Ids are given here, not by the database, so an error about a row can name its record.
+  for (const c of creates) c.values.id ??= crypto.randomUUID();
   const inserting = creates.length
     ? db
         .insert(t.table)
@@ -126,7 +128,9 @@ export async function writeChanges(ctx: WriteContext, resource: ResourceDef, cha
         .execute()
     : Promise.resolve([]);
   const updating = groupByFields(updates).map((group) => updateGroup(db, t, ctx, group));
-  const [before, created, ...updated] = await settleAll([locking, inserting, ...updating]);
+  const [before, created, ...updated] = await settleAll([locking, inserting, ...updating]).catch((err) => {
+    throw writeError(err, failingRecord(err, changes)?.path ?? '');
+  });
   created.forEach(({ row }, i) => {
     ids.set(creates[i], String(row.id));
     audit.push({ action: 'create', objectType: resource.name, objectId: String(row.id), changes: diff(resource, null, row) });

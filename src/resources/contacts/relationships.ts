@@ -23,5 +23,12 @@ export const customerRelationships: ResourceDef = {
   defaultOrder: [{ field: 'created_at', dir: 'desc' }],
   softDelete: false,
   relations: {},
-  write: { fields: ['contact_id', 'points', 'last_activity_at'], required: ['contact_id'], createOnly: ['contact_id'], references: { contact_id: 'contacts' } },
+  // created_at is when the entry was recorded (importing history sets it); one entry per
+  // contact and instant (the seed's unique rule).
+  write: {
+    fields: ['contact_id', 'points', 'created_at', 'last_activity_at'],
+    required: ['contact_id'],
+    createOnly: ['contact_id', 'created_at'],
+    references: { contact_id: 'contacts' },
+  },
 };
