@@ -250,23 +250,35 @@ describe('references by resource', () => {
   });
 });
 
-// Known defects, pinned with it.fails: each passes once the defect is fixed, and must then
-// become a plain it().
-describe('known defects', () => {
-  it.fails('BUG: a decimal with more places than its column keeps is stored rounded, not refused (deals.value is numeric(14,2))', async () => {
+describe('decimals fit their column', () => {
+  it('a decimal with more places than its column keeps is refused naming the field, not stored rounded (deals.value is numeric(14,2))', async () => {
     const w = await writeOrg();
     const { id } = await w.create(resourceNamed('deals'));
+    const row = await rowOf(resourceNamed('deals'), id);
     const res = await send('PATCH', `/v1/deals/${id}`, { token: w.tokens.admin, body: { value: '1.239' } });
-    // Today: 200 and value "1.24", a value the client never sent.
-    expect(res.status === 400 || res.body.data?.value === '1.239', `${res.status} ${JSON.stringify(res.body.data?.value)}`).toBe(true);
+    expect(res.status).toBe(400);
+    expect(paths(res)).toEqual(['value']);
+    expect(await rowOf(resourceNamed('deals'), id)).toEqual(row);
+    const ok = await send('PATCH', `/v1/deals/${id}`, { token: w.tokens.admin, body: { value: '999999999999.99' } });
+    expect([ok.status, ok.body.data?.value]).toEqual([200, '999999999999.99']);
   });
 
-  it.fails('BUG: a number out of its column’s range is a 400 that does not name the field', async () => {
+  it('a number out of its column’s range is a 400 naming the field, in a batch naming the record', async () => {
     const w = await writeOrg();
     const { id } = await w.create(resourceNamed('deals'));
     const res = await send('PATCH', `/v1/deals/${id}`, { token: w.tokens.admin, body: { value: '9999999999999' } });
     expect(res.status).toBe(400);
-    // Today: "A number is out of range." with no errors[] at all.
     expect(paths(res)).toEqual(['value']);
+    const batch = await send('POST', '/v1/deals/batch', {
+      token: w.tokens.admin,
+      body: {
+        records: [
+          { id, name: 'Fine' },
+          { ...(await w.body(resourceNamed('deals'))), value: 1e21 },
+        ],
+      },
+    });
+    expect(batch.status).toBe(400);
+    expect(paths(batch)).toEqual(['records[1].value']);
   });
 });
