@@ -126,13 +126,15 @@ export function idempotency(): MiddlewareHandler<AppContext> {
 
 /**
  * Answers that are not the key's (the claim is released, so a retry runs again): 5xx (our
- * failure), 429 (try later), 400 (the request did not pass validation, so nothing ran; Stripe
+ * failure), 429 (try later), 412 (a stale If-Match), 400 (the request did not pass validation, so nothing ran; Stripe
  * keeps none either, and the corrected request may use the same key), and anything answered
  * after the client went away (its statements were cancelled: services.ts).
  */
 function isTransient(c: Context<AppContext>): boolean {
   const { status } = c.res;
-  return status >= 500 || status === 429 || status === 400 || c.req.raw.signal.aborted;
+  // 412: the write was refused against a version the client no longer holds; after re-reading,
+  // the retry with the same key and the new ETag must run, not replay the refusal.
+  return status >= 500 || status === 429 || status === 400 || status === 412 || c.req.raw.signal.aborted;
 }
 
 /** The answer when another request holds the key: its stored answer, a 422 or a 409. */

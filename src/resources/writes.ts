@@ -6,12 +6,12 @@ import type { AppContext } from '../http/context';
 import { etagOf, parseIfMatch } from '../http/etag';
 import { idempotency } from '../http/idempotency';
 import { createRouter, errorResponses, problem } from '../http/openapi';
-import { getRecords, type RecordRow } from '../query/execute';
+import { getRecord, getRecords, type RecordRow } from '../query/execute';
 import type { ResourceDef } from '../query/resource';
 import { bodySchemas, normalise } from '../write/body';
 import { answerSelect, applyChanges, deleteRecord, restoreRecord } from '../write/records';
 import type { Change, WriteContext, WriteResult } from '../write/types';
-import { CATALOG } from './registry';
+import { CATALOG, RESOURCES } from './registry';
 import { RESOURCE_SCHEMAS } from './schema';
 
 /** Every resource with a write side: the listable ones, and those only embedded on reads. */
@@ -63,6 +63,28 @@ function routesFor(r: ResourceDef) {
   const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } }, required: true });
   const tags = [r.name];
   const router = createRouter();
+
+  // Resources only embedded on reads (stages, addresses, loyalty entries) are still addressed
+  // by their writes (Location) and versioned (If-Match): a GET by id serves both.
+  if (!Object.hasOwn(RESOURCES, r.name)) {
+    router.openapi(
+      createRoute({
+        method: 'get',
+        path: `/v1/${r.name}/{id}`,
+        tags,
+        summary: `Get one of ${r.name}`,
+        middleware: [requireAuth()] as const,
+        request: { params: IdParam },
+        responses: { 200: { description: 'The record; ETag header', content: { 'application/json': { schema: record } } }, ...errorResponses },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const { row, version } = await getRecord(writeContext(c), r, id, { select: answerSelect(r), deleted: 'exclude' });
+        c.header('ETag', etagOf(version));
+        return c.json({ data: row }, 200);
+      },
+    );
+  }
 
   router.openapi(
     createRoute({

@@ -100,7 +100,17 @@ export function failingRecord<C extends { id?: string; values: Record<string, un
   if (row) return changes.find((c) => (c.id ?? c.values.id) === row[1]);
   const key = /^Key \((.+)\)=\((.*)\) already exists\.$/.exec(detail);
   if (!key) return undefined;
-  const column = key[1].split(', ').pop() as string;
+  // The key's last column, as the server writes it: `"position"` quoted, `lower(email)` an
+  // expression over the column; values in the server's text form (a timestamp with a space).
+  const expr = key[1].split(', ').pop() as string;
+  const lowered = /^lower\((.+)\)$/.exec(expr);
+  const column = (lowered ? lowered[1] : expr).replace(/^"|"$/g, '');
   const value = key[2].split(', ').pop() as string;
-  return changes.find((c) => c.values[column] !== undefined && String(c.values[column]) === value);
+  const same = (sent: unknown) => {
+    const text = String(sent);
+    if (lowered ? text.toLowerCase() === value : text === value) return true;
+    const [a, b] = [Date.parse(text), Date.parse(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'))];
+    return !Number.isNaN(a) && a === b;
+  };
+  return changes.find((c) => c.values[column] !== undefined && c.values[column] !== null && same(c.values[column]));
 }

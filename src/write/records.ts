@@ -10,7 +10,7 @@ import { specOf } from './body';
 import { failingRecord, writeError } from './constraints';
 import { bumpGeneration } from './generation';
 import { type Orm, orm, tableOf } from './orm';
-import { ruleFor } from './rules';
+import { keepAnAdmin, ruleFor } from './rules';
 import { transaction } from './tx';
 import type { Change, Locked, WriteContext, WriteResult } from './types';
 
@@ -74,7 +74,11 @@ async function checkReferences(ctx: WriteContext, resource: ResourceDef, changes
     if (!wanted.length) return [] as FieldError[];
     const target = targetOf(relationTarget(ctx.catalog, { kind: 'one', target: targetName }));
     const idCol = column(target, 'id');
-    const live = target.resource.softDelete ? [isNull(column(target, 'deleted_at'))] : [];
+    // Live: not in the trash, and for users, active (a deactivated user owns nothing new).
+    const live = [
+      ...(target.resource.softDelete ? [isNull(column(target, 'deleted_at'))] : []),
+      ...(target.resource.fields.is_active ? [eq(column(target, 'is_active'), true)] : []),
+    ];
     const found = await db
       .select({ id: idCol })
       .from(target.table)
@@ -138,7 +142,9 @@ export async function writeChanges(ctx: WriteContext, resource: ResourceDef, cha
   for (const rows of updated) {
     for (const { row } of rows) {
       const id = String(row.id);
-      audit.push({ action: 'update', objectType: resource.name, objectId: id, changes: diff(resource, before.get(id)?.row ?? null, row) });
+      const changed = diff(resource, before.get(id)?.row ?? null, row);
+      // A PATCH that sets what was already there changes nothing worth a trail entry.
+      if (Object.keys(changed).length) audit.push({ action: 'update', objectType: resource.name, objectId: id, changes: changed });
     }
   }
   for (const c of updates) ids.set(c, c.id as string);
@@ -159,6 +165,8 @@ export async function deleteRecord(
   const change: Change = { id, values: {}, path: '', ifMatch: opts.ifMatch };
   return write(ctx, resource, async (db, audit) => {
     // A hard delete may purge a record already in the trash; a soft one needs it live.
+    // Deactivating or deleting a user takes admin rights away when it is an admin.
+    if (resource.name === 'users') await keepAnAdmin(db, ctx.auth.orgId, [id]);
     const before = await lockRows(db, t, ctx, [change], { live: !opts.hard });
     const where = and(eq(column(t, 'org_id'), ctx.auth.orgId), eq(column(t, 'id'), id));
     if (opts.hard) {

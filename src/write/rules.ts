@@ -2,6 +2,8 @@ import { and, eq, inArray, notInArray, or, sql } from 'drizzle-orm';
 import { AppError, type FieldError } from '../core/errors';
 import { pipelineStages } from '../db/schema/pipeline-stages';
 import { pipelines } from '../db/schema/pipelines';
+import { users } from '../db/schema/users';
+import type { Orm } from './orm';
 import type { RuleInput } from './types';
 
 /**
@@ -121,7 +123,43 @@ const pipelinesRule: Rule = {
   },
 };
 
-const RULES: Record<string, Rule> = { deals, pipelines: pipelinesRule };
+/** Whether a change takes admin rights away: a role other than admin, or deactivation. */
+const demotes = (values: Record<string, unknown>) => (values.role !== undefined && values.role !== 'admin') || values.is_active === false;
+
+/**
+ * An org keeps at least one active admin: otherwise nobody could manage its users, teams or
+ * sharing again. Changes to admin rights in one org take turns (a transaction lock), so two
+ * admins demoting each other at once cannot both succeed.
+ */
+export async function keepAnAdmin(db: Orm, orgId: string, leaving: readonly string[]): Promise<void> {
+  if (!leaving.length) return;
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`users.admins:${orgId}`}, 0))`);
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(users)
+    .where(and(eq(users.orgId, orgId), eq(users.role, 'admin'), eq(users.isActive, true), notInArray(users.id, [...leaving])));
+  if (Number(row.n) === 0)
+    throw new AppError(
+      'constraint_violation',
+      'An org keeps at least one active admin.',
+      [{ path: 'role', message: 'the last active admin' }],
+      undefined,
+      'org_keeps_an_admin',
+    );
+}
+
+const usersRule: Rule = {
+  async beforeLock({ ctx, db, changes }) {
+    await keepAnAdmin(
+      db,
+      ctx.auth.orgId,
+      changes.filter((c) => c.id && demotes(c.values)).map((c) => c.id as string),
+    );
+  },
+  async beforeWrite() {},
+};
+
+const RULES: Record<string, Rule> = { deals, pipelines: pipelinesRule, users: usersRule };
 
 export function ruleFor(resource: string): Rule | undefined {
   return Object.hasOwn(RULES, resource) ? RULES[resource] : undefined;

@@ -90,3 +90,83 @@ describe('contacts: create, read, update, delete, restore', () => {
     expect(await sql('select count(*)::int as n from contacts where org_id = $1', [org.id])).toEqual(before);
   });
 });
+
+describe('write guards a CRM admin relies on', () => {
+  let org: TestOrg;
+  let admin: string;
+  beforeAll(async () => {
+    org = await createOrg();
+    admin = await tokenFor(org.users.admin);
+  });
+
+  it('the last active admin cannot demote, deactivate or delete themself (422 org_keeps_an_admin); with a second admin they can', async () => {
+    const self = `/v1/users/${org.users.admin.id}`;
+    for (const res of [
+      await send('PATCH', self, { token: admin, body: { role: 'member' } }),
+      await send('PATCH', self, { token: admin, body: { is_active: false } }),
+      await send('DELETE', self, { token: admin }),
+    ]) {
+      expect(res.status, JSON.stringify(res.body)).toBe(422);
+      expect(res.body.rule).toBe('org_keeps_an_admin');
+    }
+    expect((await sql('select role, is_active from users where id = $1', [org.users.admin.id]))[0]).toEqual({ role: 'admin', is_active: true });
+    const promoted = await send('PATCH', `/v1/users/${org.users.manager.id}`, { token: admin, body: { role: 'admin' } });
+    expect(promoted.status).toBe(200);
+    expect((await send('PATCH', self, { token: admin, body: { role: 'manager' } })).status).toBe(200);
+  });
+
+  it('a deactivated user cannot be made an owner (422 reference_in_org)', async () => {
+    const rows = await sql(`insert into users (org_id, email, name, is_active) values ($1, $2, 'Gone', false) returning id`, [
+      org.id,
+      `gone-${crypto.randomUUID()}@x.test`,
+    ]);
+    const res = await send('POST', '/v1/contacts', { token: await tokenFor(org.users.manager), body: { first_name: 'Owned', owner_id: rows[0].id } });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([{ path: 'owner_id', message: 'no such record in users' }]);
+  });
+
+  it('a PATCH that sets what is already there leaves no audit row', async () => {
+    const id = (await send('POST', '/v1/contacts', { token: admin, body: { first_name: 'Same' } })).body.data.id;
+    expect((await send('PATCH', `/v1/contacts/${id}`, { token: admin, body: { first_name: 'Same' } })).status).toBe(200);
+    const audit = await sql('select action from audit_log where org_id = $1 and object_id = $2', [org.id, id]);
+    expect(audit.map((a) => a.action)).toEqual(['create']);
+  });
+
+  it('stages, addresses and loyalty entries have a GET by id: what Location names, with the ETag If-Match needs', async () => {
+    const created = await send('POST', '/v1/addresses', { token: admin, body: { city: 'Lisbon' } });
+    expect(created.status).toBe(201);
+    const got = await get(created.headers.get('Location') as string, { token: admin });
+    expect(got.status).toBe(200);
+    expect(got.body.data).toMatchObject({ id: created.body.data.id, city: 'Lisbon' });
+    expect(got.headers.get('ETag')).toBe(created.headers.get('ETag'));
+    const other = await createOrg();
+    expect((await get(created.headers.get('Location') as string, { token: await tokenFor(other.users.admin) })).status).toBe(404);
+  });
+
+  it('a 412 under an Idempotency-Key is not kept: after re-reading, the same key with the new ETag runs', async () => {
+    const created = await send('POST', '/v1/contacts', { token: admin, body: { first_name: 'Key' } });
+    const id = created.body.data.id;
+    await send('PATCH', `/v1/contacts/${id}`, { token: admin, body: { last_name: 'Moved' } });
+    const key = `k-${crypto.randomUUID()}`;
+    const stale = await send('PATCH', `/v1/contacts/${id}`, {
+      token: admin,
+      body: { last_name: 'Mine' },
+      headers: { 'If-Match': created.headers.get('ETag') as string, 'Idempotency-Key': key },
+    });
+    expect(stale.status).toBe(412);
+    const fresh = (await get(`/v1/contacts/${id}`, { token: admin })).headers.get('ETag') as string;
+    const retried = await send('PATCH', `/v1/contacts/${id}`, {
+      token: admin,
+      body: { last_name: 'Mine' },
+      headers: { 'If-Match': fresh, 'Idempotency-Key': key },
+    });
+    expect(retried.status).toBe(200);
+    expect(retried.body.data.last_name).toBe('Mine');
+  });
+
+  it('a known path with a method it does not serve is a 405 naming the methods it takes', async () => {
+    const res = await send('PUT', '/v1/deals/00000000-0000-4000-8000-000000000000', { token: admin, body: {} });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('Allow')).toBe('DELETE, GET, HEAD, OPTIONS, PATCH');
+  });
+});
