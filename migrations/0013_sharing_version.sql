@@ -1,0 +1,1 @@
+ALTER TABLE "org_generations" ADD COLUMN "sharing_version" bigint DEFAULT 0 NOT NULL;
