@@ -2,6 +2,7 @@ import type { QueryCaches } from '../cache/isolate';
 import type { Auth } from '../core/auth';
 import { AppError, sqlStateOf } from '../core/errors';
 import type { Db } from '../db/client';
+import type { UserGrants } from '../sharing/types';
 import type { ListRequest } from './ast';
 import { conditionPath } from './check';
 import { guardCost } from './cost';
@@ -37,6 +38,8 @@ export interface ListContext {
   maxOffset?: number;
   /** `count=exact` counts at most this many rows; EXACT_COUNT_BUDGET unless said otherwise. */
   exactCountBudget?: number;
+  /** The caller's sharing grants (src/sharing/): every statement shows only what they may read. */
+  access?: UserGrants;
 }
 
 /**
@@ -115,7 +118,7 @@ async function listPages(ctx: ListContext, resource: ResourceDef, req: ListReque
 }
 
 async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest, fallback: boolean, after?: (string | null)[]): Promise<ListResult> {
-  const plan = planList({ catalog: ctx.catalog, resource, req, orgId: ctx.auth.orgId, after, fallback, maxOffset: ctx.maxOffset });
+  const plan = planList({ catalog: ctx.catalog, resource, req, orgId: ctx.auth.orgId, after, fallback, maxOffset: ctx.maxOffset, access: ctx.access });
   // The verdict depends on the whole statement (projection, relations, offset) and on the page
   // size, so a cheap request never vouches for an expensive one.
   if (!plan.indexFriendly)
@@ -161,12 +164,12 @@ export interface RecordRow {
 
 /** One record by id, with the same projection and relations as lists. */
 export async function getRecord(
-  ctx: Pick<ListContext, 'db' | 'auth' | 'catalog'>,
+  ctx: Pick<ListContext, 'db' | 'auth' | 'catalog' | 'access'>,
   resource: ResourceDef,
   id: string,
   req: Pick<ListRequest, 'select' | 'deleted'>,
 ): Promise<RecordRow> {
-  const plan = planGet({ catalog: ctx.catalog, resource, orgId: ctx.auth.orgId, id, req });
+  const plan = planGet({ catalog: ctx.catalog, resource, orgId: ctx.auth.orgId, id, req, access: ctx.access });
   const { rows } = await ctx.db.query<Record<string, unknown>>(plan.statement, plan.values);
   if (!rows.length) throw new AppError('not_found', `No such record in ${resource.name}.`);
   return splitVersion(rows[0]);
@@ -174,7 +177,7 @@ export async function getRecord(
 
 /** One record by id, without its version. */
 export async function getRow(
-  ctx: Pick<ListContext, 'db' | 'auth' | 'catalog'>,
+  ctx: Pick<ListContext, 'db' | 'auth' | 'catalog' | 'access'>,
   resource: ResourceDef,
   id: string,
   req: Pick<ListRequest, 'select' | 'deleted'>,
@@ -184,14 +187,14 @@ export async function getRow(
 
 /** Records by id (valid UUIDs) in one statement, keyed by id; ids not found are absent. */
 export async function getRecords(
-  ctx: Pick<ListContext, 'db' | 'auth' | 'catalog'>,
+  ctx: Pick<ListContext, 'db' | 'auth' | 'catalog' | 'access'>,
   resource: ResourceDef,
   ids: readonly string[],
   req: Pick<ListRequest, 'select' | 'deleted'>,
 ): Promise<Map<string, RecordRow>> {
   const out = new Map<string, RecordRow>();
   if (!ids.length) return out;
-  const plan = planRecords({ catalog: ctx.catalog, resource, orgId: ctx.auth.orgId, ids, req });
+  const plan = planRecords({ catalog: ctx.catalog, resource, orgId: ctx.auth.orgId, ids, req, access: ctx.access });
   const { rows } = await ctx.db.query<Record<string, unknown>>(plan.statement, plan.values);
   for (const r of rows) {
     const rec = splitVersion(r);

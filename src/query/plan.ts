@@ -1,4 +1,6 @@
 import { AppError } from '../core/errors';
+import type { UserGrants } from '../sharing/types';
+import { accessSql } from './access';
 import { LIMITS, type ListRequest } from './ast';
 import { checkFilters } from './check';
 import { compileFilter, isIndexFriendly } from './compile-filter';
@@ -7,7 +9,7 @@ import { firstPageRanges, isIndexOrder, keysetSql, nullsAgainstIndex, type Order
 import { orgPredicate, Params } from './params';
 import type { Catalog, ResourceDef } from './resource';
 import { chooseSearchMode, FUZZY_FALLBACK_REASON, planSearch, SEARCH_CANDIDATES, type SearchPlan } from './search';
-import { neededColumns, relationSql, renderSql, resolveProjection } from './select';
+import { type EmbedAccess, neededColumns, relationSql, renderSql, resolveProjection } from './select';
 import { valueWalk, valueWalkPage, type Where } from './value-walk';
 
 /**
@@ -26,6 +28,8 @@ export interface PlanInput {
   fallback?: boolean;
   /** Deepest `offset` served (LIMITS.maxOffset unless a mount pages deeper by its own bound). */
   maxOffset?: number;
+  /** The caller's sharing grants: rows (and embedded rows) they may not read are not there. None: no limit. */
+  access?: UserGrants;
 }
 
 /** A compiled list: the page statement, the count's FROM/WHERE, and what execution needs. */
@@ -96,9 +100,12 @@ function checkPaging(req: ListRequest, maxOffset: number): void {
   }
 }
 
-function baseWhere(catalog: Catalog, resource: ResourceDef, req: ListRequest, p: Params, search: SearchPlan | undefined): Where {
+function baseWhere(catalog: Catalog, resource: ResourceDef, req: ListRequest, p: Params, search: SearchPlan | undefined, access?: UserGrants): Where {
   const a = resource.alias;
   const base = [orgPredicate(a)];
+  // The access hook: right after the tenant wall, parenthesised, so nothing is ORed past it.
+  const visible = accessSql(access, resource, p, catalog);
+  if (visible) base.push(visible);
   if (resource.softDelete) {
     if (req.deleted === 'exclude') base.push(`${a}.deleted_at is null`);
     if (req.deleted === 'only') base.push(`${a}.deleted_at is not null`);
@@ -130,7 +137,7 @@ export function planList(input: PlanInput): ListPlan {
   const search = req.q !== undefined ? planSearch(resource, req.q, req.search, p) : undefined;
   if (search && input.fallback) search.reason = FUZZY_FALLBACK_REASON;
   const ranked = !!search && search.mode !== 'prefix' && !req.order.length;
-  const w = baseWhere(catalog, resource, req, p, search);
+  const w = baseWhere(catalog, resource, req, p, search, input.access);
   const where = allOf(w);
   const filterValues = [...p.values];
   const keys = ranked ? rankedKeys(resource) : resolveOrder(resource, req.order);
@@ -190,7 +197,7 @@ export function planList(input: PlanInput): ListPlan {
   const row = ranked ? `${a}_row` : a;
   const outCols = [
     ...projection.columns.map(([n, f]) => `${renderSql(`${row}.${f.column}`, f)} as "${n}"`),
-    ...projection.relations.map((r, i) => relationSql(row, r, i)),
+    ...projection.relations.map((r, i) => relationSql(row, r, i, embedAccess(input.access, p, catalog))),
     ...keys.map((k, i) => `${k.expr}::text as __k${i}`),
   ];
   const join = ranked ? ` join ${resource.table} ${row} on ${row}.id = ${a}.id and ${orgPredicate(row)}` : '';
@@ -210,7 +217,14 @@ export function planList(input: PlanInput): ListPlan {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One record by id, with the same projection and relations as lists. */
-export function planGet(input: { catalog: Catalog; resource: ResourceDef; orgId: string; id: string; req: Pick<ListRequest, 'select' | 'deleted'> }): {
+export function planGet(input: {
+  catalog: Catalog;
+  resource: ResourceDef;
+  orgId: string;
+  id: string;
+  req: Pick<ListRequest, 'select' | 'deleted'>;
+  access?: UserGrants;
+}): {
   statement: string;
   values: unknown[];
 } {
@@ -238,6 +252,7 @@ export function planRecords(input: {
   orgId: string;
   ids: readonly string[];
   req: Pick<ListRequest, 'select' | 'deleted'>;
+  access?: UserGrants;
 }): {
   statement: string;
   values: unknown[];
@@ -247,15 +262,22 @@ export function planRecords(input: {
   const p = new Params(input.orgId);
   const lower = ids.map((id) => id.toLowerCase());
   const where = [orgPredicate(a), lower.length === 1 ? `${a}.id = ${p.add(lower[0])}::uuid` : `${a}.id = any(${p.add(lower)}::uuid[])`];
+  const visible = accessSql(input.access, resource, p, catalog);
+  if (visible) where.push(visible);
   if (resource.softDelete && req.deleted !== 'include') where.push(`${a}.deleted_at is ${req.deleted === 'only' ? 'not ' : ''}null`);
   const projection = resolveProjection(catalog, resource, req.select);
   const outCols = [
     ...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`),
-    ...projection.relations.map((r, i) => relationSql(a, r, i)),
+    ...projection.relations.map((r, i) => relationSql(a, r, i, embedAccess(input.access, p, catalog))),
     `${versionSql(a)} as "${VERSION_COLUMN}"`,
     `${a}.id::text as "${ID_COLUMN}"`,
   ];
   return { statement: `select ${outCols.join(', ')} from ${resource.table} ${a} where ${where.join(' and ')}`, values: p.values };
+}
+
+/** The access condition of an embedded relation's target, over the target's own alias. */
+function embedAccess(access: UserGrants | undefined, p: Params, catalog: Catalog): EmbedAccess | undefined {
+  return access ? (target) => accessSql(access, target, p, catalog) : undefined;
 }
 
 /** A row's version as text: `updated_at` in whole microseconds since the epoch. */

@@ -104,12 +104,23 @@ function jsonObject(alias: string, fields: Array<[string, FieldDef]>): string {
   return `json_build_object(${fields.map(([n, f]) => `'${n}', ${renderSql(`${alias}.${f.column}`, f)}`).join(', ')})`;
 }
 
-/** One embedded relation as a scalar subquery over the page's rows (never N+1 round trips). */
-export function relationSql(pageAlias: string, rel: Projection['relations'][number], index: number): string {
+/** The caller's access condition on a resource's rows, over that resource's alias (access.ts); null: no limit. */
+export type EmbedAccess = (target: ResourceDef) => string | null;
+
+/**
+ * One embedded relation as a scalar subquery over the page's rows (never N+1 round trips). With
+ * `access`, an embedded row the caller may not read is left out as if it did not exist.
+ */
+export function relationSql(pageAlias: string, rel: Projection['relations'][number], index: number, access?: EmbedAccess): string {
   const target = rel.target;
   // Distinct from every resource alias, so an embed never shadows the page's columns.
   const r = `rel${index}`;
-  const live = target.softDelete ? ` and ${r}.deleted_at is null` : '';
+  const visible = access?.(target);
+  // The condition is written over the target's own alias: checked on the row by its key.
+  const readable = visible
+    ? ` and exists (select 1 from ${target.table} ${target.alias} where ${target.alias}.id = ${r}.id and ${target.alias}.org_id = $1 and ${visible})`
+    : '';
+  const live = `${target.softDelete ? ` and ${r}.deleted_at is null` : ''}${readable}`;
   const obj = jsonObject(r, rel.fields);
   if (rel.def.kind === 'one') {
     return `(select ${obj} from ${target.table} ${r} where ${r}.id = ${pageAlias}.${rel.def.localKey} and ${r}.org_id = $1${live}) as "${rel.key}"`;
