@@ -4,6 +4,9 @@ import { type AppEnv, readVars } from './env';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency';
 import { createLogger } from './http/logger';
 
+/** The org's Durable Object (wrangler.toml: binding ORG): its sharing snapshot and compiled grants. */
+export { OrgDO } from './sharing/org-do';
+
 const app = createApp();
 
 export default {

@@ -16,11 +16,18 @@ import type { USER_ROLES } from '../core/enums';
  *   flood of tokens naming missing or inactive users costs no more. A user deactivated, moved
  *   or given another role is seen so within this bound (the sharing issue's OrgDO will carry
  *   invalidation sooner).
+ * - `grants`: users' compiled sharing grants (src/sharing/access.ts), by org and user. No TTL:
+ *   every request reads the org's sharing version and an entry of an older version is not used,
+ *   so the bound is memory only, in approximate bytes (a manager's grants list their reports).
+ * - `orgGrants`: the same inside an org's Durable Object (src/sharing/org-do.ts), by user, for the
+ *   snapshot it holds; cleared when the snapshot changes.
  */
 export const CACHE_POLICY = {
   estimates: { max: 1000, ttlMs: 10_000 },
   verdicts: { max: 1000, ttlMs: 60_000 },
   users: { max: 10_000, ttlMs: 30_000 },
+  grants: { max: 10_000, maxBytes: 16 * 1024 * 1024 },
+  orgGrants: { max: 10_000, maxBytes: 32 * 1024 * 1024 },
 } as const;
 
 /** A bounded, expiring map of numbers (least recently used entries go first). */
