@@ -1,0 +1,69 @@
+import { CACHE_POLICY } from '../cache/isolate';
+import type { Auth } from '../core/auth';
+import { AppError } from '../core/errors';
+import type { Db } from '../db/client';
+import type { AppEnv } from '../env';
+import { createGrantsMemo, type GrantsMemo } from './grants-memo';
+import { orgObject } from './org-do';
+import { readSharingVersion } from './snapshot';
+import type { UserGrants } from './types';
+
+/** What answered: the isolate's memory, or the org's Durable Object (for meta and Server-Timing). */
+export type GrantsSource = 'memory' | 'durable-object';
+
+export interface GrantsAnswer {
+  grants: UserGrants;
+  source: GrantsSource;
+}
+
+let shared: GrantsMemo | undefined;
+
+/** The isolate's compiled grants, by org and user, made on first use and kept for the isolate's life. */
+export function isolateGrants(): GrantsMemo {
+  shared ??= createGrantsMemo(CACHE_POLICY.grants);
+  return shared;
+}
+
+/** Calls to the Durable Object in flight, so concurrent misses of one user and version in an isolate make one call. */
+const inFlight = new Map<string, Promise<UserGrants>>();
+
+/**
+ * The caller's grants on the request path. One short statement on the request's own connection
+ * reads the org's sharing version (the query layer can pipeline it with the page); grants this
+ * isolate compiled at that version or later answer from memory, anything older is not used. Only
+ * then is the org's Durable Object asked, for grants at least that new. A revocation therefore
+ * shows on the very next request, and a hot org's object is called once per change and isolate.
+ * Admins take the same path: their grants are as cheap to compile and to hold.
+ */
+export async function grantsFor(env: AppEnv, db: Db, auth: Auth, memo: GrantsMemo = isolateGrants()): Promise<GrantsAnswer> {
+  const version = await readSharingVersion(db, auth.orgId);
+  const key = `${auth.orgId}:${auth.userId}`;
+  const held = memo.get(key);
+  if (held && held.version >= version) return { grants: held, source: 'memory' };
+
+  const flightKey = `${key}:${version}`;
+  let call = inFlight.get(flightKey);
+  if (!call) {
+    call = askOrg(env, auth, version);
+    inFlight.set(flightKey, call);
+    const done = () => void inFlight.delete(flightKey);
+    call.then(done, done);
+  }
+  const grants = await call;
+  // Another request may have stored newer grants meanwhile: never replace them with older ones.
+  const now = memo.get(key);
+  if (!now || now.version <= grants.version) memo.set(key, grants);
+  return { grants, source: 'durable-object' };
+}
+
+async function askOrg(env: AppEnv, auth: Auth, version: number): Promise<UserGrants> {
+  try {
+    return await orgObject(env, auth.orgId).grants(auth.orgId, auth.userId, version);
+  } catch (err) {
+    // Whatever failed inside (its Postgres, an overloaded or restarting object) arrives here
+    // as a plain Error: the caller's access is unknown, so nothing may be served.
+    const unavailable = new AppError('service_unavailable', 'Access rules could not be loaded; retry shortly.');
+    unavailable.cause = err;
+    throw unavailable;
+  }
+}
