@@ -12,6 +12,7 @@ interface RuleDef {
   name: string;
   kind: 'owner' | 'criteria';
   source?: [type: 'role' | 'team', id: string];
+  /** A `where` tree of the JSON dialect (src/query/parse-json.ts), as the admin API validates it. */
   criteria?: object;
   target: [type: 'role' | 'team' | 'user', id: string];
   access: 'read' | 'edit';
@@ -32,7 +33,7 @@ function demoRules(ctx: SeedCtx, org: OrgPlan): RuleDef[] {
       object: 'contact',
       name: 'Customers → Sales Americas',
       kind: 'criteria',
-      criteria: { field: 'lifecycle_stage', op: 'eq', value: 'customer' },
+      criteria: { field: 'lifecycle_stage', operator: 'equals', value: 'customer' },
       target: ['team', team(1)],
       access: 'read',
     },
@@ -40,7 +41,7 @@ function demoRules(ctx: SeedCtx, org: OrgPlan): RuleDef[] {
       object: 'deal',
       name: 'Won deals → all members',
       kind: 'criteria',
-      criteria: { field: 'status', op: 'eq', value: 'won' },
+      criteria: { field: 'status', operator: 'equals', value: 'won' },
       target: ['role', lit('member')],
       access: 'read',
     },
