@@ -1,6 +1,6 @@
 import type { Access, ObjectGrant, ObjectType, UserGrants } from '../sharing/types';
 import { OBJECT_RESOURCE } from '../sharing/types';
-import { checkFilters } from './check';
+import { type CheckedFilter, checkFilters } from './check';
 import { compileFilter } from './compile-filter';
 import type { Params } from './params';
 import { parseQueryBody } from './parse-json';
@@ -39,7 +39,7 @@ export function accessSql(grants: UserGrants | undefined, resource: ResourceDef,
   const parts: string[] = [];
   const owners = mode === 'read' ? g.readOwners : g.editOwners;
   if (owners.length && resource.fields.owner_id) parts.push(`${a}.owner_id = any(${p.add(owners)}::uuid[])`);
-  for (const rule of g.criteria) if (mode === 'read' || rule.access === 'edit') parts.push(criteriaSql(resource, rule.where, p, catalog));
+  for (const rule of g.criteria) if (mode === 'read' || rule.access === 'edit') parts.push(storedCriteriaSql(resource, rule.where, p, catalog));
   parts.push(sharedSql(type, a, g.shares, p, mode));
   return `(${parts.join(' or ')})`;
 }
@@ -47,6 +47,22 @@ export function accessSql(grants: UserGrants | undefined, resource: ResourceDef,
 /** A criteria rule's `where` tree (the JSON dialect), checked and compiled as a client's filter would be. */
 export function criteriaSql(resource: ResourceDef, where: unknown, p: Params, catalog: Catalog): string {
   const filters = checkFilters(resource, parseQueryBody({ where }).where, { catalog, path: 'criteria' });
+  return filters.length ? `(${filters.map((f) => compileFilter(resource, f, p)).join(' and ')})` : 'true';
+}
+
+/**
+ * A stored rule's criteria. The admin API checks them on the way in; one that no longer passes
+ * (a field since removed from the whitelist) grants nothing rather than failing every read of
+ * the users it targets: access fails closed.
+ */
+function storedCriteriaSql(resource: ResourceDef, where: unknown, p: Params, catalog: Catalog): string {
+  let filters: CheckedFilter[];
+  try {
+    filters = checkFilters(resource, parseQueryBody({ where }).where, { catalog, path: 'criteria' });
+  } catch {
+    return 'false';
+  }
+  // Compiled only once checked, so a refused rule adds no parameter to the statement.
   return filters.length ? `(${filters.map((f) => compileFilter(resource, f, p)).join(' and ')})` : 'true';
 }
 

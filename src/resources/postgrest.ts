@@ -5,6 +5,7 @@ import { createRouter, errorResponses, problem } from '../http/openapi';
 import { LIMITS } from '../query/ast';
 import { listRows } from '../query/execute';
 import { parseQueryString } from '../query/parse-query-string';
+import { underAccess } from './access';
 import { toCsv } from './csv';
 import { RESOURCES } from './registry';
 import { contentRange, rangeHeader } from './render';
@@ -114,7 +115,7 @@ export const postgrestRoutes = createRouter().openapi(route, async (c) => {
   const wanted = req.limit;
   const countOnly = c.req.method === 'HEAD' && !!req.count && !single;
   if (countOnly) req.limit = 0;
-  const result = await listRows(listContext(c), resource, req);
+  const result = await underAccess(c, (access) => listRows(listContext(c, access), resource, req));
   // What was applied: a lenient count=exact over its budget was answered with an estimate.
   const applied = [
     ...(req.count ? [`count=${req.count === 'exact' && result.count?.method !== 'exact' ? 'estimated' : req.count}`] : []),

@@ -11,6 +11,8 @@ import { getRecord, type ListContext, listRows } from '../query/execute';
 import { parseQueryBody, QueryBodyDocSchema } from '../query/parse-json';
 import { parseQueryString, parseSelect } from '../query/parse-query-string';
 import type { ResourceDef } from '../query/resource';
+import type { UserGrants } from '../sharing/types';
+import { underAccess } from './access';
 import { CATALOG, RESOURCES } from './registry';
 import { renderList } from './render';
 import { RESOURCE_SCHEMAS } from './schema';
@@ -36,9 +38,18 @@ const DialectParams = z.looseObject({
   and: opt('e.g. (created_at.gte.2024-01-01,created_at.lt.2025-01-01)'),
 });
 
-export function listContext(c: Context<AppContext>): ListContext {
+/** What the query layer needs to serve this request: its connection, its caller, and (underAccess) what the caller may read. */
+export function listContext(c: Context<AppContext>, access?: UserGrants): ListContext {
   const vars = readVars(c.env);
-  return { db: c.var.services.db, auth: c.var.auth, catalog: CATALOG, caches: isolateCaches(), secret: vars.JWT_SECRET, countLimit: vars.COUNT_EXACT_LIMIT };
+  return {
+    access,
+    db: c.var.services.db,
+    auth: c.var.auth,
+    catalog: CATALOG,
+    caches: isolateCaches(),
+    secret: vars.JWT_SECRET,
+    countLimit: vars.COUNT_EXACT_LIMIT,
+  };
 }
 
 const DIALECT_DOC =
@@ -83,22 +94,20 @@ function routesFor(r: ResourceDef) {
     .openapi(list, async (c) => {
       const started = performance.now();
       const req = parseQueryString(new URL(c.req.url).searchParams, c.req.header('Prefer'));
-      const result = await listRows(listContext(c), r, req);
+      const result = await underAccess(c, (access) => listRows(listContext(c, access), r, req));
       return c.json(renderList(c, result, started), 200);
     })
     .openapi(query, async (c) => {
       const started = performance.now();
       const body = await c.req.json().catch(() => undefined);
-      const result = await listRows(listContext(c), r, parseQueryBody(body));
+      const result = await underAccess(c, (access) => listRows(listContext(c, access), r, parseQueryBody(body)));
       return c.json(renderList(c, result, started), 200);
     })
     .openapi(get, async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      const { row, version } = await getRecord(listContext(c), r, id, {
-        select: q.select ? parseSelect(q.select) : undefined,
-        deleted: q.deleted ?? 'exclude',
-      });
+      const select = q.select ? parseSelect(q.select) : undefined;
+      const { row, version } = await underAccess(c, (access) => getRecord(listContext(c, access), r, id, { select, deleted: q.deleted ?? 'exclude' }));
       // The version a write's If-Match compares with (src/resources/writes.ts).
       c.header('ETag', etagOf(version));
       return c.json({ data: row }, 200);

@@ -67,3 +67,33 @@ async function askOrg(env: AppEnv, auth: Auth, version: number): Promise<UserGra
     throw unavailable;
   }
 }
+
+/**
+ * Runs `run` under the caller's grants, as `grantsFor` decides them, without a round trip of its
+ * own when this isolate already holds the caller's grants: the version statement is sent first
+ * and `run`'s statements follow it on the same connection (pipelined, one round trip). If the
+ * version turns out newer than the grants `run` used, its answer is dropped and it runs again
+ * under the new grants, so a revocation still shows on the very next request.
+ */
+export async function withGrants<T>(
+  env: AppEnv,
+  db: Db,
+  auth: Auth,
+  run: (grants: UserGrants) => Promise<T>,
+  memo: GrantsMemo = isolateGrants(),
+): Promise<{ result: T; source: GrantsSource }> {
+  const held = memo.get(`${auth.orgId}:${auth.userId}`);
+  if (held) {
+    const version = readSharingVersion(db, auth.orgId);
+    const answer = run(held);
+    // Settled before anything is rethrown: the answer's failure matters only under current grants.
+    const [v, out] = await Promise.allSettled([version, answer]);
+    if (v.status === 'rejected') throw v.reason;
+    if (v.value <= held.version) {
+      if (out.status === 'rejected') throw out.reason;
+      return { result: out.value, source: 'memory' };
+    }
+  }
+  const { grants, source } = await grantsFor(env, db, auth, memo);
+  return { result: await run(grants), source };
+}

@@ -151,7 +151,7 @@ describe('GET /api/v1/appusers/', () => {
     expect(all.body.meta.query_time).toBeGreaterThan(0); // it ran statements: the database time is measured, not left at 0
     expect(all.body.meta.response_time).toBeGreaterThanOrEqual(all.body.meta.query_time);
     // A numbered page does not wait for the count: both are in flight together (pipelined).
-    expect(all.headers.get('server-timing')).toMatch(/db;dur=[\d.]+;desc="\d queries, 2 at once"/);
+    expect(all.headers.get('server-timing')).toMatch(/db;dur=[\d.]+;desc="\d queries, [23] at once"/);
     const li = all.body.results.find((r: any) => r.id === ids[7]);
     expect(li.address).toBeNull();
     expect(li.relationships).toEqual([]);

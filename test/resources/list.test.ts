@@ -55,7 +55,8 @@ describe('GET /v1/contacts', () => {
     expect(res.status).toBe(200);
     expect(idsOf(res)).toEqual(newestFirst(0, 1, 2, 3, 4));
     expect(res.body.page).toEqual({ limit: 25, nextCursor: null, hasMore: false });
-    expect(res.body.meta).toMatchObject({ requestId: res.headers.get('x-request-id'), tier: 'db', stale: false, queries: 1 });
+    // The page, and the org's sharing version (the access check, pipelined with it).
+    expect(res.body.meta).toMatchObject({ requestId: res.headers.get('x-request-id'), tier: 'db', stale: false, queries: 2 });
     expect(res.headers.get('content-range')).toBe('0-4/*');
     expect(res.body.data[0]).not.toHaveProperty('search');
     expect(res.body.data[0]).not.toHaveProperty('deleted_at');
@@ -121,7 +122,8 @@ describe('GET /v1/contacts', () => {
       { id: ids[0], first_name: 'Anna', company: { name: 'Acme GmbH', domain: 'acme.example' }, tags: [{ name: 'vip' }] },
       { id: ids[2], first_name: 'John', company: null, tags: [] },
     ]);
-    expect(res.body.meta.queries).toBe(1);
+    // One statement for the page and its embeds, beside the sharing version check.
+    expect(res.body.meta.queries).toBe(2);
     expect((await list('select=id,nope')).body.code).toBe('unknown_field');
     expect((await list('select=id,wallet(name)')).body.code).toBe('unknown_field');
   });
@@ -241,7 +243,8 @@ describe('GET /v1/contacts', () => {
     expect(exact.body.count).toEqual({ value: 5, method: 'exact' });
     expect(exact.headers.get('content-range')).toBe('0-1/5');
     // The count does not wait for the page: both statements are in flight together (pipelined).
-    expect(exact.headers.get('server-timing')).toMatch(/db;dur=[\d.]+;desc="2 queries, 2 at once"/);
+    // Page and count together (with the sharing version check: 3, all at once when the caller's grants are held).
+    expect(exact.headers.get('server-timing')).toMatch(/db;dur=[\d.]+;desc="3 queries, [23] at once"/);
     const estimated = await list('limit=2', { Prefer: 'count=estimated' });
     expect(estimated.body.count).toEqual({ value: 5, method: 'exact' });
     // Planned: the planner's guess for the org's live rows, whatever it is (here it knows

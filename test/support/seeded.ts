@@ -1,3 +1,4 @@
+import type { TestUser } from './factories';
 import { tokenFor } from './http';
 import { sql } from './sql';
 
@@ -15,4 +16,14 @@ export async function demoOrg(): Promise<{ orgId: string; userId: string; contac
 export async function demoAdmin(): Promise<{ orgId: string; token: string }> {
   const demo = await demoOrg();
   return { orgId: demo.orgId, token: await tokenFor({ id: demo.userId, orgId: demo.orgId, role: 'admin' }) };
+}
+
+/** A seeded user of the demo org by e-mail (member@demo.test, manager@demo.test, …). */
+export async function seededUser(email: string): Promise<TestUser> {
+  const [row] = await sql<{ id: string; org_id: string; role: TestUser['role'] }>(
+    `select u.id, u.org_id, u.role from users u join orgs o on o.id = u.org_id and o.slug = 'demo' where lower(u.email) = lower($1)`,
+    [email],
+  );
+  if (!row) throw new Error(`no seeded user ${email}`);
+  return { id: row.id, orgId: row.org_id, role: row.role };
 }

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireAuth } from '../../http/auth';
 import { createRouter, errorResponses } from '../../http/openapi';
+import { underAccess } from '../access';
 import { GENDER_LABELS } from './fields';
 import { parseAppUsersQuery } from './parse';
 import { listAppUsers } from './service';
@@ -93,7 +94,7 @@ export const appUsersRoutes = createRouter().openapi(listRoute, async (c) => {
   const started = performance.now();
   const { db, vars } = c.var.services;
   const query = parseAppUsersQuery(c.req.query());
-  const page = await listAppUsers({ db, auth: c.var.auth, query, countLimit: vars.COUNT_EXACT_LIMIT });
+  const page = await underAccess(c, (access) => listAppUsers({ db, auth: c.var.auth, query, countLimit: vars.COUNT_EXACT_LIMIT, access }));
   const seconds = (ms: number) => Math.round(ms * 1000) / 1_000_000;
   return c.json(
     {

@@ -4,6 +4,7 @@ import { AppError } from '../../core/errors';
 import type { Db } from '../../db/client';
 import type { Count } from '../../query/count';
 import { type ListContext, type ListResult, listRows } from '../../query/execute';
+import type { UserGrants } from '../../sharing/types';
 import { contacts } from '../contacts/resource';
 import { CATALOG } from '../registry';
 import { GENDER_LABELS, MAX_OFFSET } from './fields';
@@ -63,14 +64,17 @@ export async function listAppUsers({
   query,
   countLimit,
   caches = isolateCaches(),
+  access,
 }: {
   db: Db;
   auth: Auth;
   query: AppUsersQuery;
   countLimit: number;
   caches?: QueryCaches;
+  /** The caller's sharing grants: only the contacts they may read are listed and counted. */
+  access?: UserGrants;
 }): Promise<AppUsersPage> {
-  const ctx: ListContext = { db, auth, catalog: CATALOG, caches, countLimit, maxOffset: MAX_OFFSET };
+  const ctx: ListContext = { db, auth, catalog: CATALOG, caches, countLimit, maxOffset: MAX_OFFSET, access };
   const { pageSize } = query;
   // The count alone: no rows (limit 0), and the default order, which the count does not depend on.
   const countOnly = async (limit: number): Promise<Count> =>

@@ -8,10 +8,15 @@ import { PageInfo, ResponseMeta } from '../schema';
  * stages, addresses and customer relationships, written on their own but read embedded). A name
  * outside this list is a typo, refused rather than answered with an empty trail.
  */
-export const AUDIT_OBJECT_TYPES = Object.values(CATALOG)
-  .filter((r) => r.write)
-  .map((r) => r.name)
-  .sort() as [string, ...string[]];
+export const AUDIT_OBJECT_TYPES = [
+  ...Object.values(CATALOG)
+    .filter((r) => r.write)
+    .map((r) => r.name),
+  // Sharing's own configuration (src/resources/sharing/), audited like any write.
+  'sharing_settings',
+  'sharing_rules',
+  'record_shares',
+].sort() as [string, ...string[]];
 
 export const AUDIT_LIMIT = { default: 50, max: 200 } as const;
 
