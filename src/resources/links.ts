@@ -11,7 +11,7 @@ import { type ConvertedIds, convertLead, leadConversionBody } from '../write/con
 import { linkTag, unlinkTag } from '../write/tags';
 import { CATALOG } from './registry';
 import { RESOURCE_SCHEMAS } from './schema';
-import { writeContext } from './writes';
+import { editContext } from './writes';
 
 /**
  * Writes that join records rather than change one: converting a lead into a contact (and a
@@ -64,7 +64,7 @@ function convertRoute() {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const { ids, generation } = await convertLead(writeContext(c), id.toLowerCase(), c.req.valid('json'));
+      const { ids, generation } = await convertLead(await editContext(c), id.toLowerCase(), c.req.valid('json'));
       const data = await render(c, ids);
       c.header('X-Generation', String(await generation));
       return c.json({ data: data as z.infer<typeof converted>['data'] }, 201);
@@ -75,7 +75,7 @@ function convertRoute() {
 
 /** The converted records, read back as GETs render them (one statement each, sent together). */
 async function render(c: Context<AppContext>, ids: ConvertedIds): Promise<Record<string, unknown>> {
-  const ctx = writeContext(c);
+  const ctx = await editContext(c);
   const parts = Object.entries({ lead: 'leads', contact: 'contacts', company: 'companies', deal: 'deals' } as const).flatMap(([role, resource]) => {
     const id = ids[role as keyof ConvertedIds];
     return id ? [{ role, id, resource }] : [];
@@ -105,7 +105,7 @@ function tagRoutes(r: ResourceDef) {
     }),
     async (c) => {
       const { id, tagId } = c.req.valid('param');
-      const ctx = writeContext(c);
+      const ctx = await editContext(c);
       const result = await linkTag(ctx, r, id.toLowerCase(), tagId.toLowerCase());
       const [generation, rows] = await Promise.all([result.generation, getRecords(ctx, CATALOG.tags, [tagId.toLowerCase()], { deleted: 'include' })]);
       c.header('X-Generation', String(generation));
@@ -125,7 +125,7 @@ function tagRoutes(r: ResourceDef) {
     }),
     async (c) => {
       const { id, tagId } = c.req.valid('param');
-      const result = await unlinkTag(writeContext(c), r, id.toLowerCase(), tagId.toLowerCase());
+      const result = await unlinkTag(await editContext(c), r, id.toLowerCase(), tagId.toLowerCase());
       c.header('X-Generation', String(await result.generation));
       return c.body(null, 204);
     },

@@ -8,6 +8,7 @@ import { idempotency } from '../http/idempotency';
 import { createRouter, errorResponses, problem } from '../http/openapi';
 import { getRecord, getRecords, type RecordRow } from '../query/execute';
 import type { ResourceDef } from '../query/resource';
+import { grantsFor } from '../sharing/access';
 import { bodySchemas, normalise } from '../write/body';
 import { answerSelect, applyChanges, deleteRecord, restoreRecord } from '../write/records';
 import type { Change, WriteContext, WriteResult } from '../write/types';
@@ -19,6 +20,16 @@ export const WRITABLE: readonly ResourceDef[] = Object.values(CATALOG).filter((r
 
 export function writeContext(c: Context<AppContext>): WriteContext {
   return { db: c.var.services.db, auth: c.var.auth, catalog: CATALOG, requestId: c.var.requestId };
+}
+
+/**
+ * For writes to existing records: the caller's sharing grants too, so a record they may not
+ * read is a 404 and one they may only read a 403 (src/write/records.ts checkAccess). Read from
+ * the version statement and isolate memory (or the org's Durable Object after a change).
+ */
+export async function editContext(c: Context<AppContext>): Promise<WriteContext> {
+  const { grants } = await grantsFor(c.env, c.var.services.db, c.var.auth);
+  return { ...writeContext(c), access: grants };
 }
 
 const IdParam = z.object({ id: z.guid().openapi({ description: 'Record id (UUID)' }) });
@@ -127,7 +138,7 @@ function routesFor(r: ResourceDef) {
         path: '',
         ifMatch: parseIfMatch(c.req.header('If-Match')),
       };
-      const [row] = await answer(c, r, await applyChanges(writeContext(c), r, [change]));
+      const [row] = await answer(c, r, await applyChanges(await editContext(c), r, [change]));
       c.header('ETag', etagOf(row.version));
       return c.json({ data: row.row }, 200);
     },
@@ -154,7 +165,7 @@ function routesFor(r: ResourceDef) {
     async (c) => {
       const { id } = c.req.valid('param');
       const hard = c.req.valid('query').hard === 'true';
-      const result = await deleteRecord(writeContext(c), r, id.toLowerCase(), { hard, ifMatch: parseIfMatch(c.req.header('If-Match')) });
+      const result = await deleteRecord(await editContext(c), r, id.toLowerCase(), { hard, ifMatch: parseIfMatch(c.req.header('If-Match')) });
       c.header('X-Generation', String(await result.generation));
       return c.body(null, 204);
     },
@@ -173,7 +184,7 @@ function routesFor(r: ResourceDef) {
       }),
       async (c) => {
         const { id } = c.req.valid('param');
-        const [row] = await answer(c, r, await restoreRecord(writeContext(c), r, id.toLowerCase()));
+        const [row] = await answer(c, r, await restoreRecord(await editContext(c), r, id.toLowerCase()));
         c.header('ETag', etagOf(row.version));
         return c.json({ data: row.row }, 200);
       },
@@ -204,7 +215,9 @@ function routesFor(r: ResourceDef) {
         values: normalise(r, values),
         path: `records[${i}].`,
       }));
-      const rows = await answer(c, r, await applyChanges(writeContext(c), r, changes));
+      // Updates among them need the caller's grants; creates alone do not.
+      const ctx = changes.some((x) => x.id) ? await editContext(c) : writeContext(c);
+      const rows = await answer(c, r, await applyChanges(ctx, r, changes));
       return c.json({ data: rows.map((x) => x.row) }, 200);
     },
   );

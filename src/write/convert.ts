@@ -8,7 +8,7 @@ import { type AuditEntry, diff, type RowJson } from './audit';
 import { bodySchemas, normalise } from './body';
 import { writeError } from './constraints';
 import type { Orm } from './orm';
-import { now, prepareChanges, write, writeChanges } from './records';
+import { checkAccess, now, prepareChanges, write, writeChanges } from './records';
 import type { Change, WriteContext } from './types';
 
 /**
@@ -131,6 +131,8 @@ function newCompanyValues(companies: ResourceDef, lead: RowJson, body: Record<st
 
 /** The lead, locked until the commit (so of two conversions one waits and finds it converted). */
 async function lockLead(db: Orm, ctx: WriteContext, id: string): Promise<RowJson> {
+  // Converting changes the lead: the caller must be allowed to edit it (sharing).
+  await checkAccess(ctx, ctx.catalog.leads, [{ id, values: {}, path: '' }]);
   const [found] = await db
     .select({ row: sql<RowJson>`to_jsonb(${leadsTable})` })
     .from(leadsTable)

@@ -1,8 +1,10 @@
 import { and, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { AppError, type FieldError } from '../core/errors';
+import { accessSql } from '../query/access';
 import type { SelectTree } from '../query/ast';
 import { getRecords } from '../query/execute';
+import { orgPredicate, Params } from '../query/params';
 import { versionSql } from '../query/plan';
 import { type ResourceDef, relationTarget } from '../query/resource';
 import { type AuditEntry, diff, insertAudit, isMissingPartition, type RowJson } from './audit';
@@ -114,11 +116,17 @@ export async function writeChanges(ctx: WriteContext, resource: ResourceDef, cha
   const rule = ruleFor(resource.name);
   if (rule?.beforeLock) await rule.beforeLock({ ctx, db, changes });
   const locking = lockRows(db, t, ctx, updates, { live: true });
+  // Sent right behind the lock, in the same round trip; its refusal (404, 403) is the one
+  // thrown, ahead of the lock's own (a 412 must not confirm a record the caller cannot read).
+  const checking = checkAccess(ctx, resource, updates);
   // A rule reads the locked rows before anything is written; without one, the writes go out
   // right behind the lock, in the same round trip (the pipeline keeps their order, so the lock
   // is taken first). A lock that finds the record gone or changed (404, 412) then fails the
   // whole transaction, so what was written behind it is rolled back.
-  if (rule) await rule.beforeWrite({ ctx, db, changes, before: await locking, audit });
+  if (rule) {
+    const [, before] = await settleAll([checking, locking]);
+    await rule.beforeWrite({ ctx, db, changes, before, audit });
+  }
   const creates = changes.filter((c) => !c.id);
   const ids = new Map<Change, string>();
   // Ids are given here, not by the database, so an error about a row can name its record.
@@ -132,7 +140,7 @@ export async function writeChanges(ctx: WriteContext, resource: ResourceDef, cha
         .execute()
     : Promise.resolve([]);
   const updating = groupByFields(updates).map((group) => updateGroup(db, t, ctx, group));
-  const [before, created, ...updated] = await settleAll([locking, inserting, ...updating]).catch((err) => {
+  const [, before, created, ...updated] = await settleAll([checking, locking, inserting, ...updating]).catch((err) => {
     throw writeError(err, failingRecord(err, changes)?.path ?? '');
   });
   created.forEach(({ row }, i) => {
@@ -167,7 +175,7 @@ export async function deleteRecord(
     // A hard delete may purge a record already in the trash; a soft one needs it live.
     // Deactivating or deleting a user takes admin rights away when it is an admin.
     if (resource.name === 'users') await keepAnAdmin(db, ctx.auth.orgId, [id]);
-    const before = await lockRows(db, t, ctx, [change], { live: !opts.hard });
+    const [, before] = await settleAll([checkAccess(ctx, resource, [change], { trash: opts.hard }), lockRows(db, t, ctx, [change], { live: !opts.hard })]);
     const where = and(eq(column(t, 'org_id'), ctx.auth.orgId), eq(column(t, 'id'), id));
     if (opts.hard) {
       await db.delete(t.table).where(where);
@@ -201,7 +209,8 @@ export async function restoreRecord(ctx: WriteContext, resource: ResourceDef, id
     ctx,
     resource,
     async (db, audit) => {
-      const before = await lockRows(db, t, ctx, [{ id, values: {}, path: '' }], { live: false });
+      const change: Change = { id, values: {}, path: '' };
+      const [, before] = await settleAll([checkAccess(ctx, resource, [change], { trash: true }), lockRows(db, t, ctx, [change], { live: false })]);
       if (before.get(id)?.row.deleted_at == null) return [id];
       const [{ row }] = await db
         .update(t.table)
@@ -373,4 +382,42 @@ async function updateGroup(db: Orm, t: Target, ctx: WriteContext, group: Change[
 export function answerSelect(resource: ResourceDef): SelectTree | undefined {
   if (!resource.defaultSelect) return undefined;
   return { fields: Object.keys(resource.fields).filter((n) => !resource.fields[n].hidden && !resource.fields[n].internal), relations: [] };
+}
+
+/**
+ * Sharing on writes: each record changed must be one the caller may read (else it does not
+ * exist for them: 404, or 422 naming it in a batch) and edit (else 403 naming it). One
+ * statement with the same access conditions the reads use (src/query/access.ts); none when the
+ * caller's grants cover every record of the type.
+ */
+export async function checkAccess(ctx: WriteContext, resource: ResourceDef, changes: readonly Change[], opts: { trash?: boolean } = {}): Promise<void> {
+  if (!ctx.access || !changes.length) return;
+  const p = new Params(ctx.auth.orgId);
+  const read = accessSql(ctx.access, resource, p, ctx.catalog, 'read');
+  const edit = accessSql(ctx.access, resource, p, ctx.catalog, 'edit');
+  if (!read && !edit) return;
+  const a = resource.alias;
+  const ids = changes.map((c) => c.id as string);
+  const live = resource.softDelete && !opts.trash ? ` and ${a}.deleted_at is null` : '';
+  const { rows } = await ctx.db.query<{ id: string; editable: boolean }>(
+    `select ${a}.id::text as id, ${edit ?? 'true'} as editable from ${resource.table} ${a} where ${orgPredicate(a)} and ${a}.id = any(${p.add(ids)}::uuid[])${live} and ${read ?? 'true'}`,
+    p.values,
+  );
+  const seen = new Map(rows.map((r) => [r.id, r.editable]));
+  const hidden = changes.filter((c) => !seen.has(c.id as string));
+  if (hidden.length) {
+    if (changes.length === 1 && !changes[0].path) throw new AppError('not_found', `No such record in ${resource.name}.`);
+    throw new AppError(
+      'constraint_violation',
+      `No such record in ${resource.name}.`,
+      hidden.map((c) => ({ path: `${c.path}id`, message: 'no such record' })),
+    );
+  }
+  const locked = changes.filter((c) => !seen.get(c.id as string));
+  if (locked.length)
+    throw new AppError(
+      'forbidden',
+      `You may read but not change ${locked.length === 1 ? 'this record' : 'these records'} of ${resource.name}.`,
+      locked.map((c) => ({ path: `${c.path}id`, message: 'read-only for you' })),
+    );
 }

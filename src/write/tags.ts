@@ -4,7 +4,7 @@ import { AppError } from '../core/errors';
 import { type contactTags, tags } from '../db/schema/tags';
 import type { ResourceDef } from '../query/resource';
 import { type Orm, tableOf } from './orm';
-import { write } from './records';
+import { checkAccess, write } from './records';
 import type { WriteContext, WriteResult } from './types';
 
 /**
@@ -61,6 +61,8 @@ export async function unlinkTag(ctx: WriteContext, resource: ResourceDef, id: st
  * which blocks no update); the two statements share a round trip.
  */
 async function checkBoth(db: Orm, ctx: WriteContext, resource: ResourceDef, id: string, tagId: string): Promise<void> {
+  // Tagging changes the record: the caller must be allowed to edit it (sharing).
+  await checkAccess(ctx, resource, [{ id, values: {}, path: '' }]);
   const table = tableOf(resource.table);
   const col = (name: string): PgColumn => {
     const c = Object.values(getTableColumns(table)).find((x) => x.name === name);

@@ -2,11 +2,14 @@ import type { Auth } from '../core/auth';
 import type { Db } from '../db/client';
 import type { RecordRow } from '../query/execute';
 import type { Catalog } from '../query/resource';
+import type { UserGrants } from '../sharing/types';
 import type { AuditEntry, RowJson } from './audit';
 import type { Orm } from './orm';
 
 /** Who writes, through which connection. */
 export interface WriteContext {
+  /** The caller's sharing grants: a write reaches only records they may read, and changes only those they may edit. */
+  access?: UserGrants;
   db: Db;
   auth: Auth;
   catalog: Catalog;
