@@ -15,6 +15,7 @@ import { auditRoutes } from './resources/audit/routes';
 import { linkRoutes } from './resources/links';
 import { postgrestRoutes } from './resources/postgrest';
 import { resourceRoutes } from './resources/router';
+import { accessRoutes } from './resources/sharing/access-route';
 import { sharingRoutes } from './resources/sharing/routes';
 import { writeRoutes } from './resources/writes';
 import { systemRoutes } from './routes/system';
@@ -59,6 +60,7 @@ export function createApp() {
   app.route('/', writeRoutes());
   app.route('/', linkRoutes());
   app.route('/', sharingRoutes());
+  app.route('/', accessRoutes());
   app.route('/', postgrestRoutes);
 
   app.doc31('/openapi.json', {
