@@ -100,7 +100,8 @@ function routesFor(r: ResourceDef) {
     .openapi(query, async (c) => {
       const started = performance.now();
       const body = await c.req.json().catch(() => undefined);
-      const result = await underAccess(c, (access) => listRows(listContext(c, access), r, parseQueryBody(body)));
+      const req = parseQueryBody(body);
+      const result = await underAccess(c, (access) => listRows(listContext(c, access), r, req));
       return c.json(renderList(c, result, started), 200);
     })
     .openapi(get, async (c) => {

@@ -85,7 +85,9 @@ export async function withGrants<T>(
   const held = memo.get(`${auth.orgId}:${auth.userId}`);
   if (held) {
     const version = readSharingVersion(db, auth.orgId);
-    const answer = run(held);
+    // `run` may throw before returning its promise (a body refused while building the request):
+    // the version statement is still awaited below, never left unobserved.
+    const answer = (async () => run(held))();
     // Settled before anything is rethrown: the answer's failure matters only under current grants.
     const [v, out] = await Promise.allSettled([version, answer]);
     if (v.status === 'rejected') throw v.reason;
