@@ -128,7 +128,7 @@ async function checkLoad(check: Check, api: Awaited<ReturnType<typeof fakeApi>>)
 async function checkRunner(check: Check, api: Awaited<ReturnType<typeof fakeApi>>): Promise<void> {
   const ctx = { baseUrl: api.url, token: 't', found: new Map(), log: () => {} } as unknown as BenchContext;
   const opts = { concurrency: [1, 8], duration: 0.2, warmup: 0 } as BenchOptions;
-  const outcome = (): RunOutcome => ({ measured: [], floors: new Map(), naive: new Map(), skipped: [], modes: new Map() });
+  const outcome = (): RunOutcome => ({ measured: [], floors: new Map(), naive: new Map(), local: new Map(), skipped: [], modes: new Map() });
   let finished = 0;
   const scenario = (probePath: string): Scenario => ({
     id: 'write',

@@ -17,6 +17,7 @@ import { turnOrder } from './lib/measure-scenario';
 import { runPaired } from './lib/paired';
 import { pairedIntervals, type Row } from './lib/results';
 import { BenchResults } from './lib/schema';
+import { checkSharing, checkSharingCallers, checkSharingResults } from './selftest-sharing';
 import { checkWriteCleanup, checkWrites } from './selftest-writes';
 
 const failures: string[] = [];
@@ -107,6 +108,7 @@ function checkFiles(out: string): void {
   check(md.includes('| scenario | mode | conc |') && md.includes('## Goals'), 'latest.md has the goals and results tables');
   if (modes.includes('pooled'))
     check(/\| c8 \(reported, not a goal\): p95 ÷ empty p95 \| ℹ️ reported \| appusers /.test(md), 'latest.md reports the c8 p95 ratios without pass or fail');
+  checkSharingResults(check, res, md);
   const svg = readFileSync(path.join(out, 'latest.svg'), 'utf8');
   check(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>') && svg.includes('appusers'), 'latest.svg is a chart with the scenarios');
 }
@@ -350,15 +352,20 @@ async function main(): Promise<number> {
   checkUnits();
   await checkRounds();
   await checkWrites(check);
+  await checkSharing(check);
   await checkExitCode();
   check((await runBench(['--mode', 'sideways'])).code === 2, 'a bad option exits 2');
   const out = mkdtempSync(path.join(os.tmpdir(), 'crm-bench-selftest-'));
   const started = Date.now();
-  const { code, log } = await runBench(['--quick', '--scenarios', 'empty,appusers', '--out', out]);
+  const { code, log } = await runBench(['--quick', '--scenarios', 'empty,appusers,sharing', '--out', out]);
   check(code === 0, `bench --quick exits 0 (got ${code}, ${Math.round((Date.now() - started) / 1000)} s)`);
   await checkStopped(log);
   checkFiles(out);
-  if (code === 0) await withPostgres((url) => checkWriteCleanup(check, url));
+  if (code === 0)
+    await withPostgres(async (url) => {
+      await checkWriteCleanup(check, url);
+      await checkSharingCallers(check, url);
+    });
   if (failures.length) {
     process.stderr.write(`[selftest] ${failures.length} check(s) failed; results kept in ${out}\n`);
     return 1;

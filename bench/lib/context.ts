@@ -56,7 +56,18 @@ export interface HttpRequest {
    * would measure an update that changes nothing.
    */
   next?: () => { path: string; body?: string };
+  /**
+   * Runs before each send, outside the timed span (in turns only: autocannon has no such
+   * hook). The sharing scenario raises the org's sharing version here, so the request that
+   * follows must fetch its grants from the org's Durable Object.
+   */
+  before?: () => Promise<void>;
+  /** Names what answered, from the response headers; counted per answer (in turns only), shown in the notes. */
+  tally?: (headers: ResponseHeaders) => string;
 }
+
+/** Response headers as Node gives them (lower-case names). */
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 /** A baseline is built once per run and returns what one "request" of it does. */
 export type BaselineFactory = (ctx: BenchContext) => Promise<() => Promise<unknown>>;
@@ -75,6 +86,17 @@ export interface Variant {
   concurrency?: number[];
   /** Rows each request writes: the row then reports rows/s (requests/s × this). */
   rowsPerRequest?: number;
+  /**
+   * The label of the variant this one takes turns with at concurrency 1 (default: the
+   * scenario's REFERENCE_LABEL variant, if it has one): the member's request with the admin's,
+   * the Durable Object path with the memory path.
+   */
+  reference?: string;
+  /**
+   * A piece of the API's own code timed back to back in this process, once per run (like
+   * naive), for a cost no response can show: the grant lookup from isolate memory.
+   */
+  local?: { what: string; factory: BaselineFactory };
 }
 
 export interface Scenario {

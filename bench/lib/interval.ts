@@ -34,15 +34,16 @@ function generator(seed: number): () => number {
 }
 
 /**
- * The 95 % interval of quantile(a, q) ÷ quantile(b, q), resampling the rounds both were
+ * The 95 % interval of stat(a's samples, b's samples), resampling the rounds both were
  * measured in. `a` and `b` must come from the same run (round r of one is round r of the
- * other). Null when there are too few rounds to say anything.
+ * other). Null when there are too few rounds to say anything, or stat has no value for most
+ * resamples.
  */
-export function ratioInterval(a: Rounds, b: Rounds, q: number, resamples = 1000, seed = 42): [number, number] | null {
+function pairedInterval(a: Rounds, b: Rounds, stat: (xa: number[], xb: number[]) => number | null, resamples: number, seed: number): [number, number] | null {
   const n = Math.min(a.length, b.length);
   if (n < 20) return null;
   const next = generator(seed);
-  const ratios: number[] = [];
+  const values: number[] = [];
   for (let s = 0; s < resamples; s++) {
     const xa: number[] = [];
     const xb: number[] = [];
@@ -51,9 +52,28 @@ export function ratioInterval(a: Rounds, b: Rounds, q: number, resamples = 1000,
       xa.push(...a[r]);
       xb.push(...b[r]);
     }
-    const denominator = quantile(xb, q);
-    if (xa.length && denominator > 0) ratios.push(quantile(xa, q) / denominator);
+    const value = stat(xa, xb);
+    if (value !== null) values.push(value);
   }
-  if (ratios.length < resamples / 2) return null;
-  return [quantile(ratios, 0.025), quantile(ratios, 0.975)];
+  if (values.length < resamples / 2) return null;
+  return [quantile(values, 0.025), quantile(values, 0.975)];
+}
+
+/** The 95 % interval of quantile(a, q) ÷ quantile(b, q) (see pairedInterval). */
+export function ratioInterval(a: Rounds, b: Rounds, q: number, resamples = 1000, seed = 42): [number, number] | null {
+  return pairedInterval(
+    a,
+    b,
+    (xa, xb) => {
+      const denominator = quantile(xb, q);
+      return xa.length && denominator > 0 ? quantile(xa, q) / denominator : null;
+    },
+    resamples,
+    seed,
+  );
+}
+
+/** The 95 % interval of quantile(a, q) − quantile(b, q), in ms (see pairedInterval): what one request costs over the other. */
+export function differenceInterval(a: Rounds, b: Rounds, q: number, resamples = 1000, seed = 42): [number, number] | null {
+  return pairedInterval(a, b, (xa, xb) => (xa.length && xb.length ? quantile(xa, q) - quantile(xb, q) : null), resamples, seed);
 }

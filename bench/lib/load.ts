@@ -33,6 +33,8 @@ export interface LoadResult extends LatencySummary {
   cutOff: number[];
   /** Measured in turns (concurrency 1): its latencies per round, for intervals (not in the JSON). */
   rounds?: Rounds;
+  /** Measured in turns with a `tally`: 2xx answers by what answered them (e.g. where the grants came from). */
+  tally?: Record<string, number>;
 }
 
 /**

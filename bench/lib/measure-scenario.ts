@@ -59,7 +59,7 @@ export interface Baseline {
  * take seconds at 3M rows: one call warms them, then at least 3 are timed.
  */
 export async function measureBaseline(
-  kind: 'db floor' | 'naive',
+  kind: 'db floor' | 'naive' | 'local',
   ctx: BenchContext,
   factory: NonNullable<Variant['floor']>,
   opts: BenchOptions,
@@ -89,13 +89,28 @@ export interface Measured {
    * one, the first page it is compared with.
    */
   paired?: { edge?: LoadResult; reference?: LoadResult; floor?: LoadResult };
+  /** The label of the variant measured in turns as `paired.reference`. */
+  referenceLabel?: string;
   notes?: string;
 }
 
-/** The requests a c1 run takes turns with: the empty route, and the scenario's reference page. */
+/**
+ * The variant a c1 run takes turns with besides the empty route: the one it names
+ * (`reference`), else the scenario's first page (REFERENCE_LABEL) when it has one.
+ */
+export function referenceOf(scenario: Scenario, variant: Variant): Variant | undefined {
+  if (variant.reference) {
+    const named = scenario.variants.find((v) => v.label === variant.reference);
+    if (!named || named === variant) throw new Error(`${scenario.id} [${variant.label}]: no other variant "${variant.reference}" to take turns with`);
+    return named;
+  }
+  return variant.label === REFERENCE_LABEL ? undefined : scenario.variants.find((v) => v.label === REFERENCE_LABEL);
+}
+
+/** The requests a c1 run takes turns with: the empty route, and the variant's reference. */
 function companions(ctx: BenchContext, scenario: Scenario, variant: Variant): { edge?: HttpRequest; reference?: HttpRequest } {
   if (scenario.id === 'empty') return {};
-  const reference = variant.label === REFERENCE_LABEL ? undefined : scenario.variants.find((v) => v.label === REFERENCE_LABEL);
+  const reference = referenceOf(scenario, variant);
   return { edge: { path: '/empty' }, ...(reference ? { reference: reference.request(ctx) } : {}) };
 }
 
@@ -125,6 +140,12 @@ async function floorTurn(ctx: BenchContext, variant: Variant): Promise<CallSpec 
   }
 }
 
+/** `memory ×812, durable-object ×3`: what answered, most first. */
+export function tallyText(tally: Record<string, number>): string {
+  const entries = Object.entries(tally).sort((a, b) => b[1] - a[1]);
+  return entries.length ? entries.map(([k, n]) => `${k} ×${n}`).join(', ') : 'nothing';
+}
+
 /** The API under load at one concurrency: warm-up, then the measured run. */
 export async function measureLoad(
   ctx: BenchContext,
@@ -136,10 +157,22 @@ export async function measureLoad(
 ): Promise<Measured> {
   const request = variant.request(ctx);
   const notes = typeof variant.notes === 'function' ? variant.notes(ctx) : variant.notes;
-  const spec = (r: HttpRequest) => ({ url: `${ctx.baseUrl}${r.path}`, headers: r.headers ?? {}, method: r.method, body: r.body, next: r.next });
+  const spec = (r: HttpRequest) => ({
+    url: `${ctx.baseUrl}${r.path}`,
+    headers: r.headers ?? {},
+    method: r.method,
+    body: r.body,
+    next: r.next,
+    before: r.before,
+    tally: r.tally,
+  });
   let load: LoadResult;
   let paired: Measured['paired'];
-  if (concurrency === 1 && !scenario.alone) {
+  let referenceLabel: string | undefined;
+  const inTurns = concurrency === 1 && !scenario.alone;
+  if (request.before && !inTurns)
+    throw new Error(`${scenario.id} [${variant.label}]: a request with a step before each send runs in turns only (concurrency 1)`);
+  if (inTurns) {
     const withIt = companions(ctx, scenario, variant);
     const floor = withIt.edge ? await floorTurn(ctx, variant) : undefined;
     const keys = Object.keys(withIt) as Array<keyof typeof withIt>;
@@ -149,17 +182,20 @@ export async function measureLoad(
     load = own;
     if (keys.length) paired = Object.fromEntries(keys.map((k, i) => [k, others[i]]));
     if (floor) paired = { ...paired, floor: others[keys.length] };
+    if (withIt.reference) referenceLabel = referenceOf(scenario, variant)!.label;
   } else {
     load = await measure({ ...spec(request), connections: concurrency, seconds: opts.duration }, opts.warmup);
   }
   ctx.log(
-    `  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}`,
+    `  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}${load.tally ? `; ${tallyText(load.tally)}` : ''}`,
   );
   if (paired?.edge) {
-    const also = [paired.floor ? `db floor p50 ${paired.floor.p50_ms} ms` : '', paired.reference ? `first page p50 ${paired.reference.p50_ms} ms` : ''].filter(
-      Boolean,
-    );
+    const reference = referenceLabel === REFERENCE_LABEL ? 'first page' : referenceLabel;
+    const also = [
+      paired.floor ? `db floor p50 ${paired.floor.p50_ms} ms` : '',
+      paired.reference ? `${reference} p50 ${paired.reference.p50_ms} ms, p95 ${paired.reference.p95_ms} ms` : '',
+    ].filter(Boolean);
     ctx.log(`    in turns: edge floor p50 ${paired.edge.p50_ms} ms, p95 ${paired.edge.p95_ms} ms${also.length ? `; ${also.join('; ')}` : ''}`);
   }
-  return { scenario, variant, request, mode, concurrency, load, paired, notes };
+  return { scenario, variant, request, mode, concurrency, load, paired, referenceLabel, notes };
 }

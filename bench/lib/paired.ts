@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { ResponseHeaders } from './context';
 import { Latencies, round } from './histogram';
 import type { Rounds } from './interval';
 import type { LoadResult } from './load';
@@ -10,6 +11,10 @@ export interface PairedSpec {
   body?: string;
   /** A fresh path and body per request (see HttpRequest.next). */
   next?: () => { path: string; body?: string };
+  /** Runs before each send, outside the timed span (see HttpRequest.before). */
+  before?: () => Promise<void>;
+  /** Names what answered, from the response headers (see HttpRequest.tally). */
+  tally?: (headers: ResponseHeaders) => string;
 }
 
 /** A turn that is not an HTTP request: a baseline called from this process (the db floor). */
@@ -17,8 +22,15 @@ export interface CallSpec {
   call: () => Promise<unknown>;
 }
 
+interface Answer {
+  status: number;
+  ms: number;
+  /** spec.tally's name for the answer, when it has one. */
+  tally?: string;
+}
+
 /** One call, timed like a request: any rejection counts as an error. */
-async function call(spec: CallSpec): Promise<{ status: number; ms: number }> {
+async function call(spec: CallSpec): Promise<Answer> {
   const started = performance.now();
   try {
     await spec.call();
@@ -29,7 +41,15 @@ async function call(spec: CallSpec): Promise<{ status: number; ms: number }> {
 }
 
 /** One request on the shared keep-alive socket: status and milliseconds to the last body byte. */
-function send(agent: http.Agent, spec: PairedSpec): Promise<{ status: number; ms: number }> {
+async function send(agent: http.Agent, spec: PairedSpec): Promise<Answer> {
+  // Untimed, and a failure is the request's: it did not run as specified.
+  if (spec.before) {
+    try {
+      await spec.before();
+    } catch {
+      return { status: 0, ms: 0 };
+    }
+  }
   const fresh = spec.next?.();
   const url = fresh ? new URL(fresh.path, spec.url) : spec.url;
   const body = fresh ? fresh.body : spec.body;
@@ -37,7 +57,7 @@ function send(agent: http.Agent, spec: PairedSpec): Promise<{ status: number; ms
     const started = performance.now();
     const req = http.request(url, { agent, method: spec.method ?? 'GET', headers: spec.headers, timeout: 30_000 }, (res) => {
       res.on('data', () => {});
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, tally: spec.tally?.(res.headers) }));
       res.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -58,6 +78,7 @@ export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: nu
   const latencies = specs.map(() => new Latencies());
   const statuses = specs.map((): Record<string, number> => ({}));
   const errors = specs.map(() => 0);
+  const tallies = specs.map((): Record<string, number> => ({}));
   const rounds: Rounds[] = specs.map(() => []);
   const started = performance.now();
   const until = started + seconds * 1000;
@@ -66,10 +87,11 @@ export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: nu
       for (const r of rounds) r.push([]);
       for (const i of turns) {
         const spec = specs[i];
-        const { status, ms } = await ('call' in spec ? call(spec) : send(agent, spec));
+        const { status, ms, tally } = await ('call' in spec ? call(spec) : send(agent, spec));
         if (status >= 200 && status < 300) {
           latencies[i].record(ms);
           rounds[i].at(-1)!.push(ms);
+          if (tally !== undefined) tallies[i][tally] = (tallies[i][tally] ?? 0) + 1;
         } else {
           errors[i]++;
           statuses[i][status] = (statuses[i][status] ?? 0) + 1;
@@ -89,6 +111,7 @@ export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: nu
     statuses: statuses[i],
     cutOff: [],
     rounds: rounds[i],
+    ...((specs[i] as PairedSpec).tally ? { tally: tallies[i] } : {}),
   }));
 }
 

@@ -1,8 +1,8 @@
-import type { DatasetFacts } from './context';
+import { type DatasetFacts, REFERENCE_LABEL } from './context';
 import type { LatencySummary } from './histogram';
-import { intervalText, ratioInterval } from './interval';
+import { differenceInterval, intervalText, ratioInterval } from './interval';
 import type { Machine } from './machine';
-import type { Measured } from './measure-scenario';
+import { type Measured, tallyText } from './measure-scenario';
 import { floorKey, type RunOutcome, variantKey } from './runner';
 import { BenchResults, type ScenarioResult } from './schema';
 
@@ -16,14 +16,31 @@ export interface Row {
   naive?: LatencySummary;
   /** The edge floor it is compared with: `empty` measured in turns with it (c1), else the `empty` row of its mode and concurrency. */
   edge?: ScenarioResult;
-  /** The first page measured in turns with it (`deep`, `count` at c1). */
+  /** The variant measured in turns with it at c1: the first page (`deep`, `count`), or the one it names (`sharing`). */
   reference?: ScenarioResult;
+  /** That variant's label. */
+  referenceLabel?: string;
   /**
-   * 95 % intervals of its ratios to what it was measured in turns with (rounds resampled, see
-   * interval.ts): p95 ÷ the empty route's p95, p50 ÷ the first page's p50.
+   * 95 % intervals of its comparisons with what it was measured in turns with (rounds
+   * resampled, see interval.ts): p95 ÷ the empty route's p95, p50 ÷ the first page's p50; with
+   * a named reference, p95 ÷ its p95 and the p50 and p95 differences in ms.
    */
-  intervals?: { p95VsEdge?: [number, number]; p50VsReference?: [number, number] };
+  intervals?: {
+    p95VsEdge?: [number, number];
+    p50VsReference?: [number, number];
+    p95VsReference?: [number, number];
+    p50MinusReference?: [number, number];
+    p95MinusReference?: [number, number];
+  };
+  /** Measured in turns with a tally: what answered its requests, and its reference's. */
+  tally?: Record<string, number>;
+  referenceTally?: Record<string, number>;
+  /** The variant's `local` timing (the API's own code in this process), and what it times. */
+  local?: LatencySummary & { what: string };
 }
+
+/** How a row's reference is named in notes: "the first page" for `deep` and `count`. */
+export const referenceName = (label: string | undefined) => (label === undefined || label === REFERENCE_LABEL ? 'the first page' : label);
 
 function asResult(m: Measured, id: ScenarioResult['id'], load: Measured['load']): ScenarioResult {
   const { p50_ms, p95_ms, p99_ms, rps, errors } = load;
@@ -54,14 +71,23 @@ function notesFor(m: Measured, floorDb?: LatencySummary, floorHot?: LatencySumma
   return [...parts, ...extra].join('; ');
 }
 
-/** The intervals of a concurrency-1 row's comparisons with what it took turns with. */
-export function pairedIntervals(m: Pick<Measured, 'load' | 'paired'>): NonNullable<Row['intervals']> {
+/**
+ * The intervals of a concurrency-1 row's comparisons with what it took turns with. A named
+ * reference (not the first page) is compared by its p95 ratio and by the differences.
+ */
+export function pairedIntervals(m: Pick<Measured, 'load' | 'paired' | 'referenceLabel'>): NonNullable<Row['intervals']> {
   const own = m.load.rounds;
   const edge = m.paired?.edge?.rounds;
   const reference = m.paired?.reference?.rounds;
-  const p95VsEdge = own && edge ? ratioInterval(own, edge, 0.95) : null;
-  const p50VsReference = own && reference ? ratioInterval(own, reference, 0.5) : null;
-  return { ...(p95VsEdge ? { p95VsEdge } : {}), ...(p50VsReference ? { p50VsReference } : {}) };
+  const named = m.referenceLabel !== undefined && m.referenceLabel !== REFERENCE_LABEL;
+  const found = {
+    p95VsEdge: own && edge ? ratioInterval(own, edge, 0.95) : null,
+    p50VsReference: own && reference && !named ? ratioInterval(own, reference, 0.5) : null,
+    p95VsReference: own && reference && named ? ratioInterval(own, reference, 0.95) : null,
+    p50MinusReference: own && reference && named ? differenceInterval(own, reference, 0.5) : null,
+    p95MinusReference: own && reference && named ? differenceInterval(own, reference, 0.95) : null,
+  };
+  return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== null)) as NonNullable<Row['intervals']>;
 }
 
 export function buildRows(outcome: RunOutcome): Row[] {
@@ -69,6 +95,7 @@ export function buildRows(outcome: RunOutcome): Row[] {
   const rows: Row[] = outcome.measured.map((m) => {
     const floor = outcome.floors.get(floorKey(m.scenario.id, m.variant.label, m.mode));
     const naive = outcome.naive.get(variantKey(m.scenario.id, m.variant.label));
+    const local = m.variant.local ? outcome.local.get(variantKey(m.scenario.id, m.variant.label)) : undefined;
     const edgeRow = m.scenario.id === 'empty' ? undefined : edgeOf(m);
     const edge = m.paired?.edge ? asResult(m, 'empty', m.paired.edge) : edgeRow ? asResult(edgeRow, 'empty', edgeRow.load) : undefined;
     const reference = m.paired?.reference ? asResult(m, m.scenario.id, m.paired.reference) : undefined;
@@ -78,19 +105,43 @@ export function buildRows(outcome: RunOutcome): Row[] {
     if (floor?.summary) result.floor_db_p50_ms = floor.summary.p50_ms;
     if (edge) result.floor_edge_p50_ms = edge.p50_ms;
     if (naive?.summary) result.naive_p50_ms = naive.summary.p50_ms;
-    const missing = [floor?.note, naive?.note].filter((n): n is string => !!n);
+    const missing = [floor?.note, naive?.note, local?.note].filter((n): n is string => !!n);
+    const refName = referenceName(m.referenceLabel);
     const turns = m.paired?.edge
       ? [
-          `measured in turns with the empty route (p50 ${edge!.p50_ms} ms, p95 ${edge!.p95_ms} ms)${reference ? ` and the first page (p50 ${reference.p50_ms} ms, p95 ${reference.p95_ms} ms)` : ''}`,
+          `measured in turns with the empty route (p50 ${edge!.p50_ms} ms, p95 ${edge!.p95_ms} ms)${reference ? ` and ${refName} (p50 ${reference.p50_ms} ms, p95 ${reference.p95_ms} ms)` : ''}`,
         ]
       : [];
     const intervals = pairedIntervals(m);
     const sure = [
       intervals.p95VsEdge ? `p95 ÷ empty p95: 95 % interval ${intervalText(intervals.p95VsEdge)}` : '',
       intervals.p50VsReference ? `p50 ÷ first page p50: 95 % interval ${intervalText(intervals.p50VsReference)}` : '',
+      intervals.p95VsReference ? `p95 ÷ ${refName} p95: 95 % interval ${intervalText(intervals.p95VsReference)}` : '',
+      intervals.p50MinusReference ? `p50 − ${refName} p50: 95 % interval ${intervalText(intervals.p50MinusReference)} ms` : '',
+      intervals.p95MinusReference ? `p95 − ${refName} p95: 95 % interval ${intervalText(intervals.p95MinusReference)} ms` : '',
     ].filter(Boolean);
-    result.notes = notesFor(m, floor?.summary, floor?.hot, naive?.summary, [...missing, ...turns, ...sure]);
-    return { result, label: m.variant.label, floorDb: floor?.summary, floorHot: floor?.hot, naive: naive?.summary, edge, reference, intervals };
+    const tally = m.load.tally;
+    const referenceTally = m.paired?.reference?.tally;
+    const answered = [
+      tally ? `answered: ${tallyText(tally)}` : '',
+      referenceTally ? `${refName} answered: ${tallyText(referenceTally)}` : '',
+      local?.summary ? `${m.variant.local!.what}: p50 ${local.summary.p50_ms} ms, p95 ${local.summary.p95_ms} ms (${local.summary.count} calls)` : '',
+    ].filter(Boolean);
+    result.notes = notesFor(m, floor?.summary, floor?.hot, naive?.summary, [...missing, ...turns, ...sure, ...answered]);
+    return {
+      result,
+      label: m.variant.label,
+      floorDb: floor?.summary,
+      floorHot: floor?.hot,
+      naive: naive?.summary,
+      edge,
+      reference,
+      intervals,
+      ...(m.referenceLabel ? { referenceLabel: m.referenceLabel } : {}),
+      ...(tally ? { tally } : {}),
+      ...(referenceTally ? { referenceTally } : {}),
+      ...(local?.summary ? { local: { ...local.summary, what: m.variant.local!.what } } : {}),
+    };
   });
   return rows;
 }

@@ -21,6 +21,8 @@ export interface RunOutcome {
   floors: Map<string, Baseline>;
   /** naive baselines by `variantKey`: once per run (seconds per call at 3M rows). */
   naive: Map<string, Baseline>;
+  /** Variants' `local` timings (the API's own code in this process) by `variantKey`: once per run. */
+  local: Map<string, Baseline>;
   skipped: Skipped[];
   /** Mode → what the Worker connected through. */
   modes: Map<Mode, string>;
@@ -91,6 +93,11 @@ async function runVariant(ctx: BenchContext, scenario: Scenario, variant: Varian
     const failed = inTurns?.errors ? { note: `db floor: ${inTurns.errors} calls in turns failed` } : {};
     out.floors.set(floorKey(scenario.id, variant.label, mode), inTurns ? { summary: inTurns, hot: backToBack.summary, ...failed } : backToBack);
   }
+  if (variant.local && !out.local.has(key) && !stopping()) {
+    const local = await measureBaseline('local', ctx, variant.local.factory, opts);
+    out.local.set(key, local);
+    if (local.summary) ctx.log(`  ${scenario.id} [${variant.label}] ${variant.local.what}: p50 ${local.summary.p50_ms} ms, p95 ${local.summary.p95_ms} ms`);
+  }
   if (variant.naive && !out.naive.has(key) && !stopping()) {
     const naive = await measureBaseline('naive', ctx, variant.naive, opts);
     out.naive.set(key, naive);
@@ -100,7 +107,7 @@ async function runVariant(ctx: BenchContext, scenario: Scenario, variant: Varian
 
 /** Every mode in turn: its servers up, every scenario, its servers down (also on failure). */
 export async function runAll(ctx: BenchContext, scenarios: Scenario[], dbUrl: string, runDir: string, opts: BenchOptions): Promise<RunOutcome> {
-  const out: RunOutcome = { measured: [], floors: new Map(), naive: new Map(), skipped: [], modes: new Map() };
+  const out: RunOutcome = { measured: [], floors: new Map(), naive: new Map(), local: new Map(), skipped: [], modes: new Map() };
   for (const mode of opts.modes) {
     if (stopping()) throw new Error('stopped');
     if (mode === 'pooled' && !pooledAvailable(ctx.log)) {

@@ -8,20 +8,10 @@ import { contactsNaive, naiveSearch } from './baselines/contacts';
 import { listFloor } from './baselines/list-floor';
 import { type BenchContext, REFERENCE_LABEL, type Scenario, type Variant } from './context';
 import { deepTarget, walkToDeepCursor } from './deep-cursor';
+import { CONTACTS, dirOf, filterSearch, SORTABLE } from './filter-request';
+import { SHARING_SCENARIO } from './sharing-scenario';
 import { findCommonWords, findRareSurname } from './terms';
 import { WRITE_SCENARIO } from './write-scenario';
-
-const CONTACTS = '/v1/contacts';
-/** The `filter` scenario's three filters: an equality, a substring and a range. */
-const FILTERS = 'status=eq.active&last_name=ilike.*son*&created_at=gte.2024-01-01';
-/** Every sortable field of contacts (src/resources/contacts/resource.ts), last_name first. */
-const SORTABLE = ['last_name', 'first_name', 'email', 'phone', 'gender', 'customer_id', 'birthday', 'created_at', 'updated_at', 'id'];
-/**
- * Times are sorted newest first, as CRM users sort them. (Oldest-updated first under a
- * `created_at >= 2024` filter is the planner's blind spot: the two columns are correlated,
- * so the walk passes ~28k older rows before 25 match — 35 ms of db time, measured.)
- */
-const dirOf = (field: string) => (field.endsWith('_at') ? 'desc' : 'asc');
 
 /** A GET on the API as the bench user; `prefer` becomes a Prefer header. */
 function get(path: string, prefer?: string): (ctx: BenchContext) => { path: string; headers: Record<string, string> } {
@@ -68,7 +58,7 @@ export const SCENARIOS: Scenario[] = [
     variants: SORTABLE.map((field) =>
       contactsVariant(
         `eq+ilike+range, by ${field}`,
-        () => `${FILTERS}&order=${field}.${dirOf(field)}&limit=25`,
+        () => filterSearch(field),
         contactsNaive({
           where: (add) => ["c.status = 'active'", `(c.last_name || '') ilike ${add('%son%')}`, `c.created_at >= ${add('2024-01-01')}::timestamptz`],
           orderBy: `c.${field} ${dirOf(field)}${field === 'id' ? '' : `, c.id ${dirOf(field)}`}`,
@@ -133,6 +123,7 @@ export const SCENARIOS: Scenario[] = [
     probe: '/api/v1/appusers/?page_size=1',
     variants: [appUsersVariant('last_name=son', 'last_name=son&ordering=-created&page_size=20'), appUsersVariant('city=ber', 'city=ber&ordering=last_name')],
   },
+  SHARING_SCENARIO,
   // Last: it writes into the dataset, and the reads before it should find it as seeded.
   WRITE_SCENARIO,
 ];
