@@ -253,7 +253,7 @@ describe('the audit trail as a member under private defaults', () => {
   // A member reads one record's trail at a time (decision 0036): that record must be one they may read.
   // Reported: /v1/audit checks the member's role (one record at a time) but not their access to
   // that record, so the trail (every field written) of a record hidden from them is served.
-  it.fails("GET /v1/audit?object_type=contacts&object_id=<hidden> does not show a hidden record's changes (today: it does)", async () => {
+  it("GET /v1/audit?object_type=contacts&object_id=<hidden> does not show a hidden record's changes", async () => {
     const org = await createOrg();
     await sql(`insert into sharing_settings (org_id, object_type, default_access, grant_hierarchy) values ($1, 'contact', 'private', true)`, [org.id]);
     await sql(
@@ -266,6 +266,9 @@ describe('the audit trail as a member under private defaults', () => {
     const token = await tokenFor(org.users.member);
     expect((await get(`/v1/contacts/${id}`, { token })).status).toBe(404);
     const trail = await get(`/v1/audit?object_type=contacts&object_id=${id}`, { token });
+    expect(trail.status).toBe(404);
     expect(JSON.stringify(trail.body)).not.toContain('Classified');
+    // Nor a manager's org-wide read: the whole trail is the admins'.
+    expect((await get('/v1/audit', { token: await tokenFor(org.users.manager) })).status).toBe(403);
   });
 });
