@@ -11,7 +11,7 @@ import type { UserGrants } from '../sharing/types';
  * query compiler, which limits each statement to what they grant. Server-Timing says which.
  */
 export async function underAccess<T>(c: Context<AppContext>, run: (access: UserGrants) => Promise<T>): Promise<T> {
-  const { result, source } = await withGrants(c.env, c.var.services.db, c.var.auth, run);
-  setMetric(c, 'access', 0, source);
+  const { result, source, ms } = await withGrants(c.env, c.var.services.db, c.var.auth, run);
+  setMetric(c, 'access', ms, source);
   return result;
 }

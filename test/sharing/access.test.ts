@@ -47,12 +47,14 @@ describe('grantsFor', () => {
   it('asks the Durable Object once, then answers from memory at the same version', async () => {
     const first = await grantsFor(env as AppEnv, db, auth(org.users.member));
     expect(first.source).toBe('durable-object');
+    // The object's cost is measured (the Worker's clock advances across the RPC): here it loaded the snapshot from Postgres.
+    expect(first.ms).toBeGreaterThan(0);
     expect(first.grants).toMatchObject({ orgId: org.id, userId: org.users.member.id, version: 0 });
     expect(await doCalls(org.id)).toBe(1);
 
     const queries = db.stats.queries;
     const second = await grantsFor(env as AppEnv, db, auth(org.users.member));
-    expect(second).toEqual({ grants: first.grants, source: 'memory' });
+    expect(second).toEqual({ grants: first.grants, source: 'memory', ms: 0 });
     // One statement on the request's connection, and no call to the object.
     expect(db.stats.queries).toBe(queries + 1);
     expect(await doCalls(org.id)).toBe(1);
