@@ -26,16 +26,20 @@ export function isolateGrants(): GrantsMemo {
   return shared;
 }
 
-/** Calls to the Durable Object in flight, so concurrent misses of one user and version in an isolate make one call. */
-const inFlight = new Map<string, Promise<UserGrants>>();
-
 /**
  * The caller's grants on the request path. One short statement on the request's own connection
  * reads the org's sharing version (the query layer can pipeline it with the page); grants this
  * isolate compiled at that version or later answer from memory, anything older is not used. Only
  * then is the org's Durable Object asked, for grants at least that new. A revocation therefore
- * shows on the very next request, and a hot org's object is called once per change and isolate.
- * Admins take the same path: their grants are as cheap to compile and to hold.
+ * shows on the very next request, and a hot org's object is called about once per change and
+ * isolate.
+ *
+ * Concurrent misses of one user are not merged into one call: the RPC belongs to the request
+ * that made it, and when that request ends first (its client went away) workerd cancels the
+ * continuations of every other request awaiting it. Each missing request asks for itself (the
+ * burst right after a change, bounded by the isolate's concurrency; the object loads and compiles
+ * once); the first answer stored serves every later request. Admins take the same path:
+ * their grants are as cheap to compile and to hold.
  */
 export async function grantsFor(env: AppEnv, db: Db, auth: Auth, memo: GrantsMemo = isolateGrants()): Promise<GrantsAnswer> {
   const version = await readSharingVersion(db, auth.orgId);
@@ -43,17 +47,9 @@ export async function grantsFor(env: AppEnv, db: Db, auth: Auth, memo: GrantsMem
   const held = memo.get(key);
   if (held && held.version >= version) return { grants: held, source: 'memory', ms: 0 };
 
-  const flightKey = `${key}:${version}`;
-  let call = inFlight.get(flightKey);
-  if (!call) {
-    call = askOrg(env, auth, version);
-    inFlight.set(flightKey, call);
-    const done = () => void inFlight.delete(flightKey);
-    call.then(done, done);
-  }
   // The RPC is I/O, so the Worker's clock advances across it: this is the object's real cost.
   const asked = performance.now();
-  const grants = await call;
+  const grants = await askOrg(env, auth, version);
   const ms = performance.now() - asked;
   // Another request may have stored newer grants meanwhile: never replace them with older ones.
   const now = memo.get(key);
