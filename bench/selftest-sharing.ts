@@ -17,6 +17,7 @@ import { pairedIntervals, type Row } from './lib/results';
 import { SCENARIOS } from './lib/scenarios';
 import type { BenchResults } from './lib/schema';
 import {
+  accessDuration,
   adminLabel,
   FROM_MEMORY,
   FROM_ORG_DO,
@@ -73,13 +74,19 @@ function checkGrantsSource(check: Check): void {
       grantsSource({}).startsWith('no access entry'),
     "Server-Timing's access entry names where the grants came from (memory, durable-object, or none)",
   );
+  check(
+    accessDuration({ 'server-timing': 'db;dur=1.2, access;dur=3.25;desc="durable-object", total;dur=9' }) === 3.25 &&
+      accessDuration({ 'server-timing': ['total;dur=3', 'access;desc="memory";dur=0'] }) === 0 &&
+      accessDuration({ 'server-timing': 'db;dur=1.2' }) === undefined,
+    "Server-Timing's access entry gives the time the Worker waited for the object (dur), wherever it stands",
+  );
 }
 
 /** A local server answering with Server-Timing `access` from memory unless `viaObject` was set just before. */
 async function fakeWorker(): Promise<{ url: string; setVia(v: boolean): void; close(): void }> {
   let viaObject = false;
   const server = http.createServer((_req, res) => {
-    res.setHeader('Server-Timing', `access;dur=0.0;desc="${viaObject ? 'durable-object' : 'memory'}"`);
+    res.setHeader('Server-Timing', viaObject ? 'access;dur=4.5;desc="durable-object"' : 'access;dur=0.0;desc="memory"');
     viaObject = false;
     res.end('{}');
   });
@@ -98,7 +105,7 @@ async function checkTurns(check: Check): Promise<void> {
     };
     const [slow, plain] = await runPaired(
       [
-        { url: `${api.url}/a`, headers: {}, before, tally: grantsSource },
+        { url: `${api.url}/a`, headers: {}, before, tally: grantsSource, timing: accessDuration },
         { url: `${api.url}/b`, headers: {}, tally: grantsSource },
       ],
       0.6,
@@ -107,6 +114,10 @@ async function checkTurns(check: Check): Promise<void> {
     check(
       befores === n + slow.errors && slow.tally?.[FROM_ORG_DO] === n && plain.tally?.[FROM_MEMORY] === plain.rounds?.length && !plain.tally?.[FROM_ORG_DO],
       `in turns, the step before a send runs before each of its sends only, and each answer is tallied (${JSON.stringify(slow.tally)}, ${JSON.stringify(plain.tally)})`,
+    );
+    check(
+      slow.timing?.count === n && Math.abs(slow.timing.p50_ms - 4.5) < 0.01 && Math.abs(slow.timing.p95_ms - 4.5) < 0.01 && plain.timing === undefined,
+      `in turns, the duration the Worker reports is summarised per request that asks for it (${JSON.stringify(slow.timing)})`,
     );
     // A wide margin: a local answer takes about a millisecond, the step 60.
     check(slow.p99_ms < 60, `the step before a send is not timed (p99 ${slow.p99_ms} ms, the step sleeps 60 ms)`);
@@ -197,7 +208,11 @@ function checkGoals(check: Check): void {
     referenceTally: { [FROM_MEMORY]: 40 },
     intervals: { p50MinusReference: [2.5, 3.5], p95MinusReference: [3, 5] },
   });
-  const goals = evaluateGoals([memory, orgDo(ORG_DO_HELD_LABEL, { [FROM_ORG_DO]: 20 }), orgDo(ORG_DO_RELOAD_LABEL, { [FROM_ORG_DO]: 19, [FROM_MEMORY]: 1 })]);
+  const goals = evaluateGoals([
+    memory,
+    { ...orgDo(ORG_DO_HELD_LABEL, { [FROM_ORG_DO]: 20 }), timing: { p50_ms: 1.5, p95_ms: 2.5, p99_ms: 3, count: 20 } },
+    orgDo(ORG_DO_RELOAD_LABEL, { [FROM_ORG_DO]: 19, [FROM_MEMORY]: 1 }),
+  ]);
   const line = (prefix: string) => goals.find((g) => g.goal.startsWith(prefix));
   const inMemory = line('sharing (reported, not a goal): effective-grant lookup from isolate memory');
   const viaObject = line('sharing (reported, not a goal): effective-grant lookup through the OrgDO');
@@ -207,7 +222,9 @@ function checkGoals(check: Check): void {
   );
   check(
     viaObject?.status === 'reported' &&
-      viaObject.detail.includes('snapshot held: +3 ms p50 (95 % interval 2.50–3.50), +4 ms p95 (95 % interval 3.00–5.00)') &&
+      viaObject.detail.includes('snapshot held: the Worker waited p50 1.5 ms, p95 2.5 ms for the object (Server-Timing, 20 answers), under 5 ms at p95') &&
+      viaObject.detail.includes('end to end +3 ms p50 (95 % interval 2.50–3.50), +4 ms p95 (95 % interval 3.00–5.00)') &&
+      viaObject.detail.includes('snapshot reloaded: +3 ms p50') &&
       viaObject.detail.includes('⚠ only 19 of 20 answers grants from durable-object'),
     `the OrgDO path is reported as its cost over the memory path in turns, and a row whose answers did not all take that path says so (${viaObject?.detail})`,
   );

@@ -64,6 +64,12 @@ export interface HttpRequest {
   before?: () => Promise<void>;
   /** Names what answered, from the response headers; counted per answer (in turns only), shown in the notes. */
   tally?: (headers: ResponseHeaders) => string;
+  /**
+   * A duration the Worker reports about itself, in ms, from the response headers (a
+   * Server-Timing entry); recorded per answer that has one (in turns only), summarised beside
+   * the latencies. The sharing scenario reads the time the org's Durable Object took to answer.
+   */
+  timing?: { what: string; from: (headers: ResponseHeaders) => number | undefined };
 }
 
 /** Response headers as Node gives them (lower-case names). */

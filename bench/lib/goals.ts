@@ -204,9 +204,14 @@ export function evaluateGoals(rows: Row[]): Goal[] {
       ids(c1, 'sharing').filter((r) => isOrgDo(r.label)),
       (r) => {
         const cost = orgDoCost(r);
-        return cost
-          ? `${r.label.replace(/^member, grants from the OrgDO, /, '')}: ${cost.text}; an upper bound, ${cost.p95 < 5 ? 'under' : 'not under'} 5 ms at p95`
-          : null;
+        const what = r.label.replace(/^member, grants from the OrgDO, /, '');
+        // The Worker's own measure of the wait (Server-Timing access;dur) is the lookup; the
+        // difference end to end with the memory path is its upper bound.
+        const waited = r.timing
+          ? `the Worker waited p50 ${f(r.timing.p50_ms)} ms, p95 ${f(r.timing.p95_ms)} ms for the object (Server-Timing, ${r.timing.count} answers), ${r.timing.p95_ms < 5 ? 'under' : 'not under'} 5 ms at p95`
+          : '';
+        if (!cost) return waited ? `${what}: ${waited}` : null;
+        return `${what}: ${waited ? `${waited}; end to end ` : ''}${cost.text}${waited ? '' : `; an upper bound, ${cost.p95 < 5 ? 'under' : 'not under'} 5 ms at p95`}`;
       },
     ),
     notYet('export ≥ 100k rows/s to gzip CSV, flat peak memory from 100k to 1M rows'),

@@ -35,6 +35,8 @@ export interface LoadResult extends LatencySummary {
   rounds?: Rounds;
   /** Measured in turns with a `tally`: 2xx answers by what answered them (e.g. where the grants came from). */
   tally?: Record<string, number>;
+  /** Measured in turns with a `timing`: the durations the Worker reported (answers that carried one). */
+  timing?: LatencySummary;
 }
 
 /**

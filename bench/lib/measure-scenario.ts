@@ -165,6 +165,7 @@ export async function measureLoad(
     next: r.next,
     before: r.before,
     tally: r.tally,
+    timing: r.timing?.from,
   });
   let load: LoadResult;
   let paired: Measured['paired'];
@@ -187,7 +188,7 @@ export async function measureLoad(
     load = await measure({ ...spec(request), connections: concurrency, seconds: opts.duration }, opts.warmup);
   }
   ctx.log(
-    `  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}${load.tally ? `; ${tallyText(load.tally)}` : ''}`,
+    `  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}${load.tally ? `; ${tallyText(load.tally)}` : ''}${load.timing ? `; Worker-reported p50 ${load.timing.p50_ms} ms, p95 ${load.timing.p95_ms} ms` : ''}`,
   );
   if (paired?.edge) {
     const reference = referenceLabel === REFERENCE_LABEL ? 'first page' : referenceLabel;

@@ -15,6 +15,8 @@ export interface PairedSpec {
   before?: () => Promise<void>;
   /** Names what answered, from the response headers (see HttpRequest.tally). */
   tally?: (headers: ResponseHeaders) => string;
+  /** A duration the Worker reports, from the response headers (see HttpRequest.timing). */
+  timing?: (headers: ResponseHeaders) => number | undefined;
 }
 
 /** A turn that is not an HTTP request: a baseline called from this process (the db floor). */
@@ -27,6 +29,8 @@ interface Answer {
   ms: number;
   /** spec.tally's name for the answer, when it has one. */
   tally?: string;
+  /** spec.timing's duration, when the answer carries one. */
+  timing?: number;
 }
 
 /** One call, timed like a request: any rejection counts as an error. */
@@ -57,7 +61,9 @@ async function send(agent: http.Agent, spec: PairedSpec): Promise<Answer> {
     const started = performance.now();
     const req = http.request(url, { agent, method: spec.method ?? 'GET', headers: spec.headers, timeout: 30_000 }, (res) => {
       res.on('data', () => {});
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, tally: spec.tally?.(res.headers) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, tally: spec.tally?.(res.headers), timing: spec.timing?.(res.headers) }),
+      );
       res.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -79,6 +85,7 @@ export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: nu
   const statuses = specs.map((): Record<string, number> => ({}));
   const errors = specs.map(() => 0);
   const tallies = specs.map((): Record<string, number> => ({}));
+  const timings = specs.map(() => new Latencies());
   const rounds: Rounds[] = specs.map(() => []);
   const started = performance.now();
   const until = started + seconds * 1000;
@@ -87,11 +94,12 @@ export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: nu
       for (const r of rounds) r.push([]);
       for (const i of turns) {
         const spec = specs[i];
-        const { status, ms, tally } = await ('call' in spec ? call(spec) : send(agent, spec));
+        const { status, ms, tally, timing } = await ('call' in spec ? call(spec) : send(agent, spec));
         if (status >= 200 && status < 300) {
           latencies[i].record(ms);
           rounds[i].at(-1)!.push(ms);
           if (tally !== undefined) tallies[i][tally] = (tallies[i][tally] ?? 0) + 1;
+          if (timing !== undefined) timings[i].record(timing);
         } else {
           errors[i]++;
           statuses[i][status] = (statuses[i][status] ?? 0) + 1;
@@ -112,6 +120,7 @@ export async function runPaired(specs: Array<PairedSpec | CallSpec>, seconds: nu
     cutOff: [],
     rounds: rounds[i],
     ...((specs[i] as PairedSpec).tally ? { tally: tallies[i] } : {}),
+    ...(timings[i].count ? { timing: timings[i].summary() } : {}),
   }));
 }
 

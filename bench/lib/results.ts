@@ -35,6 +35,8 @@ export interface Row {
   /** Measured in turns with a tally: what answered its requests, and its reference's. */
   tally?: Record<string, number>;
   referenceTally?: Record<string, number>;
+  /** Measured in turns with a timing: the durations the Worker reported in its answers. */
+  timing?: LatencySummary;
   /** The variant's `local` timing (the API's own code in this process), and what it times. */
   local?: LatencySummary & { what: string };
 }
@@ -125,6 +127,9 @@ export function buildRows(outcome: RunOutcome): Row[] {
     const answered = [
       tally ? `answered: ${tallyText(tally)}` : '',
       referenceTally ? `${refName} answered: ${tallyText(referenceTally)}` : '',
+      m.load.timing
+        ? `Worker-reported ${m.request.timing?.what ?? 'duration'}: p50 ${m.load.timing.p50_ms} ms, p95 ${m.load.timing.p95_ms} ms (${m.load.timing.count} answers)`
+        : '',
       local?.summary ? `${m.variant.local!.what}: p50 ${local.summary.p50_ms} ms, p95 ${local.summary.p95_ms} ms (${local.summary.count} calls)` : '',
     ].filter(Boolean);
     result.notes = notesFor(m, floor?.summary, floor?.hot, naive?.summary, [...missing, ...turns, ...sure, ...answered]);
@@ -140,6 +145,7 @@ export function buildRows(outcome: RunOutcome): Row[] {
       ...(m.referenceLabel ? { referenceLabel: m.referenceLabel } : {}),
       ...(tally ? { tally } : {}),
       ...(referenceTally ? { referenceTally } : {}),
+      ...(m.load.timing ? { timing: m.load.timing } : {}),
       ...(local?.summary ? { local: { ...local.summary, what: m.variant.local!.what } } : {}),
     };
   });

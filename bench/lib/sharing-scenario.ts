@@ -5,12 +5,14 @@
  *
  * - The `filter` request as the member, in turns with the same request as the org's admin
  *   (member, empty, admin, empty, db floor, …): the goal compares the two p95s.
- * - The grant lookup. No response can time it: Workers' clock stands still between I/O, so
- *   Server-Timing's `access` entry says where the grants came from, with a duration of 0. So a
- *   cheap request is sent twice in turns as the member: as it comes (grants from isolate memory)
- *   and right after the bench raised the org's sharing version by SQL, untimed, which makes the
- *   Worker fetch the grants from the org's Durable Object. What the second costs over the first
- *   is the Durable Object path, in two forms: the member's request is the first after the change
+ * - The grant lookup. Server-Timing's `access` entry says where the grants came from and, through
+ *   the org's Durable Object, how long the Worker waited for it (its clock advances across the
+ *   RPC; from memory the entry is 0, as Workers' clock stands still without I/O). So a cheap
+ *   request is sent twice in turns as the member: as it comes (grants from isolate memory) and
+ *   right after the bench raised the org's sharing version by SQL, untimed, which makes the
+ *   Worker fetch the grants from the org's Durable Object. The second's `access` durations are
+ *   the object's cost; what it costs over the first end to end is reported too (an upper bound:
+ *   it also holds the read run again under the new grants). The Durable Object path in two forms: the member's request is the first after the change
  *   (the object reloads the org's snapshot from Postgres), or the admin's request, sent untimed
  *   after the change, already made the object reload it (the member's then costs the call and
  *   the compile of the member's grants: what most isolates and users meet after a change).
@@ -71,6 +73,18 @@ export function grantsSource(headers: ResponseHeaders): string {
   return m ? `grants from ${m[1]}` : 'no access entry in Server-Timing';
 }
 
+/**
+ * The time the Worker waited for the org's Durable Object, from Server-Timing's `access` entry
+ * (`dur`, 0 from memory; src/resources/access.ts): the Worker's clock advances across the RPC,
+ * so this is the object's real cost as the Worker meets it, RPC and compile (and reload) included.
+ */
+export function accessDuration(headers: ResponseHeaders): number | undefined {
+  const raw = headers['server-timing'];
+  const text = Array.isArray(raw) ? raw.join(',') : (raw ?? '');
+  const m = /(?:^|,)\s*access;(?:[^,]*;)?\s*dur=([0-9.]+)/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** The caller and the grants the Worker applies to them: the org's snapshot loaded and compiled by src/sharing's own code. */
 export async function callerGrants(ctx: BenchContext, who: Who): Promise<{ auth: Auth; access: UserGrants }> {
   // Loaded lazily, as listFloor loads the compiler: a problem there costs this scenario only.
@@ -113,7 +127,12 @@ async function adminFirst(ctx: BenchContext): Promise<void> {
 
 /** A GET of /v1/contacts as the admin or the member, counting where each answer's grants came from. */
 function asCaller(who: Who, search: string): (ctx: BenchContext) => HttpRequest {
-  return (ctx) => ({ path: `${CONTACTS}?${search}`, headers: { Authorization: `Bearer ${callerOf(ctx, who).token}` }, tally: grantsSource });
+  return (ctx) => ({
+    path: `${CONTACTS}?${search}`,
+    headers: { Authorization: `Bearer ${callerOf(ctx, who).token}` },
+    tally: grantsSource,
+    timing: { what: 'grant lookup (Server-Timing access;dur)', from: accessDuration },
+  });
 }
 
 /**
