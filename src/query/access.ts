@@ -26,11 +26,36 @@ function coversAll(g: ObjectGrant, mode: Access): boolean {
 }
 
 /**
+ * Records with no sharing of their own take it from the records they belong to: a contact's
+ * loyalty entries (customer_relationships) from their contact; an address from the contacts and
+ * companies that use it, any one of them sufficing, and an address nobody uses yet (created,
+ * not linked) from no one. Applied where such records are addressed on their own (get by id,
+ * writes, references); embedded, they come through a parent already under access.
+ */
+const DERIVED: Readonly<Record<string, ReadonlyArray<{ parent: string; on: 'child_key' | 'parent_key'; key: string }>>> = {
+  customer_relationships: [{ parent: 'contacts', on: 'child_key', key: 'contact_id' }],
+  addresses: [
+    { parent: 'contacts', on: 'parent_key', key: 'address_id' },
+    { parent: 'companies', on: 'parent_key', key: 'address_id' },
+  ],
+};
+
+/**
  * The condition over `resource.alias` under which the caller may `mode` a row, or null when
  * nothing limits them (no grants given, not a shared resource, an admin, a public default).
+ * `embedded`: the row is reached through a parent already under access (derived records then
+ * add nothing).
  */
-export function accessSql(grants: UserGrants | undefined, resource: ResourceDef, p: Params, catalog: Catalog, mode: Access = 'read'): string | null {
+export function accessSql(
+  grants: UserGrants | undefined,
+  resource: ResourceDef,
+  p: Params,
+  catalog: Catalog,
+  mode: Access = 'read',
+  opts: { embedded?: boolean } = {},
+): string | null {
   if (!grants) return null;
+  if (Object.hasOwn(DERIVED, resource.name)) return opts.embedded ? null : derivedSql(grants, resource, p, catalog, mode);
   const type = objectTypeOf(resource);
   if (!type) return null;
   const g = grants.objects[type];
@@ -42,6 +67,29 @@ export function accessSql(grants: UserGrants | undefined, resource: ResourceDef,
   for (const rule of g.criteria) if (mode === 'read' || rule.access === 'edit') parts.push(storedCriteriaSql(resource, rule.where, p, catalog));
   parts.push(sharedSql(type, a, g.shares, p, mode));
   return `(${parts.join(' or ')})`;
+}
+
+/** What a write must be allowed on the record its `field` references: edit for the parent a derived record belongs to, read otherwise. */
+export function referenceAccess(resource: ResourceDef, field: string): Access {
+  const links = Object.hasOwn(DERIVED, resource.name) ? DERIVED[resource.name] : [];
+  return links.some((l) => l.on === 'child_key' && l.key === field) ? 'edit' : 'read';
+}
+
+/** A derived record's condition: some parent the caller may `mode` holds it (or, for an address, none holds it). */
+function derivedSql(grants: UserGrants, resource: ResourceDef, p: Params, catalog: Catalog, mode: Access): string | null {
+  const a = resource.alias;
+  const links = DERIVED[resource.name].map((link) => {
+    const parent = catalog[link.parent];
+    const pa = parent.alias;
+    const joined = link.on === 'child_key' ? `${pa}.id = ${a}.${link.key}` : `${pa}.${link.key} = ${a}.id`;
+    const held = `select 1 from ${parent.table} ${pa} where ${pa}.org_id = $1 and ${joined}`;
+    return { held, access: accessSql(grants, parent, p, catalog, mode) };
+  });
+  if (links.every((l) => l.access === null)) return null;
+  const allowed = links.map((l) => `exists (${l.held}${l.access ? ` and ${l.access}` : ''})`);
+  // A loyalty entry always has its contact; an address may have no user yet.
+  const unused = DERIVED[resource.name][0].on === 'parent_key' ? [`not (${links.map((l) => `exists (${l.held})`).join(' or ')})`] : [];
+  return `(${[...allowed, ...unused].join(' or ')})`;
 }
 
 /** A criteria rule's `where` tree (the JSON dialect), checked and compiled as a client's filter would be. */

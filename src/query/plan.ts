@@ -277,7 +277,7 @@ export function planRecords(input: {
 
 /** The access condition of an embedded relation's target, over the target's own alias. */
 function embedAccess(access: UserGrants | undefined, p: Params, catalog: Catalog): EmbedAccess | undefined {
-  return access ? (target) => accessSql(access, target, p, catalog) : undefined;
+  return access ? (target) => accessSql(access, target, p, catalog, 'read', { embedded: true }) : undefined;
 }
 
 /** A row's version as text: `updated_at` in whole microseconds since the epoch. */

@@ -23,8 +23,9 @@ export function writeContext(c: Context<AppContext>): WriteContext {
 }
 
 /**
- * For writes to existing records: the caller's sharing grants too, so a record they may not
- * read is a 404 and one they may only read a 403 (src/write/records.ts checkAccess). Read from
+ * For writes and gets by id: the caller's sharing grants too, so a record they may not read is a
+ * 404 and one they may only read a 403 (src/write/records.ts checkAccess), and a create may only
+ * reference records they may read (a loyalty entry: edit its contact). Read from
  * the version statement and isolate memory (or the org's Durable Object after a change).
  */
 export async function editContext(c: Context<AppContext>): Promise<WriteContext> {
@@ -90,7 +91,7 @@ function routesFor(r: ResourceDef) {
       }),
       async (c) => {
         const { id } = c.req.valid('param');
-        const { row, version } = await getRecord(writeContext(c), r, id, { select: answerSelect(r), deleted: 'exclude' });
+        const { row, version } = await getRecord(await editContext(c), r, id, { select: answerSelect(r), deleted: 'exclude' });
         c.header('ETag', etagOf(version));
         return c.json({ data: row }, 200);
       },
@@ -112,7 +113,7 @@ function routesFor(r: ResourceDef) {
     }),
     async (c) => {
       const values = normalise(r, c.req.valid('json') as Record<string, unknown>);
-      const result = await applyChanges(writeContext(c), r, [{ values, path: '' }]);
+      const result = await applyChanges(await editContext(c), r, [{ values, path: '' }]);
       const [row] = await answer(c, r, result);
       c.header('ETag', etagOf(row.version));
       c.header('Location', `/v1/${r.name}/${row.id}`);
@@ -215,8 +216,7 @@ function routesFor(r: ResourceDef) {
         values: normalise(r, values),
         path: `records[${i}].`,
       }));
-      // Updates among them need the caller's grants; creates alone do not.
-      const ctx = changes.some((x) => x.id) ? await editContext(c) : writeContext(c);
+      const ctx = await editContext(c);
       const rows = await answer(c, r, await applyChanges(ctx, r, changes));
       return c.json({ data: rows.map((x) => x.row) }, 200);
     },

@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { AppError, type FieldError } from '../core/errors';
-import { accessSql } from '../query/access';
+import { accessSql, referenceAccess } from '../query/access';
 import type { SelectTree } from '../query/ast';
 import { getRecords } from '../query/execute';
 import { orgPredicate, Params } from '../query/params';
@@ -65,28 +65,28 @@ function authorise(ctx: WriteContext, resource: ResourceDef, changes: readonly C
 }
 
 /**
- * Every referenced id must be a live record of the caller's org: a foreign key alone would
- * accept another org's record. One statement per referenced resource, all pipelined.
+ * Every referenced id must be a live record of the caller's org that the caller may read: a
+ * foreign key alone would accept another org's record, and linking to a record one cannot see
+ * would confirm that it exists. A contact's loyalty entry belongs to its contact, so writing one
+ * takes edit access to the contact. One statement per referenced resource, all pipelined.
  */
 async function checkReferences(ctx: WriteContext, resource: ResourceDef, changes: readonly Change[]): Promise<void> {
   const refs = specOf(resource).references ?? {};
-  const db = orm(ctx.db);
   const checks = Object.entries(refs).map(async ([field, targetName]) => {
     const wanted = changes.flatMap((c) => (typeof c.values[field] === 'string' ? [{ id: c.values[field] as string, path: `${c.path}${field}` }] : []));
     if (!wanted.length) return [] as FieldError[];
-    const target = targetOf(relationTarget(ctx.catalog, { kind: 'one', target: targetName }));
-    const idCol = column(target, 'id');
+    const target = relationTarget(ctx.catalog, { kind: 'one', target: targetName });
+    const a = target.alias;
+    const p = new Params(ctx.auth.orgId);
+    const where = [orgPredicate(a), `${a}.id = any(${p.add([...new Set(wanted.map((w) => w.id))])}::uuid[])`];
     // Live: not in the trash, and for users, active (a deactivated user owns nothing new).
-    const live = [
-      ...(target.resource.softDelete ? [isNull(column(target, 'deleted_at'))] : []),
-      ...(target.resource.fields.is_active ? [eq(column(target, 'is_active'), true)] : []),
-    ];
-    const found = await db
-      .select({ id: idCol })
-      .from(target.table)
-      .where(and(eq(column(target, 'org_id'), ctx.auth.orgId), inArray(idCol, [...new Set(wanted.map((w) => w.id))]), ...live));
-    const ok = new Set(found.map((r) => String(r.id)));
-    return wanted.filter((w) => !ok.has(w.id)).map((w) => ({ path: w.path, message: `no such record in ${target.resource.name}` }));
+    if (target.softDelete) where.push(`${a}.deleted_at is null`);
+    if (target.fields.is_active) where.push(`${a}.is_active`);
+    const visible = accessSql(ctx.access, target, p, ctx.catalog, referenceAccess(resource, field));
+    if (visible) where.push(visible);
+    const found = await ctx.db.query<{ id: string }>(`select ${a}.id::text as id from ${target.table} ${a} where ${where.join(' and ')}`, p.values);
+    const ok = new Set(found.rows.map((r) => r.id));
+    return wanted.filter((w) => !ok.has(w.id)).map((w) => ({ path: w.path, message: `no such record in ${target.name}` }));
   });
   const errors = (await Promise.all(checks)).flat();
   if (errors.length) throw new AppError('constraint_violation', 'A referenced record does not exist in this org.', errors, undefined, 'reference_in_org');
