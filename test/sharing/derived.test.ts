@@ -14,7 +14,16 @@ describe('sharing of derived records: addresses and loyalty entries', () => {
   let memberToken: string;
   let adminToken: string;
   const ids = {} as Record<
-    'hiddenContact' | 'ownContact' | 'sharedContact' | 'hiddenAddress' | 'ownAddress' | 'freeAddress' | 'companyAddress' | 'hiddenLoyalty' | 'ownLoyalty' | 'sharedLoyalty',
+    | 'hiddenContact'
+    | 'ownContact'
+    | 'sharedContact'
+    | 'hiddenAddress'
+    | 'ownAddress'
+    | 'freeAddress'
+    | 'companyAddress'
+    | 'hiddenLoyalty'
+    | 'ownLoyalty'
+    | 'sharedLoyalty',
     string
   >;
 
@@ -29,14 +38,8 @@ describe('sharing of derived records: addresses and loyalty entries', () => {
     ids.freeAddress = await address('Free');
     ids.companyAddress = await address('Company');
     const contact = async (name: string, owner: string, addressId: string | null) =>
-      (
-        await sql(`insert into contacts (org_id, first_name, owner_id, address_id) values ($1, $2, $3, $4) returning id`, [
-          org.id,
-          name,
-          owner,
-          addressId,
-        ])
-      )[0].id as string;
+      (await sql(`insert into contacts (org_id, first_name, owner_id, address_id) values ($1, $2, $3, $4) returning id`, [org.id, name, owner, addressId]))[0]
+        .id as string;
     ids.hiddenContact = await contact('Hidden', admin.id, ids.hiddenAddress);
     ids.ownContact = await contact('Own', member.id, ids.ownAddress);
     ids.sharedContact = await contact('Shared', admin.id, null);
@@ -83,7 +86,7 @@ describe('sharing of derived records: addresses and loyalty entries', () => {
     expect(city).toBe('Hidden');
   });
 
-  it("a loyalty entry is read with its contact and changed only with edit access to it", async () => {
+  it('a loyalty entry is read with its contact and changed only with edit access to it', async () => {
     const read = async (id: string) => (await get(`/v1/customer_relationships/${id}`, { token: memberToken })).status;
     expect(await read(ids.hiddenLoyalty)).toBe(404);
     expect(await read(ids.ownLoyalty)).toBe(200);
