@@ -25,6 +25,13 @@ const VarsSchema = z.object({
     .max(30 * 86_400)
     .default(86_400),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * The read tiers' staleness bound: no reading of an org's generations is older than this since
+   * Postgres had it (src/cache/generations.ts), so no cached answer outlives a write by more.
+   */
+  GENERATION_MAX_AGE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** How old the org's Durable Object lets its copy of the generations get before reading Postgres again. */
+  GENERATION_SYNC_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   /** `*`, or the comma-separated origins browsers may call from (a trailing slash is dropped). */
   CORS_ORIGINS: z
     .string()

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { type GenerationAnswer, type OrgGenerations, readGenerations } from '../cache/generations';
 import { CACHE_POLICY } from '../cache/isolate';
 import { createDb } from '../db/client';
 import { type AppEnv, readVars } from '../env';
@@ -32,6 +33,13 @@ const SCHEMA = [
   'create table if not exists snapshot_chunks (seq integer primary key, part text not null)',
 ];
 
+/** The org's generations as the object last read them from Postgres, and when (performance.now()). */
+interface HeldGenerations {
+  orgId: string;
+  generations: OrgGenerations;
+  readAt: number;
+}
+
 /** What the object has done since it started (tests, and `stats()` for anyone debugging an org). */
 export interface OrgStats {
   orgId: string | null;
@@ -43,6 +51,8 @@ export interface OrgStats {
   compiles: number;
   /** RPC calls to grants(). */
   calls: number;
+  /** Reads of the org's generations from Postgres. */
+  generationReads: number;
 }
 
 /**
@@ -53,6 +63,7 @@ export interface OrgStats {
 export interface OrgRpc {
   grants(orgId: string, userId: string, minVersion: number): Promise<UserGrants>;
   version(): Promise<number | null>;
+  generations(orgId: string, minGeneration: number): Promise<GenerationAnswer>;
   stats(): Promise<OrgStats>;
 }
 
@@ -76,7 +87,11 @@ export class OrgDO extends DurableObject<AppEnv> {
   readonly #grants = createGrantsMemo(CACHE_POLICY.orgGrants);
   /** A load from Postgres in flight: concurrent callers wait for it instead of starting their own. */
   #loading: Promise<OrgSnapshot> | null = null;
-  readonly #stats: Omit<OrgStats, 'orgId' | 'version'> = { loads: 0, compiles: 0, calls: 0 };
+  readonly #stats: Omit<OrgStats, 'orgId' | 'version'> = { loads: 0, compiles: 0, calls: 0, generationReads: 0 };
+  /** The org's generations as last read from Postgres, and when (performance.now()). */
+  #generations: HeldGenerations | null = null;
+  /** A read of the generations in flight: concurrent callers share it (one object, one context). */
+  #readingGenerations: Promise<HeldGenerations> | null = null;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -99,6 +114,54 @@ export class OrgDO extends DurableObject<AppEnv> {
     // A newer snapshot may have arrived while compiling: keep only grants of the current one.
     if (this.#snapshot === snapshot) this.#grants.set(userId, compiled);
     return compiled;
+  }
+
+  /**
+   * The org's generations for the isolates' read tiers (src/cache/generations.ts): the copy held
+   * here while it is younger than GENERATION_SYNC_MS and at least `minGeneration`, else read
+   * from Postgres again (one statement; concurrent callers share the read). With the answer goes
+   * its age, so an isolate's copy expires by when Postgres had it, not by when it arrived. Held
+   * in memory only: a restarted object reads Postgres once.
+   */
+  async generations(orgId: string, minGeneration: number): Promise<GenerationAnswer> {
+    const syncMs = readVars(this.env).GENERATION_SYNC_MS;
+    const fresh = (g: HeldGenerations | null) => (g && performance.now() - g.readAt < syncMs && g.generations.generation >= minGeneration ? g : null);
+    if (this.#generations && this.#generations.orgId !== orgId) throw new Error(`OrgDO of org ${this.#generations.orgId} asked about org ${orgId}`);
+    let held = fresh(this.#generations);
+    // A read already in flight serves, unless it started before what the caller knows of.
+    if (!held && this.#readingGenerations) held = fresh(await this.#readingGenerations);
+    if (!held) held = await this.#readGenerations(orgId);
+    return { generations: held.generations, ageMs: Math.max(0, performance.now() - held.readAt) };
+  }
+
+  #readGenerations(orgId: string): Promise<HeldGenerations> {
+    const reading = (async () => {
+      const readAt = performance.now();
+      const generations = await this.#withDb(orgId, (db) => readGenerations(db, orgId));
+      this.#stats.generationReads++;
+      const read = { orgId, generations, readAt };
+      if (!this.#generations || this.#generations.generations.generation <= generations.generation) this.#generations = read;
+      return read;
+    })();
+    this.#readingGenerations = reading;
+    const clear = () => {
+      if (this.#readingGenerations === reading) this.#readingGenerations = null;
+    };
+    reading.then(clear, clear);
+    return reading;
+  }
+
+  /** A connection of the object's own for `run`, closed after it. */
+  async #withDb<T>(orgId: string, run: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
+    const vars = readVars(this.env);
+    const db = createDb(this.env, (msg, extra) => console.error(JSON.stringify({ level: 'error', msg, orgId, ...extra })), {
+      connectTimeoutMs: vars.CONNECT_TIMEOUT_MS,
+    });
+    try {
+      return await run(db);
+    } finally {
+      await db.close();
+    }
   }
 
   /** The held snapshot's version (memory or storage), or null when the object holds none. */
@@ -132,18 +195,10 @@ export class OrgDO extends DurableObject<AppEnv> {
 
   #load(orgId: string): Promise<OrgSnapshot> {
     const loading = (async () => {
-      const vars = readVars(this.env);
-      const db = createDb(this.env, (msg, extra) => console.error(JSON.stringify({ level: 'error', msg, orgId, ...extra })), {
-        connectTimeoutMs: vars.CONNECT_TIMEOUT_MS,
-      });
-      try {
-        const snapshot = await loadSnapshot(db, orgId);
-        this.#stats.loads++;
-        this.#store(snapshot);
-        return snapshot;
-      } finally {
-        await db.close();
-      }
+      const snapshot = await this.#withDb(orgId, (db) => loadSnapshot(db, orgId));
+      this.#stats.loads++;
+      this.#store(snapshot);
+      return snapshot;
     })();
     this.#loading = loading;
     // Cleared whether it succeeded or not: the next caller retries a failed load.

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { orgGenerations } from '../db/schema/org-generations';
 import type { Orm } from './orm';
 
@@ -36,15 +36,22 @@ export interface Versions {
  */
 export async function bumpVersions(db: Orm, orgId: string, resources: readonly string[]): Promise<Versions> {
   const sharing = touchesSharing(resources) ? 1 : 0;
+  // Each resource the write touched is recorded as changed at the new generation.
+  const changedAt = (generation: SQL) =>
+    sql`jsonb_build_object(${sql.join(
+      resources.map((r) => sql`${r}::text, ${generation}`),
+      sql`, `,
+    )})`;
   const [row] = await db
     .insert(orgGenerations)
-    .values({ orgId, generation: 1, sharingVersion: sharing, resources: [...resources] })
+    .values({ orgId, generation: 1, sharingVersion: sharing, resources: [...resources], changed: changedAt(sql`1`) })
     .onConflictDoUpdate({
       target: orgGenerations.orgId,
       set: {
         generation: sql`${orgGenerations.generation} + 1`,
         sharingVersion: sql`${orgGenerations.sharingVersion} + ${sharing}`,
         resources: [...resources],
+        changed: sql`${orgGenerations.changed} || ${changedAt(sql`${orgGenerations.generation} + 1`)}`,
         updatedAt: sql`now()`,
       },
     })

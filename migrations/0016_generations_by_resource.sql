@@ -1,0 +1,1 @@
+ALTER TABLE "org_generations" ADD COLUMN "changed" jsonb DEFAULT '{}'::jsonb NOT NULL;
