@@ -60,6 +60,22 @@ export interface GenerationClock {
   read(orgId: string, opts?: { minGeneration?: number }): Promise<GenerationReading>;
 }
 
+const written = new LRUCache<string, number>({ max: 10_000 });
+
+/**
+ * A write committed through this isolate (src/write/records.ts): its later readers here must not
+ * read from before it, as if they had sent its `X-Min-Generation`. So a client that stays on one
+ * isolate reads its writes without the header.
+ */
+export function noteWrite(orgId: string, generation: number): void {
+  if ((written.get(orgId) ?? 0) < generation) written.set(orgId, generation);
+}
+
+/** The latest generation a write through this isolate answered, for the org (0 if none). */
+export function writtenGeneration(orgId: string): number {
+  return written.get(orgId) ?? 0;
+}
+
 export interface GenerationClockOptions {
   /** The staleness bound: a copy older than this (since Postgres had it) is not used. */
   maxAgeMs: number;
@@ -69,6 +85,8 @@ export interface GenerationClockOptions {
   clock?: Clock;
   /** Orgs remembered per isolate. */
   max?: number;
+  /** A generation every read must reach regardless of the caller's (writes through this isolate: `writtenGeneration`). */
+  floor?: (orgId: string) => number;
 }
 
 /**
@@ -83,7 +101,7 @@ export function createGenerationClock(options: GenerationClockOptions): Generati
   const held = new LRUCache<string, { generations: OrgGenerations; readAt: number }>({ max: options.max ?? 10_000 });
   return {
     async read(orgId, opts = {}) {
-      const min = opts.minGeneration ?? 0;
+      const min = Math.max(opts.minGeneration ?? 0, options.floor?.(orgId) ?? 0);
       const copy = held.get(orgId);
       if (copy) {
         const ageMs = clock.now() - copy.readAt;

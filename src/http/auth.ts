@@ -83,6 +83,11 @@ async function verifiedClaims(header: string | undefined, secret: string, maxAge
 export interface AuthOptions {
   /** Where verified users are remembered; the isolate's cache unless a test brings its own (with its clock). */
   users?: UserMemo;
+  /**
+   * Whether to start opening the connection once the caller is known (default yes). Routes the
+   * read tiers may answer say no: a hit must not open a connection it never uses.
+   */
+  prewarm?: boolean;
 }
 
 /**
@@ -109,7 +114,7 @@ export function requireAuth(options: AuthOptions = {}): MiddlewareHandler<AppCon
     if (!user?.active || user.orgId !== claims.org) throw unauthorized("The token's user is not an active user of its org.");
     // Remembered callers open the connection here, while the route validates and compiles
     // (a no-op after a lookup); refused callers never reach the pool.
-    db.prewarm();
+    if (options.prewarm !== false) db.prewarm();
     c.set('auth', { userId: claims.sub, orgId: user.orgId, role: user.role });
     await next();
   };

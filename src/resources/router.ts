@@ -7,6 +7,7 @@ import { jsonBody } from '../http/body';
 import type { AppContext } from '../http/context';
 import { etagOf } from '../http/etag';
 import { createRouter, errorResponses } from '../http/openapi';
+import type { ListRequest } from '../query/ast';
 import { getRecord, type ListContext, listRows } from '../query/execute';
 import { parseQueryBody, QueryBodyDocSchema } from '../query/parse-json';
 import { parseQueryString, parseSelect } from '../query/parse-query-string';
@@ -15,7 +16,8 @@ import type { UserGrants } from '../sharing/types';
 import { underAccess } from './access';
 import { CATALOG, RESOURCES } from './registry';
 import { renderList } from './render';
-import { RESOURCE_SCHEMAS } from './schema';
+import { type Page, RESOURCE_SCHEMAS } from './schema';
+import { LIST_POLICY, tieredList } from './tiers';
 
 const opt = (description: string, example?: string) =>
   z
@@ -52,6 +54,16 @@ export function listContext(c: Context<AppContext>, access?: UserGrants): ListCo
   };
 }
 
+/** A list from Postgres under the caller's grants, rendered, with the grants it ran under (for the tiers' key). */
+async function listFromDb(c: Context<AppContext>, r: ResourceDef, req: ListRequest, started: number): Promise<{ page: Page; grants: UserGrants | undefined }> {
+  let grants: UserGrants | undefined;
+  const result = await underAccess(c, (access) => {
+    grants = access;
+    return listRows(listContext(c, access), r, req);
+  });
+  return { page: renderList(c, result, started), grants };
+}
+
 const DIALECT_DOC =
   'Filters `?field=op.value` (eq neq gt gte lt lte like ilike in is fts plfts phfts wfts cs, `not.` prefix, `or=(…)`/`and=(…)`), `order=field.asc|desc[.nullsfirst|.nullslast]`, `select=col,relation(col)`, `limit` (≤ 1000), `cursor`, `offset` (≤ 10000), `q` search, `deleted=include|only`, `Prefer: count=exact|planned|estimated`. See README.';
 
@@ -64,7 +76,7 @@ function routesFor(r: ResourceDef) {
     tags: [tag],
     summary: `List ${r.name}`,
     description: DIALECT_DOC,
-    middleware: [requireAuth()] as const,
+    middleware: [requireAuth({ prewarm: false })] as const,
     request: { query: DialectParams },
     responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: page } } }, ...errorResponses },
   });
@@ -74,7 +86,7 @@ function routesFor(r: ResourceDef) {
     tags: [tag],
     summary: `Query ${r.name} with a JSON body`,
     description: "The same compiler as GET, with `where` trees using the seeds' operator names.",
-    middleware: [requireAuth(), jsonBody()] as const,
+    middleware: [requireAuth({ prewarm: false }), jsonBody()] as const,
     request: { body: { content: { 'application/json': { schema: QueryBodyDocSchema } } } },
     responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: page } } }, ...errorResponses },
   });
@@ -94,15 +106,13 @@ function routesFor(r: ResourceDef) {
     .openapi(list, async (c) => {
       const started = performance.now();
       const req = parseQueryString(new URL(c.req.url).searchParams, c.req.header('Prefer'));
-      const result = await underAccess(c, (access) => listRows(listContext(c, access), r, req));
-      return c.json(renderList(c, result, started), 200);
+      return c.json(await tieredList(c, r, req, LIST_POLICY, () => listFromDb(c, r, req, started)), 200);
     })
     .openapi(query, async (c) => {
       const started = performance.now();
       const body = await c.req.json().catch(() => undefined);
       const req = parseQueryBody(body);
-      const result = await underAccess(c, (access) => listRows(listContext(c, access), r, req));
-      return c.json(renderList(c, result, started), 200);
+      return c.json(await tieredList(c, r, req, LIST_POLICY, () => listFromDb(c, r, req, started)), 200);
     })
     .openapi(get, async (c) => {
       const { id } = c.req.valid('param');

@@ -138,7 +138,9 @@ export const CountInfo = z
 export const ResponseMeta = z
   .object({
     requestId: z.string().openapi({ description: 'Also in the X-Request-Id header; the log uses it.' }),
-    tier: z.enum(['memory', 'edge-cache', 'kv', 'db']).openapi({ description: 'What answered. Only `db` until the cache tiers land.' }),
+    tier: z
+      .enum(['memory', 'edge-cache', 'kv', 'db'])
+      .openapi({ description: "What answered: `edge-cache` (the data centre's Cache API) or `db` (lists; `memory` and `kv` are not built yet)." }),
     stale: z.boolean(),
     ageMs: z.number().openapi({ description: 'Age of the answer (0 from the database).' }),
     queryMs: z.number().openapi({ description: 'Time spent in Postgres.' }),

@@ -42,7 +42,15 @@ export function isolateGrants(): GrantsMemo {
  * their grants are as cheap to compile and to hold.
  */
 export async function grantsFor(env: AppEnv, db: Db, auth: Auth, memo: GrantsMemo = isolateGrants()): Promise<GrantsAnswer> {
-  const version = await readSharingVersion(db, auth.orgId);
+  return grantsAtLeast(env, auth, await readSharingVersion(db, auth.orgId), memo);
+}
+
+/**
+ * The caller's grants compiled at `version` or later, from isolate memory or else the org's
+ * Durable Object, without reading Postgres: for callers that already know the org's sharing
+ * version (the read tiers learn it with the generations).
+ */
+export async function grantsAtLeast(env: AppEnv, auth: Auth, version: number, memo: GrantsMemo = isolateGrants()): Promise<GrantsAnswer> {
   const key = `${auth.orgId}:${auth.userId}`;
   const held = memo.get(key);
   if (held && held.version >= version) return { grants: held, source: 'memory', ms: 0 };

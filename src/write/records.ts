@@ -1,5 +1,6 @@
 import { and, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { noteWrite } from '../cache/generations';
 import { AppError, type FieldError } from '../core/errors';
 import { accessSql, referenceAccess } from '../query/access';
 import type { SelectTree } from '../query/ast';
@@ -253,6 +254,11 @@ export async function write(
       // bump (autocommit, after the change is visible) and the answer, rendered as a GET renders
       // it. If the commit fails they are dropped (a spare bump only makes caches miss).
       generation = bumpGeneration(db, ctx.auth.orgId, audit.length ? touched : []);
+      // Before anyone awaiting the write sees it: this isolate's readers then never read from before it.
+      generation.then(
+        (g) => noteWrite(ctx.auth.orgId, g),
+        () => {},
+      );
       records = opts.render ? getRecords(ctx, resource, ids, { select: answerSelect(resource), deleted: 'include' }) : undefined;
       for (const p of [generation, records]) p?.catch(() => {});
       await committing;

@@ -85,6 +85,28 @@ describe('the generation clock', () => {
     expect((await h.clock.read('o1')).generations.generation).toBe(3);
   });
 
+  it('a floor (a write through this isolate) acts as every reader’s minimum', async () => {
+    let floor = 0;
+    const asked: number[] = [];
+    let generation = 4;
+    const clock = createGenerationClock({
+      maxAgeMs: 2000,
+      clock: { now: () => 1_000 },
+      floor: () => floor,
+      fetch: async (_orgId, min) => {
+        asked.push(min);
+        return { generations: gens(generation), ageMs: 0 };
+      },
+    });
+    await clock.read('o1');
+    expect((await clock.read('o1')).source).toBe('memory');
+    floor = 5;
+    generation = 5;
+    expect(await clock.read('o1')).toMatchObject({ source: 'durable-object', generations: { generation: 5 } });
+    expect(asked).toEqual([0, 5]);
+    expect((await clock.read('o1')).source).toBe('memory');
+  });
+
   it('with a bound of 0 every read asks the object', async () => {
     const h = harness(0);
     await h.clock.read('o1');

@@ -1,0 +1,148 @@
+import type { Context } from 'hono';
+import { setMetric } from 'hono/timing';
+import { createGenerationClock, type GenerationClock, type GenerationReading, generationFor, writtenGeneration } from '../cache/generations';
+import { AppError } from '../core/errors';
+import { type AppEnv, readVars } from '../env';
+import type { AppContext } from '../http/context';
+import type { ListRequest } from '../query/ast';
+import type { ResourceDef } from '../query/resource';
+import { grantsAtLeast } from '../sharing/access';
+import { canonicalJson } from '../sharing/fingerprint';
+import { orgObject } from '../sharing/org-do';
+import type { UserGrants } from '../sharing/types';
+import { CATALOG } from './registry';
+import { rangeHeader } from './render';
+import type { Page } from './schema';
+
+/**
+ * The edge read tiers in front of Postgres (DESIGN §6, decision 0043): so far the Cache API.
+ * An answer is stored under a key made of the normalised request, the generation of every
+ * resource it reads, and the caller's access fingerprint, so a hit across orgs, across different
+ * access, or from before a write the reader knows of is impossible by construction: correctness
+ * comes from the key, never from purging (Cache API entries cannot be purged across data
+ * centres). The generations come from the isolate's copy (no older than GENERATION_MAX_AGE_MS)
+ * or the org's Durable Object; a hit touches no database.
+ */
+
+/** How a read route may be served from the tiers, declared beside the route. */
+export interface TierPolicy {
+  /** Seconds an entry is kept in the data centre's Cache API (the key, not this, decides freshness). */
+  edgeTtlSeconds: number;
+}
+
+/** Lists and JSON-form queries. */
+export const LIST_POLICY: TierPolicy = { edgeTtlSeconds: 60 };
+
+let clock: GenerationClock | undefined;
+
+/** The isolate's generation clock, asking the org's Durable Object when its copy is too old. */
+export function isolateGenerations(env: AppEnv): GenerationClock {
+  clock ??= createGenerationClock({
+    maxAgeMs: readVars(env).GENERATION_MAX_AGE_MS,
+    fetch: (orgId, min) => orgObject(env, orgId).generations(orgId, min),
+    floor: writtenGeneration,
+  });
+  return clock;
+}
+
+/** `X-Min-Generation`: a generation a write answered (`X-Generation`); anything else is a 400. */
+export function minGeneration(c: Context<AppContext>): number {
+  const raw = c.req.header('X-Min-Generation');
+  if (raw === undefined) return 0;
+  if (!/^\d{1,15}$/.test(raw.trim()))
+    throw new AppError('invalid_query', 'X-Min-Generation must be a generation a write answered (X-Generation): a whole number.', [
+      { path: 'X-Min-Generation', message: 'not a whole number' },
+    ]);
+  return Number(raw.trim());
+}
+
+/**
+ * Every resource an answer may read: the resource, what its relations reach (its select embeds
+ * them, a filter may go through them, and an embed shows its target's own relations), and the
+ * manual shares, which the access condition reads live. Over-listing only makes entries move
+ * sooner.
+ */
+export function resourcesRead(resource: ResourceDef): Set<string> {
+  const out = new Set<string>([resource.name, 'record_shares']);
+  for (const rel of Object.values(resource.relations)) {
+    out.add(rel.target);
+    const target = CATALOG[rel.target];
+    for (const t of Object.values(target?.relations ?? {})) out.add(t.target);
+  }
+  return out;
+}
+
+/** The entry's URL in the Cache API: a hash of everything the answer depends on. */
+async function entryUrl(parts: { orgId: string; fingerprint: string; generation: number; resource: string; req: ListRequest }): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonicalJson({ v: 1, ...parts })));
+  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `https://tiers.crm.invalid/v1/${hex}`;
+}
+
+const STORED_AT = 'X-Tier-Stored-At';
+
+/**
+ * A list read through the tiers: the Cache API's entry when one exists under the current key,
+ * else `run` (Postgres, under the caller's grants) and the answer stored for the next reader.
+ * Without grants in isolate memory at the org's sharing version, or without generations (the
+ * object unreachable), the read goes to Postgres and nothing is stored.
+ */
+export async function tieredList(
+  c: Context<AppContext>,
+  resource: ResourceDef,
+  req: ListRequest,
+  policy: TierPolicy,
+  run: () => Promise<{ page: Page; grants: UserGrants | undefined }>,
+): Promise<Page> {
+  const min = minGeneration(c);
+  const { auth } = c.var;
+  let reading: GenerationReading | undefined;
+  try {
+    reading = await isolateGenerations(c.env).read(auth.orgId, { minGeneration: min });
+  } catch (err) {
+    c.var.services.log('warn', 'generations unavailable: read tiers skipped', { error: String(err) });
+  }
+  // Postgres itself has not reached what the client names (a made-up number): no tier can help.
+  const usable = reading && reading.generations.generation >= min ? reading : undefined;
+  if (usable) setMetric(c, 'generations', 0, usable.source);
+  const generation = usable ? generationFor(usable.generations, resourcesRead(resource)) : 0;
+  const key = (fingerprint: string) => entryUrl({ orgId: auth.orgId, fingerprint, generation, resource: resource.name, req });
+
+  if (usable) {
+    // The caller's grants at the sharing version the generations name: from memory, or the
+    // org's object for a caller this isolate has not seen since the last change (no Postgres).
+    const { grants: held, source, ms } = await grantsAtLeast(c.env, auth, usable.generations.sharingVersion);
+    setMetric(c, 'access', ms, source);
+    const hit = await caches.default.match(await key(held.fingerprint));
+    if (hit) {
+      const page = (await hit.json()) as Page;
+      const storedAt = Number(hit.headers.get(STORED_AT));
+      page.meta = {
+        ...page.meta,
+        requestId: c.var.requestId,
+        tier: 'edge-cache',
+        stale: false,
+        ageMs: Math.max(0, Date.now() - storedAt),
+        queries: 0,
+        queryMs: 0,
+      };
+      setMetric(c, 'edge-cache', 0, 'hit');
+      c.header('Content-Range', rangeHeader(page.page.offset ?? 0, page.data.length, page.count?.value));
+      return page;
+    }
+  }
+  const { page, grants } = await run();
+  // Stored under the grants the read ran with (they may be newer than those held before).
+  if (usable && grants) {
+    const stored = new Response(JSON.stringify(page), {
+      headers: { 'Content-Type': 'application/json', 'Cache-Control': `max-age=${policy.edgeTtlSeconds}`, [STORED_AT]: String(Date.now()) },
+    });
+    const putting = key(grants.fingerprint).then((url) => caches.default.put(url, stored));
+    try {
+      c.executionCtx.waitUntil(putting.catch(() => {}));
+    } catch {
+      await putting.catch(() => {});
+    }
+  }
+  return page;
+}
