@@ -70,6 +70,12 @@ export interface HttpRequest {
    * the latencies. The sharing scenario reads the time the org's Durable Object took to answer.
    */
   timing?: { what: string; from: (headers: ResponseHeaders) => number | undefined };
+  /**
+   * Whether the edge tiers may answer. By default every request carries `Cache-Control:
+   * no-cache`, so the scenarios measure Postgres as they always have; a scenario measuring a
+   * tier's hits says so.
+   */
+  tiers?: boolean;
 }
 
 /** Response headers as Node gives them (lower-case names). */

@@ -159,7 +159,8 @@ export async function measureLoad(
   const notes = typeof variant.notes === 'function' ? variant.notes(ctx) : variant.notes;
   const spec = (r: HttpRequest) => ({
     url: `${ctx.baseUrl}${r.path}`,
-    headers: r.headers ?? {},
+    // Postgres, not the edge tiers, unless the request is there to measure a tier.
+    headers: r.tiers ? (r.headers ?? {}) : { 'Cache-Control': 'no-cache', ...r.headers },
     method: r.method,
     body: r.body,
     next: r.next,

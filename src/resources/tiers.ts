@@ -108,7 +108,12 @@ export async function tieredList(
   const generation = usable ? generationFor(usable.generations, resourcesRead(resource)) : 0;
   const key = (fingerprint: string) => entryUrl({ orgId: auth.orgId, fingerprint, generation, resource: resource.name, req });
 
-  if (usable) {
+  // A client's `Cache-Control: no-cache` (or `no-store`) asks for Postgres: no entry is used;
+  // the fresh answer is stored for others unless `no-store`.
+  const asked = c.req.header('Cache-Control') ?? '';
+  const bypass = /\bno-(cache|store)\b/i.test(asked);
+  const store = !/\bno-store\b/i.test(asked);
+  if (usable && !bypass) {
     // The caller's grants at the sharing version the generations name: from memory, or the
     // org's object for a caller this isolate has not seen since the last change (no Postgres).
     const { grants: held, source, ms } = await grantsAtLeast(c.env, auth, usable.generations.sharingVersion);
@@ -133,7 +138,7 @@ export async function tieredList(
   }
   const { page, grants } = await run();
   // Stored under the grants the read ran with (they may be newer than those held before).
-  if (usable && grants) {
+  if (usable && grants && store) {
     const stored = new Response(JSON.stringify(page), {
       headers: { 'Content-Type': 'application/json', 'Cache-Control': `max-age=${policy.edgeTtlSeconds}`, [STORED_AT]: String(Date.now()) },
     });

@@ -136,6 +136,16 @@ describe('the edge-cache tier', () => {
     expect(theirs.body.data.map((r: { first_name: string }) => r.first_name)).toEqual(['Elsewhere']);
   });
 
+  it('Cache-Control: no-cache asks for Postgres; no-store also leaves nothing behind', async () => {
+    const path = '/v1/contacts?select=id&last_name=eq.Cached&limit=3';
+    expect(tierOf(await untilHit(path, admin))).toBe('edge-cache');
+    expect(tierOf(await list(path, admin, { 'Cache-Control': 'no-cache' }))).toBe('db');
+    const fresh = '/v1/contacts?select=id&last_name=eq.Cached&limit=2';
+    for (let i = 0; i < 3; i++) expect(tierOf(await list(fresh, admin, { 'Cache-Control': 'no-store' }))).toBe('db');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(tierOf(await list(fresh, admin))).toBe('db');
+  });
+
   it('a malformed X-Min-Generation is a 400 naming the header', async () => {
     for (const bad of ['abc', '-1', '1.5', '9'.repeat(16)]) {
       const res = await list('/v1/contacts?limit=1', admin, { 'X-Min-Generation': bad });
