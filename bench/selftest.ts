@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../scripts/lib/config';
 import { ensurePostgres } from '../scripts/lib/postgres';
+import { FROM_DB_LABEL, HIT_LABEL, tierAnswered } from './lib/cache-hit-scenario';
 import { REFERENCE_LABEL } from './lib/context';
 import { evaluateGoals } from './lib/goals';
 import { parseSize } from './lib/hugepages';
@@ -109,6 +110,20 @@ function checkFiles(out: string): void {
   if (modes.includes('pooled'))
     check(/\| c8 \(reported, not a goal\): p95 ÷ empty p95 \| ℹ️ reported \| appusers /.test(md), 'latest.md reports the c8 p95 ratios without pass or fail');
   checkSharingResults(check, res, md);
+  for (const mode of modes) {
+    const c1 = res.scenarios.filter((s) => s.id === 'cache-hit' && s.mode === mode && s.concurrency === 1);
+    const answered = (label: string) => /; answered: ([^;]+)/.exec(c1.find((s) => s.notes?.startsWith(`${label}: `))?.notes ?? '')?.[1] ?? 'nothing recorded';
+    check(
+      /^edge-cache ×\d+$/.test(answered(HIT_LABEL)) && /^db ×\d+$/.test(answered(FROM_DB_LABEL)),
+      `${mode} c1: cache-hit's repeated request is answered by the edge cache, its no-cache reference by Postgres (${answered(HIT_LABEL)}; ${answered(FROM_DB_LABEL)})`,
+    );
+  }
+  check(
+    tierAnswered({ 'server-timing': 'generations;dur=0;desc="memory", edge-cache;dur=0;desc="hit"' }) === 'edge-cache' &&
+      tierAnswered({ 'server-timing': 'db;dur=3.1;desc="2 queries"' }) === 'db' &&
+      tierAnswered({}) === 'db',
+    'Server-Timing says whether the edge cache answered',
+  );
   const svg = readFileSync(path.join(out, 'latest.svg'), 'utf8');
   check(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>') && svg.includes('appusers'), 'latest.svg is a chart with the scenarios');
 }
@@ -357,7 +372,7 @@ async function main(): Promise<number> {
   check((await runBench(['--mode', 'sideways'])).code === 2, 'a bad option exits 2');
   const out = mkdtempSync(path.join(os.tmpdir(), 'crm-bench-selftest-'));
   const started = Date.now();
-  const { code, log } = await runBench(['--quick', '--scenarios', 'empty,appusers,sharing', '--out', out]);
+  const { code, log } = await runBench(['--quick', '--scenarios', 'empty,appusers,cache-hit,sharing', '--out', out]);
   check(code === 0, `bench --quick exits 0 (got ${code}, ${Math.round((Date.now() - started) / 1000)} s)`);
   await checkStopped(log);
   checkFiles(out);

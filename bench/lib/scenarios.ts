@@ -6,6 +6,7 @@
 import { appUsersFloor, appUsersNaive } from './baselines/appusers';
 import { contactsNaive, naiveSearch } from './baselines/contacts';
 import { listFloor } from './baselines/list-floor';
+import { CACHE_HIT_SCENARIO } from './cache-hit-scenario';
 import { type BenchContext, REFERENCE_LABEL, type Scenario, type Variant } from './context';
 import { deepTarget, walkToDeepCursor } from './deep-cursor';
 import { CONTACTS, dirOf, filterSearch, SORTABLE } from './filter-request';
@@ -123,6 +124,7 @@ export const SCENARIOS: Scenario[] = [
     probe: '/api/v1/appusers/?page_size=1',
     variants: [appUsersVariant('last_name=son', 'last_name=son&ordering=-created&page_size=20'), appUsersVariant('city=ber', 'city=ber&ordering=last_name')],
   },
+  CACHE_HIT_SCENARIO,
   SHARING_SCENARIO,
   // Last: it writes into the dataset, and the reads before it should find it as seeded.
   WRITE_SCENARIO,
