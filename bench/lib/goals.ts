@@ -1,4 +1,4 @@
-import { FROM_EDGE, HIT_LABEL } from './cache-hit-scenario';
+import { HIT_LABEL, HITS } from './cache-hit-scenario';
 import { REFERENCE_LABEL } from './context';
 import { intervalText } from './interval';
 import { tallyText } from './measure-scenario';
@@ -46,8 +46,8 @@ const isHit = (r: Row) => r.label === HIT_LABEL;
 function hitsOnly(r: Row): string {
   if (!r.tally) return '';
   const total = Object.values(r.tally).reduce((a, b) => a + b, 0);
-  const hits = r.tally[FROM_EDGE] ?? 0;
-  return hits === total ? '' : ` ⚠ only ${hits} of ${total} answers from the edge cache`;
+  const hits = HITS.reduce((n, t) => n + (r.tally?.[t] ?? 0), 0);
+  return hits === total ? '' : ` ⚠ only ${hits} of ${total} answers from a read tier`;
 }
 
 function notYet(goal: string): Goal {

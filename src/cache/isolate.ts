@@ -21,6 +21,9 @@ import type { USER_ROLES } from '../core/enums';
  *   so the bound is memory only, in approximate bytes (a manager's grants list their reports).
  * - `orgGrants`: the same inside an org's Durable Object (src/sharing/org-do.ts), by user, for the
  *   snapshot it holds; cleared when the snapshot changes.
+ * - `pages`: the read tiers' hottest answers (src/resources/tiers.ts), under the same keys as the
+ *   Cache API (generation and access fingerprint in them), bounded in bytes; the TTL only frees
+ *   memory, the key decides freshness.
  */
 export const CACHE_POLICY = {
   estimates: { max: 1000, ttlMs: 10_000 },
@@ -28,6 +31,7 @@ export const CACHE_POLICY = {
   users: { max: 10_000, ttlMs: 30_000 },
   grants: { max: 10_000, maxBytes: 16 * 1024 * 1024 },
   orgGrants: { max: 10_000, maxBytes: 32 * 1024 * 1024 },
+  pages: { max: 500, maxBytes: 8 * 1024 * 1024, ttlMs: 60_000 },
 } as const;
 
 /** A bounded, expiring map of numbers (least recently used entries go first). */

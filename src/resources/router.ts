@@ -106,13 +106,13 @@ function routesFor(r: ResourceDef) {
     .openapi(list, async (c) => {
       const started = performance.now();
       const req = parseQueryString(new URL(c.req.url).searchParams, c.req.header('Prefer'));
-      return c.json(await tieredList(c, r, req, LIST_POLICY, () => listFromDb(c, r, req, started)), 200);
+      return tieredList(c, r, req, LIST_POLICY, () => listFromDb(c, r, req, started));
     })
     .openapi(query, async (c) => {
       const started = performance.now();
       const body = await c.req.json().catch(() => undefined);
       const req = parseQueryBody(body);
-      return c.json(await tieredList(c, r, req, LIST_POLICY, () => listFromDb(c, r, req, started)), 200);
+      return tieredList(c, r, req, LIST_POLICY, () => listFromDb(c, r, req, started));
     })
     .openapi(get, async (c) => {
       const { id } = c.req.valid('param');

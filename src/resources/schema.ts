@@ -140,7 +140,7 @@ export const ResponseMeta = z
     requestId: z.string().openapi({ description: 'Also in the X-Request-Id header; the log uses it.' }),
     tier: z
       .enum(['memory', 'edge-cache', 'kv', 'db'])
-      .openapi({ description: "What answered: `edge-cache` (the data centre's Cache API) or `db` (lists; `memory` and `kv` are not built yet)." }),
+      .openapi({ description: "What answered: `memory` (the isolate), `edge-cache` (the data centre's Cache API) or `db` (lists; `kv` is not built yet)." }),
     stale: z.boolean(),
     ageMs: z.number().openapi({ description: 'Age of the answer (0 from the database).' }),
     queryMs: z.number().openapi({ description: 'Time spent in Postgres.' }),

@@ -1,6 +1,9 @@
-import type { Context } from 'hono';
+import type { Context, TypedResponse } from 'hono';
 import { setMetric } from 'hono/timing';
+import type { JSONParsed } from 'hono/utils/types';
+import { LRUCache } from 'lru-cache';
 import { createGenerationClock, type GenerationClock, type GenerationReading, generationFor, writtenGeneration } from '../cache/generations';
+import { CACHE_POLICY } from '../cache/isolate';
 import { AppError } from '../core/errors';
 import { type AppEnv, readVars } from '../env';
 import type { AppContext } from '../http/context';
@@ -15,7 +18,8 @@ import { rangeHeader } from './render';
 import type { Page } from './schema';
 
 /**
- * The edge read tiers in front of Postgres (DESIGN §6, decision 0043): so far the Cache API.
+ * The read tiers in front of Postgres (DESIGN §6, decisions 0043, 0044): isolate memory and the
+ * Cache API.
  * An answer is stored under a key made of the normalised request, the generation of every
  * resource it reads, and the caller's access fingerprint, so a hit across orgs, across different
  * access, or from before a write the reader knows of is impossible by construction: correctness
@@ -80,12 +84,60 @@ async function entryUrl(parts: { orgId: string; fingerprint: string; generation:
 }
 
 const STORED_AT = 'X-Tier-Stored-At';
+const STORED_META = 'X-Tier-Meta';
+const STORED_RANGE = 'X-Tier-Content-Range';
 
 /**
- * A list read through the tiers: the Cache API's entry when one exists under the current key,
- * else `run` (Postgres, under the caller's grants) and the answer stored for the next reader.
- * Without grants in isolate memory at the org's sharing version, or without generations (the
- * object unreachable), the read goes to Postgres and nothing is stored.
+ * An answer as the tiers hold it: the page's JSON without its `meta` (rendered per request), the
+ * meta fields that belong to the answer (search mode), its Content-Range, and when it was stored.
+ */
+/** A list route's typed answer (what `c.json(page, 200)` types). */
+type PageResponse = TypedResponse<JSONParsed<Page>, 200, 'json'>;
+
+interface Entry {
+  body: string;
+  meta: Pick<Page['meta'], 'searchMode'>;
+  contentRange: string;
+  storedAt: number;
+}
+
+/** Tier 1: a few hot answers in the isolate's memory, bounded in bytes (CACHE_POLICY.pages). */
+const pages = new LRUCache<string, Entry>({
+  max: CACHE_POLICY.pages.max,
+  maxSize: CACHE_POLICY.pages.maxBytes,
+  sizeCalculation: (e) => e.body.length * 2 + 200,
+  ttl: CACHE_POLICY.pages.ttlMs,
+});
+
+/** Empties the isolate tier (tests that look at the Cache API behind it). */
+export function clearPageTier(): void {
+  pages.clear();
+}
+
+/** The response for an entry: its body with this request's meta, not parsed again. */
+function answer(c: Context<AppContext>, entry: Entry, tier: 'memory' | 'edge-cache'): PageResponse {
+  const meta: Page['meta'] = {
+    requestId: c.var.requestId,
+    tier,
+    stale: false,
+    ageMs: Math.max(0, Date.now() - entry.storedAt),
+    queryMs: 0,
+    totalMs: 0,
+    queries: 0,
+    ...entry.meta,
+  };
+  setMetric(c, tier, 0, 'hit');
+  // The stored body is the page's JSON object without meta: meta goes in before its brace.
+  const text = `${entry.body.slice(0, -1)},"meta":${JSON.stringify(meta)}}`;
+  // The same JSON c.json would send for the page, assembled from the stored text.
+  return c.body(text, 200, { 'Content-Type': 'application/json', 'Content-Range': entry.contentRange }) as unknown as PageResponse;
+}
+
+/**
+ * A list read through the tiers: isolate memory, then the data centre's Cache API, under the
+ * current key; else `run` (Postgres, under the caller's grants), whose answer is stored in both
+ * for the next reader. Without generations (the object unreachable) the read goes to Postgres
+ * and nothing is stored.
  */
 export async function tieredList(
   c: Context<AppContext>,
@@ -93,7 +145,7 @@ export async function tieredList(
   req: ListRequest,
   policy: TierPolicy,
   run: () => Promise<{ page: Page; grants: UserGrants | undefined }>,
-): Promise<Page> {
+): Promise<PageResponse> {
   const min = minGeneration(c);
   const { auth } = c.var;
   let reading: GenerationReading | undefined;
@@ -118,36 +170,56 @@ export async function tieredList(
     // org's object for a caller this isolate has not seen since the last change (no Postgres).
     const { grants: held, source, ms } = await grantsAtLeast(c.env, auth, usable.generations.sharingVersion);
     setMetric(c, 'access', ms, source);
-    const hit = await caches.default.match(await key(held.fingerprint));
+    const url = await key(held.fingerprint);
+    const inMemory = pages.get(url);
+    if (inMemory) return answer(c, inMemory, 'memory');
+    const hit = await caches.default.match(url);
     if (hit) {
-      const page = (await hit.json()) as Page;
-      const storedAt = Number(hit.headers.get(STORED_AT));
-      page.meta = {
-        ...page.meta,
-        requestId: c.var.requestId,
-        tier: 'edge-cache',
-        stale: false,
-        ageMs: Math.max(0, Date.now() - storedAt),
-        queries: 0,
-        queryMs: 0,
+      const entry: Entry = {
+        body: await hit.text(),
+        meta: JSON.parse(hit.headers.get(STORED_META) ?? '{}'),
+        contentRange: hit.headers.get(STORED_RANGE) ?? '',
+        storedAt: Number(hit.headers.get(STORED_AT)),
       };
-      setMetric(c, 'edge-cache', 0, 'hit');
-      c.header('Content-Range', rangeHeader(page.page.offset ?? 0, page.data.length, page.count?.value));
-      return page;
+      pages.set(url, entry);
+      return answer(c, entry, 'edge-cache');
     }
   }
   const { page, grants } = await run();
   // Stored under the grants the read ran with (they may be newer than those held before).
   if (usable && grants && store) {
-    const stored = new Response(JSON.stringify(page), {
-      headers: { 'Content-Type': 'application/json', 'Cache-Control': `max-age=${policy.edgeTtlSeconds}`, [STORED_AT]: String(Date.now()) },
+    const { meta, ...rest } = page;
+    const entry: Entry = {
+      body: JSON.stringify(rest),
+      meta: meta.searchMode ? { searchMode: meta.searchMode } : {},
+      contentRange: contentRange(page),
+      storedAt: Date.now(),
+    };
+    const putting = key(grants.fingerprint).then((url) => {
+      pages.set(url, entry);
+      return caches.default.put(
+        url,
+        new Response(entry.body, {
+          headers: {
+            'Content-Type': 'application/json',
+            'Cache-Control': `max-age=${policy.edgeTtlSeconds}`,
+            [STORED_AT]: String(entry.storedAt),
+            [STORED_META]: JSON.stringify(entry.meta),
+            [STORED_RANGE]: entry.contentRange,
+          },
+        }),
+      );
     });
-    const putting = key(grants.fingerprint).then((url) => caches.default.put(url, stored));
     try {
       c.executionCtx.waitUntil(putting.catch(() => {}));
     } catch {
       await putting.catch(() => {});
     }
   }
-  return page;
+  return c.json(page, 200) as PageResponse;
+}
+
+/** The Content-Range of a rendered page (as renderList sets it). */
+function contentRange(page: Page): string {
+  return rangeHeader(page.page.offset ?? 0, page.data.length, page.count?.value);
 }
