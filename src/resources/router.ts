@@ -64,6 +64,15 @@ async function listFromDb(c: Context<AppContext>, r: ResourceDef, req: ListReque
   return { page: renderList(c, result, started), grants };
 }
 
+/** Headers the read tiers take (src/resources/tiers.ts checks them; documented here for /openapi.json). */
+const TierHeaders = z.object({
+  'x-min-generation': z
+    .string()
+    .optional()
+    .openapi({ description: 'A write’s X-Generation: no tier answers from before that write (docs/api.md, Read tiers). A whole number, else a 400.' }),
+  'cache-control': z.string().optional().openapi({ description: '`no-cache` asks for Postgres; `no-store` also stores nothing.' }),
+});
+
 const DIALECT_DOC =
   'Filters `?field=op.value` (eq neq gt gte lt lte like ilike in is fts plfts phfts wfts cs, `not.` prefix, `or=(…)`/`and=(…)`), `order=field.asc|desc[.nullsfirst|.nullslast]`, `select=col,relation(col)`, `limit` (≤ 1000), `cursor`, `offset` (≤ 10000), `q` search, `deleted=include|only`, `Prefer: count=exact|planned|estimated`. See README.';
 
@@ -77,7 +86,7 @@ function routesFor(r: ResourceDef) {
     summary: `List ${r.name}`,
     description: DIALECT_DOC,
     middleware: [requireAuth({ prewarm: false })] as const,
-    request: { query: DialectParams },
+    request: { query: DialectParams, headers: TierHeaders },
     responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: page } } }, ...errorResponses },
   });
   const query = createRoute({
@@ -87,7 +96,7 @@ function routesFor(r: ResourceDef) {
     summary: `Query ${r.name} with a JSON body`,
     description: "The same compiler as GET, with `where` trees using the seeds' operator names.",
     middleware: [requireAuth({ prewarm: false }), jsonBody()] as const,
-    request: { body: { content: { 'application/json': { schema: QueryBodyDocSchema } } } },
+    request: { headers: TierHeaders, body: { content: { 'application/json': { schema: QueryBodyDocSchema } } } },
     responses: { 200: { description: `A page of ${r.name}`, content: { 'application/json': { schema: page } } }, ...errorResponses },
   });
   const get = createRoute({
