@@ -99,6 +99,24 @@ function refusedValue(err: unknown, req: ListRequest): AppError | undefined {
   return undefined;
 }
 
+/**
+ * A next-page cursor another caller's request produced (a read tier's entry, shared by callers
+ * with identical access), signed again for this caller: cursors are bound to the user who may
+ * follow them, so the shared page carries the caller's own.
+ */
+export async function resignCursor(
+  secret: string,
+  cursor: string,
+  resource: ResourceDef,
+  req: ListRequest,
+  who: Pick<Auth, 'orgId' | 'userId'>,
+): Promise<string> {
+  const payload = await verifyCursor(secret, cursor);
+  const fallback = payload.m === 'fuzzy';
+  const shape = await shapeHash(listShape({ resource, req, fallback, orgId: who.orgId, userId: who.userId }));
+  return encodeCursor(secret, shape, payload.k, Date.now(), payload.m);
+}
+
 async function listPages(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<ListResult> {
   const who = { orgId: ctx.auth.orgId, userId: ctx.auth.userId };
   if (req.cursor) {

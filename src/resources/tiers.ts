@@ -8,6 +8,7 @@ import { AppError } from '../core/errors';
 import { type AppEnv, readVars } from '../env';
 import type { AppContext } from '../http/context';
 import type { ListRequest } from '../query/ast';
+import { resignCursor } from '../query/execute';
 import type { ResourceDef } from '../query/resource';
 import { grantsAtLeast } from '../sharing/access';
 import { canonicalJson } from '../sharing/fingerprint';
@@ -86,16 +87,19 @@ async function entryUrl(parts: { orgId: string; fingerprint: string; generation:
 const STORED_AT = 'X-Tier-Stored-At';
 const STORED_META = 'X-Tier-Meta';
 const STORED_RANGE = 'X-Tier-Content-Range';
+const STORED_PAGE = 'X-Tier-Page';
 
-/**
- * An answer as the tiers hold it: the page's JSON without its `meta` (rendered per request), the
- * meta fields that belong to the answer (search mode), its Content-Range, and when it was stored.
- */
 /** A list route's typed answer (what `c.json(page, 200)` types). */
 type PageResponse = TypedResponse<JSONParsed<Page>, 200, 'json'>;
 
+/**
+ * An answer as the tiers hold it: the page's data (and count) as JSON, its `page` object (whose
+ * cursor is signed again for each caller), the meta fields that belong to the answer (search
+ * mode), its Content-Range, and when it was stored. `meta` and `page` are rendered per request.
+ */
 interface Entry {
   body: string;
+  page: Page['page'];
   meta: Pick<Page['meta'], 'searchMode'>;
   contentRange: string;
   storedAt: number;
@@ -114,8 +118,8 @@ export function clearPageTier(): void {
   pages.clear();
 }
 
-/** The response for an entry: its body with this request's meta, not parsed again. */
-function answer(c: Context<AppContext>, entry: Entry, tier: 'memory' | 'edge-cache'): PageResponse {
+/** The response for an entry: its stored JSON with this request's page and meta, not parsed again. */
+async function answer(c: Context<AppContext>, resource: ResourceDef, req: ListRequest, entry: Entry, tier: 'memory' | 'edge-cache'): Promise<PageResponse> {
   const meta: Page['meta'] = {
     requestId: c.var.requestId,
     tier,
@@ -126,10 +130,12 @@ function answer(c: Context<AppContext>, entry: Entry, tier: 'memory' | 'edge-cac
     queries: 0,
     ...entry.meta,
   };
+  const page = entry.page.nextCursor
+    ? { ...entry.page, nextCursor: await resignCursor(readVars(c.env).JWT_SECRET, entry.page.nextCursor, resource, req, c.var.auth) }
+    : entry.page;
   setMetric(c, tier, 0, 'hit');
-  // The stored body is the page's JSON object without meta: meta goes in before its brace.
-  const text = `${entry.body.slice(0, -1)},"meta":${JSON.stringify(meta)}}`;
-  // The same JSON c.json would send for the page, assembled from the stored text.
+  const text = `${entry.body.slice(0, -1)},"page":${JSON.stringify(page)},"meta":${JSON.stringify(meta)}}`;
+  // The same JSON c.json would send for the page (keys in another order), assembled from the stored text.
   return c.body(text, 200, { 'Content-Type': 'application/json', 'Content-Range': entry.contentRange }) as unknown as PageResponse;
 }
 
@@ -172,25 +178,27 @@ export async function tieredList(
     setMetric(c, 'access', ms, source);
     const url = await key(held.fingerprint);
     const inMemory = pages.get(url);
-    if (inMemory) return answer(c, inMemory, 'memory');
+    if (inMemory) return answer(c, resource, req, inMemory, 'memory');
     const hit = await caches.default.match(url);
     if (hit) {
       const entry: Entry = {
         body: await hit.text(),
+        page: JSON.parse(hit.headers.get(STORED_PAGE) ?? '{}'),
         meta: JSON.parse(hit.headers.get(STORED_META) ?? '{}'),
         contentRange: hit.headers.get(STORED_RANGE) ?? '',
         storedAt: Number(hit.headers.get(STORED_AT)),
       };
       pages.set(url, entry);
-      return answer(c, entry, 'edge-cache');
+      return answer(c, resource, req, entry, 'edge-cache');
     }
   }
   const { page, grants } = await run();
   // Stored under the grants the read ran with (they may be newer than those held before).
   if (usable && grants && store) {
-    const { meta, ...rest } = page;
+    const { meta, page: paging, ...rest } = page;
     const entry: Entry = {
       body: JSON.stringify(rest),
+      page: paging,
       meta: meta.searchMode ? { searchMode: meta.searchMode } : {},
       contentRange: contentRange(page),
       storedAt: Date.now(),
@@ -205,6 +213,7 @@ export async function tieredList(
             'Cache-Control': `max-age=${policy.edgeTtlSeconds}`,
             [STORED_AT]: String(entry.storedAt),
             [STORED_META]: JSON.stringify(entry.meta),
+            [STORED_PAGE]: JSON.stringify(entry.page),
             [STORED_RANGE]: entry.contentRange,
           },
         }),
