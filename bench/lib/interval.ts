@@ -21,8 +21,8 @@ export function quantile(values: number[], q: number): number {
 /** Two decimals, as the goals print ratios: `1.74–2.01`. */
 export const intervalText = ([lo, hi]: [number, number]) => `${lo.toFixed(2)}–${hi.toFixed(2)}`;
 
-/** mulberry32: small, fast, and seeded, which Math.random is not. */
-function generator(seed: number): () => number {
+/** mulberry32: small, fast, and seeded, which Math.random is not (tests replay with it too). */
+export function generator(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

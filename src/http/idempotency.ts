@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { AppError } from '../core/errors';
+import { sha256Hex } from '../core/hash';
 import type { Db } from '../db/client';
 import type { AppContext } from './context';
 
@@ -167,9 +168,7 @@ async function fingerprintOf(c: Context<AppContext>): Promise<Fingerprint> {
   const bytes = new Uint8Array(head.length + body.length);
   bytes.set(head);
   bytes.set(body, head.length);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  const hash = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-  return { userId: c.var.auth.userId, method, path, hash };
+  return { userId: c.var.auth.userId, method, path, hash: await sha256Hex(bytes) };
 }
 
 /** Reads the answer from a clone, so the original still goes to the client. */

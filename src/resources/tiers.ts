@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { createGenerationClock, type GenerationClock, type GenerationReading, generationFor, writtenGeneration } from '../cache/generations';
 import { CACHE_POLICY } from '../cache/isolate';
 import { AppError } from '../core/errors';
+import { sha256Hex } from '../core/hash';
 import { type AppEnv, readVars } from '../env';
 import type { AppContext } from '../http/context';
 import type { ListRequest } from '../query/ast';
@@ -67,7 +68,19 @@ export function minGeneration(c: Context<AppContext>): number {
  * manual shares, which the access condition reads live. Over-listing only makes entries move
  * sooner.
  */
-export function resourcesRead(resource: ResourceDef): Set<string> {
+export function resourcesRead(resource: ResourceDef): ReadonlySet<string> {
+  let out = READ.get(resource);
+  if (!out) {
+    out = readSet(resource);
+    READ.set(resource, out);
+  }
+  return out;
+}
+
+/** Per resource, once: the catalog does not change while the isolate lives. */
+const READ = new WeakMap<ResourceDef, ReadonlySet<string>>();
+
+function readSet(resource: ResourceDef): Set<string> {
   const out = new Set<string>([resource.name, 'record_shares']);
   for (const rel of Object.values(resource.relations)) {
     out.add(rel.target);
@@ -79,9 +92,7 @@ export function resourcesRead(resource: ResourceDef): Set<string> {
 
 /** The entry's URL in the Cache API: a hash of everything the answer depends on. */
 async function entryUrl(parts: { orgId: string; fingerprint: string; generation: number; resource: string; req: ListRequest }): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonicalJson({ v: 1, ...parts })));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `https://tiers.crm.invalid/v1/${hex}`;
+  return `https://tiers.crm.invalid/v1/${await sha256Hex(canonicalJson({ v: 1, ...parts }))}`;
 }
 
 const STORED_AT = 'X-Tier-Stored-At';

@@ -1,4 +1,4 @@
-import { compileObjectGrants } from './grants';
+import { compileObjectGrants, targets } from './grants';
 import { indexOf, type OrgIndex } from './org-index';
 import { type Access, DEFAULT_SETTING, type ObjectGrant, type ObjectType, type OrgSnapshot, type SnapshotRule, type SnapshotUser } from './types';
 
@@ -154,20 +154,8 @@ function chainUp(org: OrgIndex, ownerId: string, me: number): string[] | null {
   }
 }
 
-// The two tests below are the ones compileObjectGrants applies to every rule (grants.ts), kept
-// beside the explanation for the single record it explains; the unit tests hold them equal.
-
-/** Whether the rule grants to this user: them by id, their team, or their role. */
-function targets(rule: SnapshotRule, user: SnapshotUser | undefined, userId: string): boolean {
-  switch (rule.targetType) {
-    case 'user':
-      return rule.targetId === userId;
-    case 'team':
-      return user?.teamId != null && rule.targetId === user.teamId;
-    case 'role':
-      return user !== undefined && rule.targetId === user.role;
-  }
-}
+// The owner-rule test compileObjectGrants applies to all owners at once (grants.ts), for the
+// single record explained; the unit tests hold the two equal.
 
 /** Whether an owner rule's source (a user, a team's members, a role's holders) includes the owner. */
 function sources(org: OrgIndex, rule: SnapshotRule, ownerId: string): boolean {

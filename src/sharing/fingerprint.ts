@@ -1,4 +1,5 @@
 import { SHARED_OBJECT_TYPES } from '../core/enums';
+import { sha256Hex } from '../core/hash';
 import type { ObjectGrant, ObjectType } from './types';
 
 /**
@@ -11,8 +12,7 @@ import type { ObjectGrant, ObjectType } from './types';
  * user (all `edit` everywhere) has one fingerprint per version.
  */
 export async function fingerprintOf(orgId: string, version: number, objects: Record<ObjectType, ObjectGrant>): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonicalAccess(orgId, version, objects)));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return sha256Hex(canonicalAccess(orgId, version, objects));
 }
 
 /**

@@ -99,8 +99,8 @@ function withId(sorted: string[], id: string): string[] {
   return sorted;
 }
 
-/** Whether the rule grants to this user: them by id, their team, or their role. */
-function targets(rule: SnapshotRule, user: SnapshotUser | undefined, userId: string): boolean {
+/** Whether the rule grants to this user: them by id, their team, or their role (also what /access explains). */
+export function targets(rule: SnapshotRule, user: SnapshotUser | undefined, userId: string): boolean {
   switch (rule.targetType) {
     case 'user':
       return rule.targetId === userId;

@@ -1,5 +1,5 @@
-import { getTableName, is } from 'drizzle-orm';
-import { PgTable } from 'drizzle-orm/pg-core';
+import { getTableColumns, getTableName, is } from 'drizzle-orm';
+import { type PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { drizzle, type PgRemoteDatabase } from 'drizzle-orm/pg-proxy';
 import type { Db } from '../db/client';
 import * as schema from '../db/schema/all';
@@ -23,6 +23,13 @@ export function orm(db: Db): Orm {
 const TABLES = new Map<string, PgTable>();
 for (const value of Object.values(schema) as unknown[]) {
   if (is(value, PgTable)) TABLES.set(getTableName(value), value);
+}
+
+/** A table's Drizzle column by its SQL name. */
+export function columnOf(table: PgTable, name: string): PgColumn {
+  const c = Object.values(getTableColumns(table)).find((x) => x.name === name);
+  if (!c) throw new Error(`${getTableName(table)} has no column ${name}`);
+  return c;
 }
 
 export function tableOf(name: string): PgTable {

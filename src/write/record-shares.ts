@@ -7,7 +7,7 @@ import { users } from '../db/schema/users';
 import type { Catalog } from '../query/resource';
 import { OBJECT_RESOURCE, type ObjectType } from '../sharing/types';
 import { diff, type RowJson } from './audit';
-import { type Orm, tableOf } from './orm';
+import { columnOf, type Orm, tableOf } from './orm';
 import { write } from './records';
 import { auditTarget, iso } from './sharing';
 import type { WriteContext, WriteResult } from './types';
@@ -52,11 +52,7 @@ const shareJson = sql<RowJson>`to_jsonb(${recordShares})`;
 export async function shareableRecord(db: Orm, ctx: { auth: WriteContext['auth']; catalog: Catalog }, objectType: ObjectType, id: string, lock = false) {
   const resource = ctx.catalog[OBJECT_RESOURCE[objectType]];
   const table = tableOf(resource.table);
-  const col = (name: string): PgColumn => {
-    const c = Object.values(getTableColumns(table)).find((x) => x.name === name);
-    if (!c) throw new Error(`${resource.table} has no column ${name}`);
-    return c;
-  };
+  const col = (name: string): PgColumn => columnOf(table, name);
   const live = resource.softDelete ? [isNull(col('deleted_at'))] : [];
   const query = db
     .select({ owner: col('owner_id') })

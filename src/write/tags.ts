@@ -3,7 +3,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { AppError } from '../core/errors';
 import { type contactTags, tags } from '../db/schema/tags';
 import type { ResourceDef } from '../query/resource';
-import { type Orm, tableOf } from './orm';
+import { columnOf, type Orm, tableOf } from './orm';
 import { checkAccess, write } from './records';
 import type { WriteContext, WriteResult } from './types';
 
@@ -64,11 +64,7 @@ async function checkBoth(db: Orm, ctx: WriteContext, resource: ResourceDef, id: 
   // Tagging changes the record: the caller must be allowed to edit it (sharing).
   await checkAccess(ctx, resource, [{ id, values: {}, path: '' }]);
   const table = tableOf(resource.table);
-  const col = (name: string): PgColumn => {
-    const c = Object.values(getTableColumns(table)).find((x) => x.name === name);
-    if (!c) throw new Error(`${resource.table} has no column ${name}`);
-    return c;
-  };
+  const col = (name: string): PgColumn => columnOf(table, name);
   const live = resource.softDelete ? [isNull(col('deleted_at'))] : [];
   const [record, tag] = await Promise.all([
     db
