@@ -1,6 +1,6 @@
 import { compileObjectGrants, targets } from './grants';
 import { indexOf, type OrgIndex } from './org-index';
-import { type Access, DEFAULT_SETTING, type ObjectGrant, type ObjectType, type OrgSnapshot, type SnapshotRule, type SnapshotUser } from './types';
+import { type Access, DEFAULT_SETTING, type ObjectGrant, type ObjectType, type OrgSnapshot, type SnapshotRule } from './types';
 
 /**
  * "Why can I see this?" (DESIGN §7, issue 23): what one user may do with one record, and every
