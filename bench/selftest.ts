@@ -15,6 +15,7 @@ import { evaluateGoals } from './lib/goals';
 import { parseSize } from './lib/hugepages';
 import { intervalText, quantile, ratioInterval } from './lib/interval';
 import { turnOrder } from './lib/measure-scenario';
+import { NO_TIERS_LABEL, TIERS_LABEL } from './lib/mix-scenario';
 import { runPaired } from './lib/paired';
 import { pairedIntervals, type Row } from './lib/results';
 import { BenchResults } from './lib/schema';
@@ -121,12 +122,36 @@ function checkFiles(out: string): void {
   check(
     tierAnswered({ 'server-timing': 'generations;dur=0;desc="memory", edge-cache;dur=0;desc="hit"' }) === 'edge-cache' &&
       tierAnswered({ 'server-timing': 'access;dur=0;desc="memory", memory;dur=0;desc="hit"' }) === 'memory' &&
+      tierAnswered({ 'server-timing': 'generations;dur=0;desc="memory", kv;dur=1;desc="hit"' }) === 'kv' &&
       tierAnswered({ 'server-timing': 'db;dur=3.1;desc="2 queries"' }) === 'db' &&
       tierAnswered({}) === 'db',
     'Server-Timing says which read tier answered, if any',
   );
+  checkMixResults(res);
   const svg = readFileSync(path.join(out, 'latest.svg'), 'utf8');
   check(svg.startsWith('<svg') && svg.trimEnd().endsWith('</svg>') && svg.includes('appusers'), 'latest.svg is a chart with the scenarios');
+}
+
+/**
+ * `mix` at c8 in every mode: both variants measured, read-your-write checks made and none
+ * stale, the tiers variant answered partly by a tier and the no-cache one by Postgres only.
+ */
+function checkMixResults(res: BenchResults): void {
+  for (const mode of [...new Set(res.scenarios.map((s) => s.mode))]) {
+    const notes = (label: string) =>
+      res.scenarios.find((s) => s.id === 'mix' && s.mode === mode && s.concurrency === 8 && s.notes?.startsWith(`${label}: `))?.notes ?? '';
+    for (const label of [TIERS_LABEL, NO_TIERS_LABEL]) {
+      const checks = /stale answers after X-Min-Generation: (\d+) of (\d+)/.exec(notes(label));
+      check(
+        !!checks && checks[1] === '0' && Number(checks[2]) > 0,
+        `${mode} c8: mix [${label}] read its writes, no stale answer (${checks?.[0] ?? 'not reported'})`,
+      );
+    }
+    const share = /reads answered by a tier: ([\d.]+) %/.exec(notes(TIERS_LABEL));
+    check(!!share && Number(share[1]) > 0, `${mode} c8: mix through the tiers has reads answered by a tier (${share?.[1] ?? '–'} %)`);
+    const direct = /; answered: ([^;]+)/.exec(notes(NO_TIERS_LABEL))?.[1] ?? 'nothing recorded';
+    check(/^db ×\d+$/.test(direct), `${mode} c8: mix with no-cache on every read is answered by Postgres only (${direct})`);
+  }
 }
 
 /** The bench's Postgres again (it stops a server it started), stopped afterwards if started here. */
@@ -197,6 +222,7 @@ function checkUnits(): void {
     `the ratio goal uses the db floor in turns; the back-to-back floor's ratio is reported without a verdict (${hot?.detail})`,
   );
   checkNewGoals(row);
+  checkMixGoal();
   checkIntervals();
 }
 
@@ -259,6 +285,21 @@ function checkNewGoals(row: (id: string, label: string, p50: number) => Row): vo
     everyLine.every((g) => !g.goal.includes('(reported') || g.status === 'reported' || g.status === 'not measured'),
     'a reported line never passes or fails',
   );
+}
+
+/** The mix goal: the tiers' read p95 under the no-cache reference's, and not one stale answer or error. */
+function checkMixGoal(): void {
+  const mix = (label: string, p95: number, stale: number): Row => ({
+    label,
+    result: { id: 'mix', mode: 'pooled', concurrency: 8, p50_ms: p95 / 2, p95_ms: p95, p99_ms: p95, rps: 100, errors: 0 },
+    tally: { memory: 1, db: 1 },
+    stale,
+  });
+  const status = (rows: Row[]) => evaluateGoals(rows).find((g) => g.goal.startsWith('c8: mix'));
+  const met = status([mix(NO_TIERS_LABEL, 30, 0), mix(TIERS_LABEL, 20, 0)]);
+  check(met?.status === 'pass' && !!met.detail.includes('50 % of reads from a tier'), `mix: tiers p95 under no tiers', nothing stale, passes (${met?.detail})`);
+  check(status([mix(NO_TIERS_LABEL, 30, 0), mix(TIERS_LABEL, 20, 1)])?.status === 'fail', 'mix: a stale answer fails, whatever the latencies');
+  check(status([mix(NO_TIERS_LABEL, 20, 0), mix(TIERS_LABEL, 20, 0)])?.status === 'fail', "mix: a p95 no better than no tiers' fails");
 }
 
 /** The intervals beside the c1 ratios: right where the answer is known, and resampling whole rounds. */
@@ -373,7 +414,7 @@ async function main(): Promise<number> {
   check((await runBench(['--mode', 'sideways'])).code === 2, 'a bad option exits 2');
   const out = mkdtempSync(path.join(os.tmpdir(), 'crm-bench-selftest-'));
   const started = Date.now();
-  const { code, log } = await runBench(['--quick', '--scenarios', 'empty,appusers,cache-hit,sharing', '--out', out]);
+  const { code, log } = await runBench(['--quick', '--scenarios', 'empty,appusers,cache-hit,sharing,mix', '--out', out]);
   check(code === 0, `bench --quick exits 0 (got ${code}, ${Math.round((Date.now() - started) / 1000)} s)`);
   await checkStopped(log);
   checkFiles(out);

@@ -15,15 +15,16 @@ export const FROM_DB_LABEL = 'filter by last_name, from Postgres (Cache-Control:
 export const HIT_LABEL = 'filter by last_name, tier hit';
 export const FROM_MEMORY = 'memory';
 export const FROM_EDGE = 'edge-cache';
+export const FROM_KV = 'kv';
 export const FROM_DB = 'db';
 /** The tallies that are hits. */
-export const HITS: readonly string[] = [FROM_MEMORY, FROM_EDGE];
+export const HITS: readonly string[] = [FROM_MEMORY, FROM_EDGE, FROM_KV];
 
-/** What answered, from Server-Timing (a `memory` or `edge-cache` entry on a hit). */
+/** What answered, from Server-Timing (a `memory`, `edge-cache` or `kv` entry on a hit). */
 export function tierAnswered(headers: ResponseHeaders): string {
   const raw = headers['server-timing'];
   const text = Array.isArray(raw) ? raw.join(',') : (raw ?? '');
-  const hit = /(?:^|,)\s*(memory|edge-cache);/.exec(text);
+  const hit = /(?:^|,)\s*(memory|edge-cache|kv);/.exec(text);
   return hit ? hit[1] : FROM_DB;
 }
 

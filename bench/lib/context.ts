@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Auth } from '../../src/core/auth';
+import type { LoadResult } from './load';
 
 /** Scenario ids exactly as BENCH.md's table names them. */
 export const SCENARIO_IDS = [
@@ -17,6 +18,7 @@ export const SCENARIO_IDS = [
   'sharing',
   'write',
   'export',
+  'mix',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
@@ -109,6 +111,11 @@ export interface Variant {
    * naive), for a cost no response can show: the grant lookup from isolate memory.
    */
   local?: { what: string; factory: BaselineFactory };
+  /**
+   * Its own load loop, warm-up included, instead of autocannon or the turns: for a stateful
+   * sequence per client that one repeated request cannot express (`mix` reads its own writes).
+   */
+  run?: (ctx: BenchContext, concurrency: number, time: { seconds: number; warmupSeconds: number }) => Promise<LoadResult>;
 }
 
 export interface Scenario {

@@ -2,6 +2,7 @@ import { HIT_LABEL, HITS } from './cache-hit-scenario';
 import { REFERENCE_LABEL } from './context';
 import { intervalText } from './interval';
 import { tallyText } from './measure-scenario';
+import { NO_TIERS_LABEL, TIERS_LABEL } from './mix-scenario';
 import type { Row } from './results';
 import { FROM_MEMORY, FROM_ORG_DO, isMemberFilter, isOrgDo, MEMORY_LABEL } from './sharing-scenario';
 
@@ -195,6 +196,24 @@ export function evaluateGoals(rows: Row[]): Goal[] {
     ),
     all("c8: edge hits sustain ≥ 0.8 × the empty route's requests/s", ids(c8, 'cache-hit').filter(isHit), (r) =>
       r.edge ? { ok: r.result.rps >= 0.8 * r.edge.rps, text: `${name(r)} ${Math.round(r.result.rps)} ≥ ${Math.round(0.8 * r.edge.rps)} req/s` } : null,
+    ),
+    // Issue 24: the tiers must pay off under a realistic mix of reads and writes, and never at
+    // the price of an answer older than a write its reader names.
+    all(
+      'c8: mix (80 % repeated reads, 20 % new, 1 write per 50 reads): read p95 through the tiers < with no-cache on every read; 0 stale answers after X-Min-Generation; 0 errors',
+      ids(c8, 'mix').filter((r) => r.label === TIERS_LABEL),
+      (r) => {
+        const ref = ids(c8, 'mix').find((o) => o.label === NO_TIERS_LABEL);
+        if (!ref || r.stale === undefined || ref.stale === undefined) return null;
+        const hits = HITS.reduce((n, t) => n + (r.tally?.[t] ?? 0), 0);
+        const reads = Object.values(r.tally ?? {}).reduce((a, b) => a + b, 0);
+        return {
+          ok: r.result.p95_ms < ref.result.p95_ms && r.stale + ref.stale === 0 && r.result.errors + ref.result.errors === 0,
+          text:
+            `p95 ${f(r.result.p95_ms)} < ${f(ref.result.p95_ms)} ms (ratio ${x(r.result.p95_ms / ref.result.p95_ms)}; p50 ${f(r.result.p50_ms)} vs ${f(ref.result.p50_ms)} ms), ` +
+            `${Math.round(reads ? (hits / reads) * 100 : 0)} % of reads from a tier; stale ${r.stale} + ${ref.stale}, errors ${r.result.errors} + ${ref.result.errors}`,
+        };
+      },
     ),
     // The member's filter against the admin's, the two requests in turns (the admin's is the
     // member row's reference): the price of the member's access predicate in the statement.

@@ -37,6 +37,10 @@ export interface LoadResult extends LatencySummary {
   tally?: Record<string, number>;
   /** Measured in turns with a `timing`: the durations the Worker reported (answers that carried one). */
   timing?: LatencySummary;
+  /** Measured by a variant's own loop (`mix`): reads older than the write they named in X-Min-Generation. */
+  stale?: number;
+  /** What a variant's own loop found beyond the latencies, for the notes. */
+  notes?: string;
 }
 
 /**

@@ -174,7 +174,9 @@ export async function measureLoad(
   const inTurns = concurrency === 1 && !scenario.alone;
   if (request.before && !inTurns)
     throw new Error(`${scenario.id} [${variant.label}]: a request with a step before each send runs in turns only (concurrency 1)`);
-  if (inTurns) {
+  if (variant.run) {
+    load = await variant.run(ctx, concurrency, { seconds: opts.duration, warmupSeconds: opts.warmup });
+  } else if (inTurns) {
     const withIt = companions(ctx, scenario, variant);
     const floor = withIt.edge ? await floorTurn(ctx, variant) : undefined;
     const keys = Object.keys(withIt) as Array<keyof typeof withIt>;
@@ -189,7 +191,7 @@ export async function measureLoad(
     load = await measure({ ...spec(request), connections: concurrency, seconds: opts.duration }, opts.warmup);
   }
   ctx.log(
-    `  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}${load.tally ? `; ${tallyText(load.tally)}` : ''}${load.timing ? `; Worker-reported p50 ${load.timing.p50_ms} ms, p95 ${load.timing.p95_ms} ms` : ''}`,
+    `  ${scenario.id} [${variant.label}] ${mode} c${concurrency}: p50 ${load.p50_ms} ms, p95 ${load.p95_ms} ms, p99 ${load.p99_ms} ms, ${load.rps} req/s, ${load.errors} errors${load.cutOff.length ? `, ${load.cutOff.length} cut off after ${load.cutOff.join(', ')} ms` : ''}${load.tally ? `; ${tallyText(load.tally)}` : ''}${load.timing ? `; Worker-reported p50 ${load.timing.p50_ms} ms, p95 ${load.timing.p95_ms} ms` : ''}${load.notes ? `; ${load.notes}` : ''}`,
   );
   if (paired?.edge) {
     const reference = referenceLabel === REFERENCE_LABEL ? 'first page' : referenceLabel;

@@ -39,6 +39,8 @@ export interface Row {
   timing?: LatencySummary;
   /** The variant's `local` timing (the API's own code in this process), and what it times. */
   local?: LatencySummary & { what: string };
+  /** Measured by a variant's own loop (`mix`): answers older than the write the request named. */
+  stale?: number;
 }
 
 /** How a row's reference is named in notes: "the first page" for `deep` and `count`. */
@@ -70,6 +72,7 @@ function notesFor(m: Measured, floorDb?: LatencySummary, floorHot?: LatencySumma
   if (m.load.cutOff.length)
     parts.push(`${m.load.cutOff.length} request(s) unanswered at the end of the run after ${m.load.cutOff.join(', ')} ms, counted at that wait`);
   if (m.notes) parts.push(m.notes);
+  if (m.load.notes) parts.push(m.load.notes);
   return [...parts, ...extra].join('; ');
 }
 
@@ -147,6 +150,7 @@ export function buildRows(outcome: RunOutcome): Row[] {
       ...(referenceTally ? { referenceTally } : {}),
       ...(m.load.timing ? { timing: m.load.timing } : {}),
       ...(local?.summary ? { local: { ...local.summary, what: m.variant.local!.what } } : {}),
+      ...(m.load.stale !== undefined ? { stale: m.load.stale } : {}),
     };
   });
   return rows;

@@ -10,6 +10,7 @@ import { CACHE_HIT_SCENARIO } from './cache-hit-scenario';
 import { type BenchContext, REFERENCE_LABEL, type Scenario, type Variant } from './context';
 import { deepTarget, walkToDeepCursor } from './deep-cursor';
 import { CONTACTS, dirOf, filterSearch, SORTABLE } from './filter-request';
+import { MIX_SCENARIO } from './mix-scenario';
 import { SHARING_SCENARIO } from './sharing-scenario';
 import { findCommonWords, findRareSurname } from './terms';
 import { WRITE_SCENARIO } from './write-scenario';
@@ -126,6 +127,8 @@ export const SCENARIOS: Scenario[] = [
   },
   CACHE_HIT_SCENARIO,
   SHARING_SCENARIO,
+  // After the reads: its PATCHes change phones (as `write` does), which the reads before it should find as seeded.
+  MIX_SCENARIO,
   // Last: it writes into the dataset, and the reads before it should find it as seeded.
   WRITE_SCENARIO,
 ];

@@ -29,7 +29,7 @@ const idsKey = 'write.ids';
 
 const headers = (ctx: BenchContext) => ({ Authorization: `Bearer ${ctx.token}`, 'Content-Type': 'application/json' });
 
-async function contactIds(ctx: BenchContext, limit: number): Promise<string[]> {
+export async function contactIds(ctx: BenchContext, limit: number): Promise<string[]> {
   // Ids are random UUIDs, so the first ones by id are spread over the table.
   const { rows } = await ctx.pg.query<{ id: string }>(`select id from contacts where org_id = $1 and deleted_at is null order by id limit ${limit}`, [
     ctx.auth.orgId,
