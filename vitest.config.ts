@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { databaseBindings, testDatabaseUrl } from './test/support/test-database';
+import { cachedReaderUrl, databaseBindings, testDatabaseUrl } from './test/support/test-database';
 
 // Tests run inside workerd against a real Postgres: the embedded server (database crm_test)
 // unless TEST_DATABASE_URL / DATABASE_URL say otherwise. test/global-setup.ts starts, migrates
@@ -13,7 +13,8 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
-        hyperdrives: { HYPERDRIVE: databaseUrl },
+        // HYPERDRIVE_CACHED logs in as another role (test/global-setup.ts) so a test can tell which binding a connection used.
+        hyperdrives: { HYPERDRIVE: databaseUrl, HYPERDRIVE_CACHED: cachedReaderUrl(databaseUrl) },
         bindings: {
           ...databaseBindings(databaseUrl),
         },

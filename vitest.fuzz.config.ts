@@ -13,7 +13,7 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
-        hyperdrives: { HYPERDRIVE: databaseUrl },
+        hyperdrives: { HYPERDRIVE: databaseUrl, HYPERDRIVE_CACHED: databaseUrl },
         bindings: {
           ...databaseBindings(databaseUrl),
           FUZZ_RUNS: process.env.FUZZ_RUNS ?? '10000',

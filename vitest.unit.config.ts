@@ -14,7 +14,7 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
-        hyperdrives: { HYPERDRIVE: NO_DATABASE },
+        hyperdrives: { HYPERDRIVE: NO_DATABASE, HYPERDRIVE_CACHED: NO_DATABASE },
         bindings: { TEST_DATABASE_URL: NO_DATABASE, NEON_WS_PROXY: '127.0.0.1:9/v1' },
       },
     }),

@@ -52,6 +52,8 @@ const wrangler = spawn('npx', ['wrangler', 'dev', '--port', String(PORT), '--ip'
     WRANGLER_SEND_METRICS: 'false',
     CLOUDFLARE_CF_FETCH_ENABLED: 'false',
     CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: server.url,
+    // Locally there is no query cache: both bindings reach the same database.
+    CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE_CACHED: server.url,
   },
 });
 

@@ -5,8 +5,12 @@ import { z } from 'zod';
  * in wrangler.toml are added here: DATABASE_URL selects Neon's serverless driver when no
  * Hyperdrive is bound; NEON_WS_PROXY points that driver at a local WebSocket→TCP proxy.
  */
-export type AppEnv = Omit<Env, 'HYPERDRIVE'> & {
+export type AppEnv = Omit<Env, 'HYPERDRIVE' | 'HYPERDRIVE_CACHED' | 'TIERS'> & {
   HYPERDRIVE?: Hyperdrive;
+  /** Hyperdrive with query caching: only reads that tolerate its staleness (decision 0045). */
+  HYPERDRIVE_CACHED?: Hyperdrive;
+  /** Workers KV, the read tiers' global tier; without it the tiers skip KV. */
+  TIERS?: KVNamespace;
   DATABASE_URL?: string;
   NEON_WS_PROXY?: string;
 };

@@ -9,7 +9,7 @@ import { ensurePgbouncer, startPgbouncer } from '../bench/lib/pgbouncer';
 import { ensurePostgres, migrateDatabase } from '../scripts/lib/postgres';
 import { ensureSeeded } from '../scripts/lib/seed/index';
 import { startNeonProxy } from './support/neon-proxy';
-import { HUNG_DB_PORT, NEON_PROXY_PORT, PGBOUNCER_PORT, poolerUrl, TEST_SEED, testDatabaseUrl } from './support/test-database';
+import { CACHED_READER, HUNG_DB_PORT, NEON_PROXY_PORT, PGBOUNCER_PORT, poolerUrl, TEST_SEED, testDatabaseUrl } from './support/test-database';
 
 const log = (m: string) => process.stderr.write(`[test setup] ${m}\n`);
 
@@ -85,11 +85,25 @@ function startHungServer(port: number): Promise<() => Promise<void>> {
   });
 }
 
+/** The role HYPERDRIVE_CACHED logs in as (vitest.config.ts): it inherits the owner's rights on every table. */
+async function ensureCachedReader(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rowCount } = await c.query('select 1 from pg_roles where rolname = $1', [CACHED_READER]);
+    if (!rowCount) await c.query(`create role ${CACHED_READER} login password '${CACHED_READER}'`);
+    await c.query(`grant ${pg.escapeIdentifier(new URL(url).username || 'postgres')} to ${CACHED_READER}`);
+  } finally {
+    await c.end();
+  }
+}
+
 export default async function setup() {
   const server = await ensurePostgres({ quiet: true });
   const url = testDatabaseUrl();
   await migrateDatabase(url);
   await ensureSeeded(url, { ...TEST_SEED, log: () => {} });
+  await ensureCachedReader(url);
   const db = new URL(url);
   const stops: Array<() => Promise<void>> = [];
   try {

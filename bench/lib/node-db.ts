@@ -19,6 +19,7 @@ export function nodeDb(client: pg.Client): Db & { log: Statement[] } {
     stats,
     log,
     driver: 'hyperdrive',
+    binding: 'fresh',
     prewarm() {},
     async query<T>(text: string, values: readonly unknown[] = []) {
       log.push({ text, values });

@@ -18,6 +18,8 @@ export interface Db {
    */
   readonly stats: { queries: number; ms: number; connectMs: number; maxInFlight: number };
   readonly driver: 'hyperdrive' | 'neon';
+  /** The binding the connection goes (or would go) through: `cached` only when asked for and bound. */
+  readonly binding: DbBinding;
   /**
    * Starts opening the connection without waiting for it, so the round trips to the pooler
    * overlap the request's own work (validation, compiling). A failure surfaces on the first query.
@@ -42,7 +44,16 @@ export interface QueryOptions {
 export interface DbOptions {
   /** Bound on opening the connection (TCP and login); past it the request gets a 503. */
   connectTimeoutMs?: number;
+  /**
+   * Which Hyperdrive binding the connection goes through (decision 0045): `fresh` (HYPERDRIVE, no
+   * query cache) unless the caller routed the request to `cached` (HYPERDRIVE_CACHED, Hyperdrive's
+   * query cache on), which falls back to HYPERDRIVE where it is not bound.
+   */
+  binding?: DbBinding;
 }
+
+/** The Hyperdrive binding a connection uses (decision 0045). */
+export type DbBinding = 'fresh' | 'cached';
 
 /** Milliseconds the connection may take to open unless the caller says (CONNECT_TIMEOUT_MS). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
@@ -203,11 +214,17 @@ function viaClient(
   };
 }
 
-function makeConnection(env: AppEnv, connectTimeoutMs: number, onError: (err: Error) => void): { conn: Connection; driver: Db['driver'] } {
-  if (env.HYPERDRIVE) {
+/** The Hyperdrive binding `binding` names, if bound. */
+function hyperdriveFor(env: AppEnv, binding: DbBinding): Hyperdrive | undefined {
+  return binding === 'cached' ? (env.HYPERDRIVE_CACHED ?? env.HYPERDRIVE) : env.HYPERDRIVE;
+}
+
+function makeConnection(env: AppEnv, binding: DbBinding, connectTimeoutMs: number, onError: (err: Error) => void): { conn: Connection; driver: Db['driver'] } {
+  const hyperdrive = hyperdriveFor(env, binding);
+  if (hyperdrive) {
     // A connection per request: a Worker cannot keep sockets across requests; Hyperdrive pools.
     // Plain TCP or TLS (sslmode in the string), pg handles both.
-    const url = env.HYPERDRIVE.connectionString;
+    const url = hyperdrive.connectionString;
     // Each statement leaves in one write (socket.ts): pipelining behind a pooler depends on it.
     const client = new pg.Client({ connectionString: url, pipeline: true, connectionTimeoutMillis: connectTimeoutMs, stream: statementStream });
     return { conn: viaClient(client, targetOf(url), () => new pg.Connection() as unknown as CancelSocket, onError), driver: 'hyperdrive' };
@@ -237,6 +254,7 @@ function makeConnection(env: AppEnv, connectTimeoutMs: number, onError: (err: Er
  */
 export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, unknown>) => void, options: DbOptions = {}): Db {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const binding: DbBinding = options.binding === 'cached' && env.HYPERDRIVE_CACHED ? 'cached' : 'fresh';
   let made: { conn: Connection; driver: Db['driver'] } | null = null;
   let closed = false;
   let driver: Db['driver'] = env.HYPERDRIVE ? 'hyperdrive' : 'neon';
@@ -249,7 +267,7 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
   const connection = (): Connection => {
     if (!made) {
       // Closing the socket also ends the pending read: that one is expected, not logged.
-      made = makeConnection(env, connectTimeoutMs, (err) => closed || log('db connection error', { error: String(err) }));
+      made = makeConnection(env, binding, connectTimeoutMs, (err) => closed || log('db connection error', { error: String(err) }));
       driver = made.driver;
       made.conn.start();
     }
@@ -281,6 +299,7 @@ export function createDb(env: AppEnv, log: (msg: string, extra?: Record<string, 
     get driver() {
       return driver;
     },
+    binding,
     prewarm() {
       try {
         connection();

@@ -3,14 +3,13 @@ import { AppError } from '../core/errors';
 import { requireAuth } from '../http/auth';
 import { createRouter, errorResponses, problem } from '../http/openapi';
 import { LIMITS } from '../query/ast';
-import { listRows } from '../query/execute';
 import { parseQueryString } from '../query/parse-query-string';
-import { underAccess } from './access';
 import { toCsv } from './csv';
 import { RESOURCES } from './registry';
-import { contentRange, rangeHeader } from './render';
-import { listContext } from './router';
+import { infoRange, type ListInfo, rangeHeader } from './render';
+import { LIST_POLICY, loadList } from './router';
 import { RESOURCE_SCHEMAS, singularName } from './schema';
+import { throughTiers } from './tiers';
 
 const SINGLE = 'application/vnd.pgrst.object+json';
 
@@ -71,7 +70,7 @@ const route = createRoute({
   summary: 'PostgREST wire format for reads',
   description:
     'A bare JSON array, `Content-Range`, `Prefer: count=exact|planned|estimated` with `Preference-Applied`, `Range`/`Range-Unit`, `offset`/`limit`, `select`, `order` and the filters, so `@supabase/postgrest-js` works unchanged. Without `limit`, at most 1000 rows (like a PostgREST max-rows setting).',
-  middleware: [requireAuth()] as const,
+  middleware: [requireAuth({ prewarm: false })] as const,
   request: { params: z.object({ table: z.string().openapi({ enum: Object.keys(RESOURCES), description: 'Any other name is a 404.' }) }) },
   responses: {
     200: {
@@ -115,26 +114,35 @@ export const postgrestRoutes = createRouter().openapi(route, async (c) => {
   const wanted = req.limit;
   const countOnly = c.req.method === 'HEAD' && !!req.count && !single;
   if (countOnly) req.limit = 0;
-  const result = await underAccess(c, (access) => listRows(listContext(c, access), resource, req));
-  // What was applied: a lenient count=exact over its budget was answered with an estimate.
-  const applied = [
-    ...(req.count ? [`count=${req.count === 'exact' && result.count?.method !== 'exact' ? 'estimated' : req.count}`] : []),
-    ...(req.handling === 'strict' ? ['handling=strict'] : []),
-  ];
-  if (applied.length) c.header('Preference-Applied', applied.join(', '));
-  if (countOnly) {
-    // The rows a GET would have answered: as many as the limit, as far as the total reaches.
-    const [offset, total] = [req.offset ?? 0, result.count?.value ?? 0];
-    c.header('Content-Range', rangeHeader(offset, Math.max(0, Math.min(wanted, total - offset)), total));
-  } else c.header('Content-Range', contentRange(result));
-  if (single) {
-    if (result.rows.length !== 1) {
-      throw new AppError('not_acceptable', `JSON object requested, multiple (or no) rows returned (${result.rows.length}${result.page.hasMore ? '+' : ''}).`);
-    }
-    return c.json(result.rows[0], 200, { 'Content-Type': `${SINGLE}; charset=utf-8` });
-  }
-  const partial = !!c.req.header('Range') && !!result.count && result.rows.length < result.count.value;
-  const status = partial ? 206 : 200;
-  if (representation === 'csv') return c.body(toCsv(result.rows), status, { 'Content-Type': 'text/csv; charset=utf-8' });
-  return c.json(result.rows, status);
+  return throughTiers(c, {
+    policy: LIST_POLICY,
+    resource,
+    // The /v1 list's key: the same request shares its entry (the rows are the same; only the wrapping differs).
+    key: { kind: 'list', req },
+    load: () => loadList(c, resource, req),
+    render: (served) => {
+      const info = served.entry.info as ListInfo;
+      // What was applied: a lenient count=exact over its budget was answered with an estimate.
+      const applied = [
+        ...(req.count ? [`count=${req.count === 'exact' && info.count?.method !== 'exact' ? 'estimated' : req.count}`] : []),
+        ...(req.handling === 'strict' ? ['handling=strict'] : []),
+      ];
+      if (applied.length) c.header('Preference-Applied', applied.join(', '));
+      if (countOnly) {
+        // The rows a GET would have answered: as many as the limit, as far as the total reaches.
+        const [offset, total] = [req.offset ?? 0, info.count?.value ?? 0];
+        c.header('Content-Range', rangeHeader(offset, Math.max(0, Math.min(wanted, total - offset)), total));
+      } else c.header('Content-Range', infoRange(info));
+      if (single) {
+        if (info.rows !== 1) {
+          throw new AppError('not_acceptable', `JSON object requested, multiple (or no) rows returned (${info.rows}${info.page.hasMore ? '+' : ''}).`);
+        }
+        return c.body(served.entry.text.slice(1, -1), 200, { 'Content-Type': `${SINGLE}; charset=utf-8` });
+      }
+      const partial = !!c.req.header('Range') && !!info.count && info.rows < info.count.value;
+      const status = partial ? 206 : 200;
+      if (representation === 'csv') return c.body(toCsv(JSON.parse(served.entry.text)), status, { 'Content-Type': 'text/csv; charset=utf-8' });
+      return c.body(served.entry.text, status, { 'Content-Type': 'application/json' });
+    },
+  });
 });

@@ -34,3 +34,29 @@ export function renderList(c: Context<AppContext>, result: ListResult, startedAt
     },
   };
 }
+
+/** A list's small parts as the read tiers hold them beside its rows' JSON (src/resources/tiers.ts). */
+export type ListInfo = {
+  page: ListResult['page'];
+  rows: number;
+  count?: ListResult['count'];
+  search?: ListResult['search'];
+};
+
+/** A list result as a tier entry's parts: its rows as JSON text, the rest as ListInfo. */
+export function listParts(result: ListResult): { text: string; info: ListInfo } {
+  return {
+    text: JSON.stringify(result.rows),
+    info: {
+      page: result.page,
+      rows: result.rows.length,
+      ...(result.count ? { count: result.count } : {}),
+      ...(result.search ? { search: result.search } : {}),
+    },
+  };
+}
+
+/** The Content-Range of a list held as ListInfo. */
+export function infoRange(info: ListInfo): string {
+  return rangeHeader(info.page.offset ?? 0, info.rows, info.count?.value);
+}

@@ -135,14 +135,27 @@ export const CountInfo = z
   .object({ value: z.int(), method: z.enum(COUNT_METHODS) })
   .openapi('CountInfo', { description: 'Present when a count was asked for (`Prefer: count=…` or `count=`).' });
 
+const TIER_DOC =
+  "What answered: `memory` (the isolate), `edge-cache` (the data centre's Cache API), `kv` (Workers KV) or `db` (Postgres). docs/api.md#read-tiers.";
+const STALE_DOC = 'Always false: no tier answers from before a write its key knows of (X-Min-Generation), nor older than the staleness bound.';
+const AGE_DOC = 'Milliseconds since Postgres gave this answer (0 when it just did).';
+
+/** `meta` of GET /v1/{resource}/{id}. */
+export const RecordMeta = z
+  .object({
+    requestId: z.string(),
+    tier: z.enum(['memory', 'edge-cache', 'kv', 'db']).openapi({ description: TIER_DOC }),
+    stale: z.boolean().openapi({ description: STALE_DOC }),
+    ageMs: z.number().openapi({ description: AGE_DOC }),
+  })
+  .openapi('RecordMeta');
+
 export const ResponseMeta = z
   .object({
     requestId: z.string().openapi({ description: 'Also in the X-Request-Id header; the log uses it.' }),
-    tier: z
-      .enum(['memory', 'edge-cache', 'kv', 'db'])
-      .openapi({ description: "What answered: `memory` (the isolate), `edge-cache` (the data centre's Cache API) or `db` (lists; `kv` is not built yet)." }),
-    stale: z.boolean(),
-    ageMs: z.number().openapi({ description: 'Age of the answer (0 from the database).' }),
+    tier: z.enum(['memory', 'edge-cache', 'kv', 'db']).openapi({ description: TIER_DOC }),
+    stale: z.boolean().openapi({ description: STALE_DOC }),
+    ageMs: z.number().openapi({ description: AGE_DOC }),
     queryMs: z.number().openapi({ description: 'Time spent in Postgres.' }),
     totalMs: z.number(),
     queries: z.int().openapi({ description: 'Statements sent.' }),

@@ -59,3 +59,19 @@ export async function explain(text: string, values: unknown[] = [], opts: { anal
   walk(plan);
   return { nodes, indexes, indexScans, seqScans, tableRows, plan };
 }
+
+/**
+ * What a committed write does to the org's generations (src/write/generation.ts), for data changed
+ * by SQL behind the API's back: the generation moves and `resource` is recorded as changed at it.
+ * Returns the new generation, for a reader's X-Min-Generation.
+ */
+export async function raiseGeneration(orgId: string, resource: string): Promise<string> {
+  const [row] = await sql<{ generation: string }>(
+    `insert into org_generations (org_id, generation, changed) values ($1, 1, jsonb_build_object($2::text, 1))
+     on conflict (org_id) do update set generation = org_generations.generation + 1,
+       changed = org_generations.changed || jsonb_build_object($2::text, org_generations.generation + 1)
+     returning generation::text`,
+    [orgId, resource],
+  );
+  return row.generation;
+}

@@ -27,6 +27,17 @@ export function poolerUrl(databaseUrl: string): string {
   return u.toString();
 }
 
+/** The role HYPERDRIVE_CACHED logs in as in tests (created by test/global-setup.ts): a member of the owner, so it reads everything. */
+export const CACHED_READER = 'crm_cached_reader';
+
+/** The test database as HYPERDRIVE_CACHED reaches it: the same server and database, another role. */
+export function cachedReaderUrl(databaseUrl: string): string {
+  const u = new URL(databaseUrl);
+  u.username = CACHED_READER;
+  u.password = CACHED_READER;
+  return u.toString();
+}
+
 /** A connection string for the hung server (it never reads the credentials). */
 export function hungDatabaseUrl(databaseUrl: string): string {
   const u = new URL(databaseUrl);
