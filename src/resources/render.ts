@@ -38,17 +38,20 @@ export function renderList(c: Context<AppContext>, result: ListResult, startedAt
 /** A list's small parts as the read tiers hold them beside its rows' JSON (src/resources/tiers.ts). */
 export type ListInfo = {
   page: ListResult['page'];
+  /** The user the stored next-page cursor is signed for (a cursor is bound to its user). */
+  signedFor?: string;
   rows: number;
   count?: ListResult['count'];
   search?: ListResult['search'];
 };
 
 /** A list result as a tier entry's parts: its rows as JSON text, the rest as ListInfo. */
-export function listParts(result: ListResult): { text: string; info: ListInfo } {
+export function listParts(result: ListResult, signedFor: string): { text: string; info: ListInfo } {
   return {
     text: JSON.stringify(result.rows),
     info: {
       page: result.page,
+      signedFor,
       rows: result.rows.length,
       ...(result.count ? { count: result.count } : {}),
       ...(result.search ? { search: result.search } : {}),

@@ -71,16 +71,16 @@ export async function loadList(c: Context<AppContext>, r: ResourceDef, req: List
     grants = access;
     return listRows(listContext(c, access), r, req);
   });
-  return { ...listParts(result), grants };
+  return { ...listParts(result, c.var.auth.userId), grants };
 }
 
 /** The /v1 list envelope (DESIGN §5.4) of a served entry: data, page, count, meta, as `ContactsPage` says. */
 async function renderPage(c: Context<AppContext>, r: ResourceDef, req: ListRequest, served: Served, started: number): Promise<Response> {
   const info = served.entry.info as unknown as ListInfo;
   const { db } = c.var.services;
-  // The stored cursor is bound to the user whose read made the entry: sign it again for this one.
+  // The stored cursor is bound to the user whose read made the entry: signed again for another one.
   const page =
-    !served.own && info.page.nextCursor
+    info.signedFor !== c.var.auth.userId && info.page.nextCursor
       ? { ...info.page, nextCursor: await resignCursor(readVars(c.env).JWT_SECRET, info.page.nextCursor, r, req, c.var.auth) }
       : info.page;
   const meta: Page['meta'] = {
