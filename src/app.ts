@@ -12,6 +12,7 @@ import { createRouter } from './http/openapi';
 import { services } from './http/services';
 import { appUsersRoutes } from './resources/appusers/routes';
 import { auditRoutes } from './resources/audit/routes';
+import { exportRoutes } from './resources/exports/routes';
 import { linkRoutes } from './resources/links';
 import { postgrestRoutes } from './resources/postgrest';
 import { resourceRoutes } from './resources/router';
@@ -56,6 +57,7 @@ export function createApp() {
   app.route('/', systemRoutes);
   app.route('/', appUsersRoutes);
   app.route('/', auditRoutes());
+  app.route('/', exportRoutes);
   app.route('/', resourceRoutes());
   app.route('/', writeRoutes());
   app.route('/', linkRoutes());

@@ -18,4 +18,6 @@ export const PRINCIPAL_TYPES = ['user', 'team', 'role'] as const;
 export const SHARING_RULE_KINDS = ['owner', 'criteria'] as const;
 export const EXPORT_FORMATS = ['csv', 'ndjson', 'json'] as const;
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+/** An export also expires: its object deleted by the daily cron after `expires_at`. */
+export const EXPORT_STATUSES = [...JOB_STATUSES, 'expired'] as const;
 export const STEP_CLASSES = ['io', 'cpu', 'mixed'] as const;

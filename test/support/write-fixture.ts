@@ -136,7 +136,7 @@ export async function writeOrg(existing?: TestOrg): Promise<WriteOrg> {
 }
 
 /** The stored row as `to_jsonb` gives it (what the audit diff compares), or undefined. */
-export async function rowOf(r: ResourceDef, id: string): Promise<Record<string, any> | undefined> {
+export async function rowOf(r: Pick<ResourceDef, 'table'>, id: string): Promise<Record<string, any> | undefined> {
   const [row] = await sql(`select to_jsonb(t) as row from ${r.table} t where id = $1`, [id]);
   return row?.row;
 }

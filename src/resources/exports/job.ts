@@ -1,0 +1,291 @@
+import { crc32, deflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { isolateCaches } from '../../cache/isolate';
+import type { Auth } from '../../core/auth';
+import type { Db } from '../../db/client';
+import { type AppEnv, readVars } from '../../env';
+import type { ListRequest } from '../../query/ast';
+import { listRows } from '../../query/execute';
+import { resolveProjection } from '../../query/select';
+import type { UserGrants } from '../../sharing/types';
+import { CATALOG, RESOURCES } from '../registry';
+import { type ExportFormat, rowFormat } from './formats';
+
+/**
+ * The export consumer (issue 25, decision 0046): reads the job's rows by keyset pages under the
+ * creator's grants as of the job's creation, writes them through gzip into an R2 multipart
+ * upload, and commits a checkpoint after each part, so that a redelivery, a retry or the next
+ * invocation resumes exactly where the last checkpoint left off: no row twice, none missing.
+ *
+ * R2 wants every part but the last of one size (at least 5 MiB), so parts are cut from the
+ * output at fixed offsets, not at row boundaries. At a checkpoint whole parts are uploaded and
+ * the bytes left over (less than a part) are written to the R2 object `<key>.carry.<checkpoint>`;
+ * the checkpoint row then names the cursor after the last row written, the parts, that carry and
+ * the gzip CRC-32 and length so far. Memory holds at most about a part and a page.
+ */
+
+/** What the queue carries: the job, and its org (every statement names it). */
+export interface ExportMessage {
+  jobId: string;
+  orgId: string;
+}
+
+/** What the job row holds in `query`: the parsed request and the creator's role. */
+export interface StoredQuery {
+  request: ListRequest;
+  role: Auth['role'];
+}
+
+export interface ExportJob {
+  id: string;
+  orgId: string;
+  createdBy: string | null;
+  resource: string;
+  query: StoredQuery;
+  format: ExportFormat;
+  gzip: boolean;
+  status: string;
+  rows: number;
+  bytes: number;
+  cursor: string | null;
+  objectKey: string;
+  uploadId: string | null;
+  parts: R2UploadedPart[];
+  checkpoint: number;
+  /** Gzip: the CRC-32 and length of the uncompressed bytes written up to the checkpoint. */
+  crc: number;
+  rawBytes: number;
+  grants: UserGrants;
+}
+
+export interface RunOptions {
+  /** Bytes per part (R2: at least 5 MiB, all but the last equal). */
+  partBytes?: number;
+  /** Rows per keyset page. */
+  pageSize?: number;
+  /** Checkpoints committed before this invocation stops and asks to be continued. */
+  maxCheckpoints?: number;
+  /** Milliseconds after which the invocation stops at its next checkpoint (a consumer has 15 minutes). */
+  budgetMs?: number;
+  /** Told, when the invocation ends, the most output bytes it held at once (tests: memory stays flat). */
+  onPeak?: (bytes: number) => void;
+}
+
+/**
+ * `done`: the object is complete; `more`: stopped at a checkpoint, enqueue again; `busy`: another
+ * delivery holds the job (try later); `gone`: nothing to do (finished, cancelled, unknown).
+ */
+export type RunOutcome = 'done' | 'more' | 'busy' | 'gone';
+
+/** How long a delivery holds a job without committing a checkpoint. */
+const LEASE_SECONDS = 120;
+
+export const PART_BYTES = 5 * 1024 * 1024;
+const PAGE_SIZE = 1000;
+const BUDGET_MS = 10 * 60_000;
+
+const JOB_SQL = `select id, org_id as "orgId", created_by as "createdBy", resource, query, format, gzip, status,
+  rows::float8 as rows, bytes::float8 as bytes, crc::float8 as crc, raw_bytes::float8 as "rawBytes", cursor, object_key as "objectKey", upload_id as "uploadId", parts, checkpoint, grants
+  from export_jobs where org_id = $1 and id = $2`;
+
+export async function loadJob(db: Db, orgId: string, jobId: string): Promise<ExportJob | undefined> {
+  return (await db.query<ExportJob>(JOB_SQL, [orgId, jobId])).rows[0];
+}
+
+const carryKey = (job: Pick<ExportJob, 'objectKey'>, checkpoint: number) => `${job.objectKey}.carry.${checkpoint}`;
+
+/** A gzip member's header (RFC 1952): deflate, no name, no time, unknown OS. */
+const GZIP_HEADER = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+
+/**
+ * The export's output as it is produced, plain or as one gzip member. Gzip: each page is
+ * deflated on its own and ends on a sync flush (a byte boundary, no reference to earlier data),
+ * so the compressor needs no state across pages or invocations: resuming continues the same
+ * member, with the CRC-32 and length of everything so far taken from the checkpoint. `finish`
+ * adds the final empty block and the trailer. Every gzip reader, DecompressionStream included,
+ * reads the file as one stream.
+ */
+class Output {
+  chunks: Uint8Array[] = [];
+  size = 0;
+  /** The most bytes held at once: what memory an export needs, whatever its length. */
+  peak = 0;
+
+  constructor(
+    private readonly gzip: boolean,
+    public crc: number,
+    public rawBytes: number,
+  ) {}
+
+  push(bytes: Uint8Array): void {
+    if (bytes.length) {
+      this.chunks.push(bytes);
+      this.size += bytes.length;
+      this.peak = Math.max(this.peak, this.size);
+    }
+  }
+
+  write(bytes: Uint8Array): void {
+    if (!this.gzip) {
+      this.push(bytes);
+      return;
+    }
+    this.crc = crc32(bytes, this.crc);
+    this.rawBytes += bytes.length;
+    this.push(deflateRawSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH }));
+  }
+
+  /** The end of the document: the final deflate block and the trailer (CRC-32, length mod 2^32). */
+  finish(): void {
+    if (!this.gzip) return;
+    this.push(deflateRawSync(new Uint8Array(0), { finishFlush: zlibConstants.Z_FINISH }));
+    const trailer = new DataView(new ArrayBuffer(8));
+    trailer.setUint32(0, this.crc >>> 0, true);
+    trailer.setUint32(4, this.rawBytes % 2 ** 32, true);
+    this.push(new Uint8Array(trailer.buffer));
+  }
+
+  /** Takes the first `n` bytes out (n ≤ size). */
+  take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const head = this.chunks[0];
+      const used = Math.min(head.length, n - at);
+      out.set(head.subarray(0, used), at);
+      at += used;
+      if (used === head.length) this.chunks.shift();
+      else this.chunks[0] = head.subarray(used);
+    }
+    this.size -= n;
+    return out;
+  }
+}
+
+const enc = new TextEncoder();
+
+/**
+ * Runs the job from its last checkpoint. Statements carry the org (the message's); the rows are
+ * read under the grants stored with the job.
+ */
+export async function runExport(env: AppEnv, db: Db, message: ExportMessage, options: RunOptions = {}): Promise<RunOutcome> {
+  const partBytes = options.partBytes ?? PART_BYTES;
+  const pageSize = options.pageSize ?? PAGE_SIZE;
+  const maxCheckpoints = options.maxCheckpoints ?? Number.POSITIVE_INFINITY;
+  const started = Date.now();
+  const budgetMs = options.budgetMs ?? BUDGET_MS;
+  const bucket = env.EXPORTS;
+  const job = await loadJob(db, message.orgId, message.jobId);
+  if (!job || !['queued', 'running'].includes(job.status)) return 'gone';
+  const claimed = await db.query(
+    `update export_jobs set status = 'running', lease_until = now() + make_interval(secs => $3), updated_at = now()
+     where org_id = $1 and id = $2 and status in ('queued', 'running') and (lease_until is null or lease_until < now()) returning id`,
+    [job.orgId, job.id, LEASE_SECONDS],
+  );
+  if (!claimed.rows.length) return 'busy';
+  const resource = RESOURCES[job.resource];
+  if (!resource) throw new Error(`export ${job.id}: unknown resource ${job.resource}`);
+  const format = rowFormat(
+    job.format,
+    (() => {
+      const p = resolveProjection(CATALOG, resource, job.query.request.select);
+      return [...p.columns.map(([name]) => name), ...p.relations.map((r) => r.key)];
+    })(),
+  );
+
+  let uploadId = job.uploadId;
+  if (!uploadId) {
+    const created = await bucket.createMultipartUpload(job.objectKey, { httpMetadata: { contentType: format.contentType } });
+    uploadId = created.uploadId;
+    await db.query(`update export_jobs set upload_id = $3, updated_at = now() where org_id = $1 and id = $2 and status = 'running'`, [
+      job.orgId,
+      job.id,
+      uploadId,
+    ]);
+  }
+  const upload = bucket.resumeMultipartUpload(job.objectKey, uploadId);
+  const vars = readVars(env);
+  const ctx = {
+    db,
+    auth: { orgId: job.orgId, userId: job.createdBy ?? '', role: job.query.role },
+    catalog: CATALOG,
+    caches: isolateCaches(),
+    secret: vars.JWT_SECRET,
+    countLimit: vars.COUNT_EXACT_LIMIT,
+    access: job.grants,
+  };
+
+  // The state as of the last checkpoint.
+  const out = new Output(job.gzip, job.crc, job.rawBytes);
+  const parts = [...job.parts];
+  let { rows, cursor, checkpoint } = job;
+  if (checkpoint > 0) {
+    const carried = await bucket.get(carryKey(job, checkpoint));
+    if (!carried) throw new Error(`export ${job.id}: the carry of checkpoint ${checkpoint} is missing`);
+    out.push(new Uint8Array(await carried.arrayBuffer()));
+  }
+  const uploaded = () => parts.length * partBytes;
+  const uploadWholeParts = async () => {
+    while (out.size >= partBytes) parts.push(await upload.uploadPart(parts.length + 1, out.take(partBytes)));
+  };
+
+  if (rows === 0 && cursor === null && checkpoint === 0) {
+    if (job.gzip) out.push(GZIP_HEADER);
+    out.write(enc.encode(format.start()));
+  }
+  let commits = 0;
+  for (;;) {
+    const page = await listRows(ctx, resource, { ...job.query.request, limit: pageSize, cursor: cursor ?? undefined, offset: undefined, count: undefined });
+    const text = format.rows(page.rows, rows === 0);
+    if (text) out.write(enc.encode(text));
+    rows += page.rows.length;
+    cursor = page.page.nextCursor;
+    if (!page.page.hasMore || !cursor) break;
+    if (out.size < partBytes) continue;
+
+    // A checkpoint: upload whole parts, keep the rest as the carry.
+    await uploadWholeParts();
+    const carry = out.take(out.size);
+    out.push(carry);
+    await bucket.put(carryKey(job, checkpoint + 1), carry);
+    const moved = await db.query(
+      `update export_jobs set rows = $3, bytes = $4, cursor = $5, parts = $6::jsonb, checkpoint = $7, updated_at = now(), crc = $11, raw_bytes = $12,
+         lease_until = case when $9 then null else now() + make_interval(secs => $10) end
+       where org_id = $1 and id = $2 and status = 'running' and checkpoint = $8 returning id`,
+      [
+        job.orgId,
+        job.id,
+        rows,
+        uploaded() + carry.length,
+        cursor,
+        JSON.stringify(parts),
+        checkpoint + 1,
+        checkpoint,
+        commits + 1 >= maxCheckpoints || Date.now() - started >= budgetMs,
+        LEASE_SECONDS,
+        out.crc >>> 0,
+        out.rawBytes,
+      ],
+    );
+    // Cancelled meanwhile, or another delivery got further: this one stops.
+    options.onPeak?.(out.peak);
+    if (!moved.rows.length) return 'gone';
+    if (checkpoint > 0) await bucket.delete(carryKey(job, checkpoint));
+    checkpoint++;
+    if (++commits >= maxCheckpoints || Date.now() - started >= budgetMs) return 'more';
+  }
+
+  // The end: the gzip trailer, whole parts, then the rest as the last part (it may be the only one).
+  out.write(enc.encode(format.end()));
+  out.finish();
+  await uploadWholeParts();
+  if (out.size > 0 || parts.length === 0) parts.push(await upload.uploadPart(parts.length + 1, out.take(out.size)));
+  const total = parts.length > 0 ? (await upload.complete(parts)).size : 0;
+  const finished = await db.query(
+    `update export_jobs set status = 'succeeded', rows = $3, bytes = $4, cursor = null, parts = $5::jsonb, completed_at = now(), updated_at = now(), lease_until = null
+     where org_id = $1 and id = $2 and status = 'running' returning id`,
+    [job.orgId, job.id, rows, total, JSON.stringify(parts)],
+  );
+  if (checkpoint > 0) await bucket.delete(carryKey(job, checkpoint));
+  options.onPeak?.(out.peak);
+  return finished.rows.length ? 'done' : 'gone';
+}
