@@ -11,6 +11,11 @@ export { OrgDO } from './sharing/org-do';
 
 const app = createApp();
 
+/** Each queue's consumer: one entry per [[queues.consumers]] in wrangler.toml. */
+const CONSUMERS: Record<string, (batch: MessageBatch, env: AppEnv) => Promise<void>> = {
+  'crm-exports': (batch, env) => consumeExports(batch as MessageBatch<ExportMessage>, env),
+};
+
 export default {
   fetch: app.fetch,
   /** The cron trigger (wrangler.toml [triggers]): housekeeping that no request should pay for. */
@@ -27,8 +32,10 @@ export default {
       await db.close();
     }
   },
-  /** The crm-exports queue (wrangler.toml [[queues.consumers]]): export jobs, one per message. */
+  /** Queue consumers (wrangler.toml [[queues.consumers]]), by queue name. */
   async queue(batch, env) {
-    await consumeExports(batch as MessageBatch<ExportMessage>, env);
+    const consume = CONSUMERS[batch.queue];
+    if (!consume) throw new Error(`no consumer for queue ${batch.queue}`);
+    await consume(batch, env);
   },
 } satisfies ExportedHandler<AppEnv>;
