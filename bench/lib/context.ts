@@ -41,6 +41,8 @@ export interface BenchContext {
   dataset: DatasetFacts;
   /** Base URL of the wrangler dev server of the mode being measured. */
   baseUrl: string;
+  /** Process group of that `wrangler dev` (its workerd runs in it): `export` samples workerd's memory. */
+  serverPid?: number;
   /** Values scenarios compute once per run (search terms, a deep cursor), by key. */
   found: Map<string, string>;
   log(message: string): void;

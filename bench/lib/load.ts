@@ -1,4 +1,5 @@
 import autocannon, { type Request as AutocannonRequest } from 'autocannon';
+import type { ExportFacts } from './export-scenario';
 import { Latencies, type LatencySummary, round } from './histogram';
 import type { Rounds } from './interval';
 
@@ -41,6 +42,10 @@ export interface LoadResult extends LatencySummary {
   stale?: number;
   /** What a variant's own loop found beyond the latencies, for the notes. */
   notes?: string;
+  /** Rows per second a variant's own loop measured (`export`), instead of okRps × rowsPerRequest. */
+  rowsPerSecond?: number;
+  /** An `export` job's measurements: rows, times, workerd memory, the download. */
+  exported?: ExportFacts;
 }
 
 /**

@@ -86,7 +86,7 @@ function resultsTable(rows: Row[]): string[] {
 
 /** Writes are judged by throughput: rows/s beside latency, for the rows that write only. */
 export function writesTable(rows: Row[]): string[] {
-  const writes = rows.filter((r) => r.result.rows_per_s !== undefined);
+  const writes = rows.filter((r) => r.result.rows_per_s !== undefined && !r.exported);
   if (!writes.length) return [];
   const lines = [
     '## Writes (rows/s)',
@@ -113,6 +113,41 @@ export function writesTable(rows: Row[]): string[] {
   return [...lines, ''];
 }
 
+/** Export jobs: rows/s both ways, workerd memory, the file. */
+export function exportsTable(rows: Row[]): string[] {
+  const jobs = rows.filter((r) => r.exported);
+  if (!jobs.length) return [];
+  const lines = [
+    '## Exports (rows/s, memory)',
+    '',
+    "One job per line at concurrency 1: rows/s from the POST's answer to the poll (every 200 ms) that saw the job end, and by the job's own createdAt → completedAt; workerd's resident memory (VmRSS, every 100 ms) just before the POST, its peak during the job and the difference; the smaller file downloaded and gunzipped here.",
+    '',
+    '| export | mode | status | rows | s | rows/s | rows/s (job clock) | RSS before MB | peak MB | growth MB | file bytes | ratio | download check |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  const opt = (v: number | null | undefined) => (v === null || v === undefined ? '–' : int(v));
+  for (const { result: r, label, exported: e } of jobs) {
+    const d = e!.download;
+    const cells = [
+      `${r.id} (${label})`,
+      r.mode,
+      e!.status,
+      int(e!.rows),
+      e!.seconds.toFixed(2),
+      int(e!.rowsPerS),
+      opt(e!.jobRowsPerS),
+      e!.rssBeforeMb ?? '–',
+      e!.rssPeakMb ?? '–',
+      e!.growthMb ?? '–',
+      int(e!.bytes),
+      d ? `${d.ratio.toFixed(2)}×` : '–',
+      d ? `${int(d.rows)} data lines ${d.matches ? '= job rows ✓' : '≠ job ✗'}` : '–',
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return [...lines, ''];
+}
+
 function skippedList(skipped: Skipped[]): string[] {
   if (!skipped.length) return [];
   // One line per scenario and reason, listing the modes it applied to.
@@ -133,6 +168,7 @@ export function renderMarkdown(res: BenchResults, rows: Row[], goals: Goal[], sk
     ...goalsTable(goals),
     ...resultsTable(rows),
     ...writesTable(rows),
+    ...exportsTable(rows),
     ...skippedList(skipped),
     '## Notes',
     '',

@@ -1,4 +1,5 @@
 import { type DatasetFacts, REFERENCE_LABEL } from './context';
+import type { ExportFacts } from './export-scenario';
 import type { LatencySummary } from './histogram';
 import { differenceInterval, intervalText, ratioInterval } from './interval';
 import type { Machine } from './machine';
@@ -41,6 +42,8 @@ export interface Row {
   local?: LatencySummary & { what: string };
   /** Measured by a variant's own loop (`mix`): answers older than the write the request named. */
   stale?: number;
+  /** An `export` job: rows, times, workerd memory, the download. */
+  exported?: ExportFacts;
 }
 
 /** How a row's reference is named in notes: "the first page" for `deep` and `count`. */
@@ -105,7 +108,7 @@ export function buildRows(outcome: RunOutcome): Row[] {
     const edge = m.paired?.edge ? asResult(m, 'empty', m.paired.edge) : edgeRow ? asResult(edgeRow, 'empty', edgeRow.load) : undefined;
     const reference = m.paired?.reference ? asResult(m, m.scenario.id, m.paired.reference) : undefined;
     const result = asResult(m, m.scenario.id, m.load);
-    const rows = rowsPerSecond(m.load.okRps, m.variant.rowsPerRequest);
+    const rows = m.load.rowsPerSecond ?? rowsPerSecond(m.load.okRps, m.variant.rowsPerRequest);
     if (rows !== undefined) result.rows_per_s = rows;
     if (floor?.summary) result.floor_db_p50_ms = floor.summary.p50_ms;
     if (edge) result.floor_edge_p50_ms = edge.p50_ms;
@@ -151,6 +154,7 @@ export function buildRows(outcome: RunOutcome): Row[] {
       ...(m.load.timing ? { timing: m.load.timing } : {}),
       ...(local?.summary ? { local: { ...local.summary, what: m.variant.local!.what } } : {}),
       ...(m.load.stale !== undefined ? { stale: m.load.stale } : {}),
+      ...(m.load.exported ? { exported: m.load.exported } : {}),
     };
   });
   return rows;

@@ -119,6 +119,7 @@ export async function runAll(ctx: BenchContext, scenarios: Scenario[], dbUrl: st
     out.modes.set(mode, server.via);
     try {
       ctx.baseUrl = server.baseUrl;
+      ctx.serverPid = server.pid;
       for (const scenario of scenarios) await runScenario(ctx, scenario, mode, opts, out);
     } finally {
       await server.stop();

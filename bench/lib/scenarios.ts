@@ -9,6 +9,7 @@ import { listFloor } from './baselines/list-floor';
 import { CACHE_HIT_SCENARIO } from './cache-hit-scenario';
 import { type BenchContext, REFERENCE_LABEL, type Scenario, type Variant } from './context';
 import { deepTarget, walkToDeepCursor } from './deep-cursor';
+import { EXPORT_SCENARIO } from './export-scenario';
 import { CONTACTS, dirOf, filterSearch, SORTABLE } from './filter-request';
 import { MIX_SCENARIO } from './mix-scenario';
 import { SHARING_SCENARIO } from './sharing-scenario';
@@ -129,6 +130,8 @@ export const SCENARIOS: Scenario[] = [
   SHARING_SCENARIO,
   // After the reads: its PATCHes change phones (as `write` does), which the reads before it should find as seeded.
   MIX_SCENARIO,
+  // Before `write`: it reads the bench org's oldest contacts as seeded (its jobs' rows are deleted after it).
+  EXPORT_SCENARIO,
   // Last: it writes into the dataset, and the reads before it should find it as seeded.
   WRITE_SCENARIO,
 ];

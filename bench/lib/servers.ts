@@ -9,6 +9,8 @@ import { startWrangler } from './wrangler';
 export interface ModeServer {
   mode: Mode;
   baseUrl: string;
+  /** wrangler dev's process group (see DevServer.pid). */
+  pid: number;
   /** What the Worker's Hyperdrive connects to, for the notes. */
   via: string;
   stop(): Promise<void>;
@@ -54,6 +56,7 @@ export async function startMode(mode: Mode, dbUrl: string, runDir: string, log: 
     return {
       mode,
       baseUrl: server.baseUrl,
+      pid: server.pid,
       via,
       stop: async () => {
         await server.stop();

@@ -6,6 +6,8 @@ import { freePort, sleep, spawnGroup } from './process';
 
 export interface DevServer {
   baseUrl: string;
+  /** The process group leader (`npx wrangler dev`); workerd runs in its group. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -72,5 +74,5 @@ export async function startWrangler(hyperdriveUrl: string, dir: string, log: (m:
     throw new Error(`${String(err)}\n--- wrangler log (${proc.logFile}) ---\n${proc.logTail()}`);
   }
   log(`wrangler dev on ${baseUrl} (healthy after ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return { baseUrl, stop };
+  return { baseUrl, pid: proc.child.pid!, stop };
 }
