@@ -43,7 +43,8 @@ if (n === 0) {
   await seedDatabase(server.url, { contacts: DEMO_CONTACTS, orgs: 4, seed: 42, log: (s) => console.log(`  ${s}`) });
 }
 
-const wrangler = spawn('npx', ['wrangler', 'dev', '--port', String(PORT), '--ip', '127.0.0.1'], {
+// --test-scheduled: the cron triggers answer at /cdn-cgi/handler/scheduled (printed below).
+const wrangler = spawn('npx', ['wrangler', 'dev', '--port', String(PORT), '--ip', '127.0.0.1', '--test-scheduled'], {
   cwd: ROOT,
   stdio: 'inherit',
   detached: true,
@@ -85,4 +86,7 @@ if (admin) {
   console.log(`\nToken for admin@demo.test (24 h):\n${token}\n`);
   console.log(`Try:\n  curl -H "Authorization: Bearer ${token}" '${base}/api/v1/appusers/?first_name=an&city=ber&ordering=-created&page=2&page_size=5'`);
   console.log(`  or: curl -H "Authorization: Bearer $(npm run -s token -- --email admin@demo.test)" '${base}/api/v1/appusers/?city=ber'\n`);
+  // The cron triggers of wrangler.toml, fired by hand (wrangler dev --test-scheduled).
+  console.log(`Cron jobs:\n  curl '${base}/cdn-cgi/handler/scheduled?cron=*/15+*+*+*+*'   # expired idempotency keys and exports`);
+  console.log(`  curl '${base}/cdn-cgi/handler/scheduled?cron=0+3+*+*+*'      # audit upkeep: partitions ahead, archive past retention\n`);
 }

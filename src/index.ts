@@ -1,11 +1,14 @@
 import { createApp } from './app';
-import { createDb } from './db/client';
+import { createDb, type Db } from './db/client';
 import { type AppEnv, readVars } from './env';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency';
 import { createLogger } from './http/logger';
+import { auditUpkeep } from './resources/audit/upkeep';
 import { consumeExports, expireExports } from './resources/exports/consumer';
 import type { ExportMessage } from './resources/exports/job';
 
+/** Leases for work that must not overlap (wrangler.toml: binding LEASES). */
+export { LeaseDO } from './cache/lease-do';
 /** The org's Durable Object (wrangler.toml: binding ORG): its sharing snapshot and compiled grants. */
 export { OrgDO } from './sharing/org-do';
 
@@ -16,18 +19,30 @@ const CONSUMERS: Record<string, (batch: MessageBatch, env: AppEnv) => Promise<vo
   'crm-exports': (batch, env) => consumeExports(batch as MessageBatch<ExportMessage>, env),
 };
 
+type Log = ReturnType<typeof createLogger>;
+
+/** Each cron trigger's job: one entry per schedule in wrangler.toml [triggers]. */
+const CRONS: Record<string, (env: AppEnv, db: Db, now: Date, log: Log) => Promise<void>> = {
+  '*/15 * * * *': async (env, db, _now, log) => {
+    log('info', 'expired idempotency keys purged', { purged: await purgeExpiredIdempotencyKeys(db) });
+    log('info', 'expired exports deleted', { expired: await expireExports(env, db) });
+  },
+  '0 3 * * *': async (env, db, now, log) => {
+    log('info', 'audit upkeep', { ...(await auditUpkeep(env, db, { now })) });
+  },
+};
+
 export default {
   fetch: app.fetch,
-  /** The cron trigger (wrangler.toml [triggers]): housekeeping that no request should pay for. */
+  /** The cron triggers (wrangler.toml [triggers]): housekeeping that no request should pay for. */
   async scheduled(controller, env) {
     const vars = readVars(env);
     const log = createLogger(`cron:${controller.cron}`, vars.LOG_LEVEL);
     const db = createDb(env, (msg, extra) => log('error', msg, extra), { connectTimeoutMs: vars.CONNECT_TIMEOUT_MS });
     try {
-      const purged = await purgeExpiredIdempotencyKeys(db);
-      log('info', 'expired idempotency keys purged', { purged });
-      const expired = await expireExports(env, db);
-      log('info', 'expired exports deleted', { expired });
+      const job = CRONS[controller.cron];
+      if (!job) throw new Error(`no job for cron ${controller.cron}`);
+      await job(env, db, new Date(controller.scheduledTime), log);
     } finally {
       await db.close();
     }

@@ -16,11 +16,12 @@ interface __BaseEnv_Env {
 	GENERATION_SYNC_MS: "500";
 	CORS_ORIGINS: "*";
 	ORG: DurableObjectNamespace<import("./index").OrgDO>;
+	LEASES: DurableObjectNamespace<import("./index").LeaseDO>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./index");
-		durableNamespaces: "OrgDO";
+		durableNamespaces: "OrgDO" | "LeaseDO";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

@@ -3,6 +3,7 @@
 
 export * from './activities';
 export * from './addresses';
+export * from './audit-archives';
 export * from './companies';
 export * from './contact-companies';
 export * from './contacts';

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AppError } from '../../core/errors';
+import type { Db } from '../../db/client';
 import { requireAuth } from '../../http/auth';
 import type { AppContext } from '../../http/context';
 import { createRouter, errorResponses, problem } from '../../http/openapi';
@@ -47,6 +48,16 @@ async function authoriseTrail(c: Context<AppContext>, query: AuditQuery): Promis
   await underAccess(c, (access) => getRecord(listContext(c, access), resource, id, { deleted: 'include' }));
 }
 
+/** The months of the org's trail the daily upkeep archived to R2 (audit_archives). */
+async function archivedMonths(db: Db, orgId: string): Promise<Array<{ month: string; object: string; manifest: string; rows: number }>> {
+  const { rows } = await db.query<{ month: string; object: string; manifest: string; rows: number }>(
+    `select to_char(month, 'YYYY-MM') as month, object_key as object, manifest_key as manifest, (org_rows->>$1)::int as rows
+     from audit_archives where org_rows ? $1 order by month`,
+    [orgId],
+  );
+  return rows;
+}
+
 /** GET /v1/audit, mounted before the /v1/{resource} routes. */
 export function auditRoutes() {
   return createRouter().openapi(listRoute, async (c) => {
@@ -56,6 +67,8 @@ export function auditRoutes() {
     const result = await listAudit({ db: c.var.services.db, auth: c.var.auth, secret: c.var.services.vars.JWT_SECRET }, query);
     // The shared envelope: Content-Range and meta as every /v1 list has them.
     const { meta } = renderList(c, result, started);
-    return c.json({ data: result.rows, page: result.page, meta }, 200);
+    // At the end of the trail, say what older history is archived, and where.
+    const archived = result.page.hasMore ? [] : await archivedMonths(c.var.services.db, c.var.auth.orgId);
+    return c.json({ data: result.rows, page: result.page, ...(archived.length ? { archived } : {}), meta }, 200);
   });
 }

@@ -94,7 +94,25 @@ export const AuditEntry = z
   .openapi('AuditEntry');
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+/** Months of this org's trail moved out of Postgres by the daily upkeep (src/resources/audit/upkeep.ts). */
+export const AuditArchived = z
+  .object({
+    month: z.string().openapi({ description: 'YYYY-MM' }),
+    object: z.string().openapi({ description: 'The R2 object (bucket EXPORTS): gzip NDJSON of the month, every org’s rows' }),
+    manifest: z.string().openapi({ description: 'The R2 object describing it: rows, bytes, rows per org' }),
+    rows: z.int().openapi({ description: 'This org’s rows in it' }),
+  })
+  .openapi('AuditArchived');
+
 export const AuditPage = z
-  .object({ data: z.array(AuditEntry), page: PageInfo, meta: ResponseMeta })
+  .object({
+    data: z.array(AuditEntry),
+    page: PageInfo,
+    archived: z
+      .array(AuditArchived)
+      .optional()
+      .openapi({ description: 'On the last page (no next cursor): the months of older history archived to R2, oldest first; absent when none.' }),
+    meta: ResponseMeta,
+  })
   .openapi('AuditPage', { description: 'A page of the audit trail, newest first.' });
 export type AuditPage = z.infer<typeof AuditPage>;

@@ -1,4 +1,3 @@
-import { crc32, deflateRawSync, constants as zlibConstants } from 'node:zlib';
 import { isolateCaches } from '../../cache/isolate';
 import type { Auth } from '../../core/auth';
 import type { Db } from '../../db/client';
@@ -9,6 +8,7 @@ import { resolveProjection } from '../../query/select';
 import type { UserGrants } from '../../sharing/types';
 import { CATALOG, RESOURCES } from '../registry';
 import { type ExportFormat, rowFormat } from './formats';
+import { GZIP_HEADER, Output, PART_BYTES, uploadWholeParts } from './output';
 
 /**
  * The export consumer (issue 25, decision 0046): reads the job's rows by keyset pages under the
@@ -79,7 +79,6 @@ export type RunOutcome = 'done' | 'more' | 'busy' | 'gone';
 /** How long a delivery holds a job without committing a checkpoint. */
 const LEASE_SECONDS = 120;
 
-export const PART_BYTES = 5 * 1024 * 1024;
 const PAGE_SIZE = 1000;
 const BUDGET_MS = 10 * 60_000;
 
@@ -92,74 +91,6 @@ export async function loadJob(db: Db, orgId: string, jobId: string): Promise<Exp
 }
 
 const carryKey = (job: Pick<ExportJob, 'objectKey'>, checkpoint: number) => `${job.objectKey}.carry.${checkpoint}`;
-
-/** A gzip member's header (RFC 1952): deflate, no name, no time, unknown OS. */
-const GZIP_HEADER = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-
-/**
- * The export's output as it is produced, plain or as one gzip member. Gzip: each page is
- * deflated on its own and ends on a sync flush (a byte boundary, no reference to earlier data),
- * so the compressor needs no state across pages or invocations: resuming continues the same
- * member, with the CRC-32 and length of everything so far taken from the checkpoint. `finish`
- * adds the final empty block and the trailer. Every gzip reader, DecompressionStream included,
- * reads the file as one stream.
- */
-class Output {
-  chunks: Uint8Array[] = [];
-  size = 0;
-  /** The most bytes held at once: what memory an export needs, whatever its length. */
-  peak = 0;
-
-  constructor(
-    private readonly gzip: boolean,
-    public crc: number,
-    public rawBytes: number,
-  ) {}
-
-  push(bytes: Uint8Array): void {
-    if (bytes.length) {
-      this.chunks.push(bytes);
-      this.size += bytes.length;
-      this.peak = Math.max(this.peak, this.size);
-    }
-  }
-
-  write(bytes: Uint8Array): void {
-    if (!this.gzip) {
-      this.push(bytes);
-      return;
-    }
-    this.crc = crc32(bytes, this.crc);
-    this.rawBytes += bytes.length;
-    this.push(deflateRawSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH }));
-  }
-
-  /** The end of the document: the final deflate block and the trailer (CRC-32, length mod 2^32). */
-  finish(): void {
-    if (!this.gzip) return;
-    this.push(deflateRawSync(new Uint8Array(0), { finishFlush: zlibConstants.Z_FINISH }));
-    const trailer = new DataView(new ArrayBuffer(8));
-    trailer.setUint32(0, this.crc >>> 0, true);
-    trailer.setUint32(4, this.rawBytes % 2 ** 32, true);
-    this.push(new Uint8Array(trailer.buffer));
-  }
-
-  /** Takes the first `n` bytes out (n ≤ size). */
-  take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let at = 0;
-    while (at < n) {
-      const head = this.chunks[0];
-      const used = Math.min(head.length, n - at);
-      out.set(head.subarray(0, used), at);
-      at += used;
-      if (used === head.length) this.chunks.shift();
-      else this.chunks[0] = head.subarray(used);
-    }
-    this.size -= n;
-    return out;
-  }
-}
 
 const enc = new TextEncoder();
 
@@ -224,9 +155,6 @@ export async function runExport(env: AppEnv, db: Db, message: ExportMessage, opt
     out.push(new Uint8Array(await carried.arrayBuffer()));
   }
   const uploaded = () => parts.length * partBytes;
-  const uploadWholeParts = async () => {
-    while (out.size >= partBytes) parts.push(await upload.uploadPart(parts.length + 1, out.take(partBytes)));
-  };
 
   if (rows === 0 && cursor === null && checkpoint === 0) {
     if (job.gzip) out.push(GZIP_HEADER);
@@ -243,7 +171,7 @@ export async function runExport(env: AppEnv, db: Db, message: ExportMessage, opt
     if (out.size < partBytes) continue;
 
     // A checkpoint: upload whole parts, keep the rest as the carry.
-    await uploadWholeParts();
+    await uploadWholeParts(upload, out, parts, partBytes);
     const carry = out.take(out.size);
     out.push(carry);
     await bucket.put(carryKey(job, checkpoint + 1), carry);
@@ -277,7 +205,7 @@ export async function runExport(env: AppEnv, db: Db, message: ExportMessage, opt
   // The end: the gzip trailer, whole parts, then the rest as the last part (it may be the only one).
   out.write(enc.encode(format.end()));
   out.finish();
-  await uploadWholeParts();
+  await uploadWholeParts(upload, out, parts, partBytes);
   if (out.size > 0 || parts.length === 0) parts.push(await upload.uploadPart(parts.length + 1, out.take(out.size)));
   const total = parts.length > 0 ? (await upload.complete(parts)).size : 0;
   const finished = await db.query(
