@@ -1,4 +1,5 @@
 import Papa from 'papaparse';
+import { csvCell } from '../csv';
 import type { EXPORT_FORMATS } from '../../core/enums';
 
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -16,9 +17,6 @@ export interface RowFormat {
   end(): string;
 }
 
-/** A cell for CSV: embedded relations (objects, arrays) as their JSON text. */
-const cell = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
-
 /**
  * CSV (RFC 4180: CRLF, quotes doubled, any field holding a quote, comma or line break quoted) by
  * Papa Parse, with a header of the projection's names. A text cell starting with `=`, `+`, `-`,
@@ -34,7 +32,7 @@ function csv(columns: readonly string[]): RowFormat {
     extension: 'csv',
     // With no data, Papa Parse ends the header line with the newline itself.
     start: () => Papa.unparse({ fields, data: [] }, { ...options, header: true }),
-    rows: (rows) => (rows.length ? `${Papa.unparse({ fields, data: rows.map((r) => fields.map((f) => cell(r[f]))) }, options)}\r\n` : ''),
+    rows: (rows) => (rows.length ? `${Papa.unparse({ fields, data: rows.map((r) => fields.map((f) => csvCell(r[f]))) }, options)}\r\n` : ''),
     end: () => '',
   };
 }
