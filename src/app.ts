@@ -18,6 +18,7 @@ import { postgrestRoutes } from './resources/postgrest';
 import { resourceRoutes } from './resources/router';
 import { accessRoutes } from './resources/sharing/access-route';
 import { sharingRoutes } from './resources/sharing/routes';
+import { webhookRoutes } from './resources/webhooks/routes';
 import { writeRoutes } from './resources/writes';
 import { systemRoutes } from './routes/system';
 
@@ -58,6 +59,7 @@ export function createApp() {
   app.route('/', appUsersRoutes);
   app.route('/', auditRoutes());
   app.route('/', exportRoutes);
+  app.route('/', webhookRoutes);
   app.route('/', resourceRoutes());
   app.route('/', writeRoutes());
   app.route('/', linkRoutes());

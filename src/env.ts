@@ -5,7 +5,7 @@ import { z } from 'zod';
  * in wrangler.toml are added here: DATABASE_URL selects Neon's serverless driver when no
  * Hyperdrive is bound; NEON_WS_PROXY points that driver at a local WebSocket→TCP proxy.
  */
-export type AppEnv = Omit<Env, 'HYPERDRIVE' | 'HYPERDRIVE_CACHED' | 'TIERS'> & {
+export type AppEnv = Omit<Env, 'HYPERDRIVE' | 'HYPERDRIVE_CACHED' | 'TIERS' | 'WEBHOOK_ALLOW_LOOPBACK'> & {
   HYPERDRIVE?: Hyperdrive;
   /** Hyperdrive with query caching: only reads that tolerate its staleness (decision 0045). */
   HYPERDRIVE_CACHED?: Hyperdrive;
@@ -13,6 +13,8 @@ export type AppEnv = Omit<Env, 'HYPERDRIVE' | 'HYPERDRIVE_CACHED' | 'TIERS'> & {
   TIERS?: KVNamespace;
   DATABASE_URL?: string;
   NEON_WS_PROXY?: string;
+  /** Set to "true" in wrangler.toml for local development only; production leaves it unset. */
+  WEBHOOK_ALLOW_LOOPBACK?: string;
 };
 
 const VarsSchema = z.object({
@@ -51,6 +53,11 @@ const VarsSchema = z.object({
               .filter(Boolean),
           ),
     ),
+  /** Webhook URLs may be plain http to a loopback host (local receivers); otherwise https only. */
+  WEBHOOK_ALLOW_LOOPBACK: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 export type Vars = z.infer<typeof VarsSchema>;
 

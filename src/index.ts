@@ -6,6 +6,8 @@ import { createLogger } from './http/logger';
 import { auditUpkeep } from './resources/audit/upkeep';
 import { consumeExports, expireExports } from './resources/exports/consumer';
 import type { ExportMessage } from './resources/exports/job';
+import { consumeWebhooks } from './resources/webhooks/consumer';
+import type { WebhookMessage } from './resources/webhooks/fanout';
 
 /** Leases for work that must not overlap (wrangler.toml: binding LEASES). */
 export { LeaseDO } from './cache/lease-do';
@@ -17,6 +19,7 @@ const app = createApp();
 /** Each queue's consumer: one entry per [[queues.consumers]] in wrangler.toml. */
 const CONSUMERS: Record<string, (batch: MessageBatch, env: AppEnv) => Promise<void>> = {
   'crm-exports': (batch, env) => consumeExports(batch as MessageBatch<ExportMessage>, env),
+  'crm-webhooks': (batch, env) => consumeWebhooks(batch as MessageBatch<WebhookMessage>, env),
 };
 
 type Log = ReturnType<typeof createLogger>;

@@ -1,6 +1,7 @@
 // Runs in Node before the workerd test pool: a real Postgres, migrated and seeded; PgBouncer
 // (transaction mode) in front of it; a TCP server that never answers (a hung database).
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,16 @@ import { ensurePgbouncer, startPgbouncer } from '../bench/lib/pgbouncer';
 import { ensurePostgres, migrateDatabase } from '../scripts/lib/postgres';
 import { ensureSeeded } from '../scripts/lib/seed/index';
 import { startNeonProxy } from './support/neon-proxy';
-import { CACHED_READER, HUNG_DB_PORT, NEON_PROXY_PORT, PGBOUNCER_PORT, poolerUrl, TEST_SEED, testDatabaseUrl } from './support/test-database';
+import {
+  CACHED_READER,
+  HUNG_DB_PORT,
+  NEON_PROXY_PORT,
+  PGBOUNCER_PORT,
+  poolerUrl,
+  TEST_SEED,
+  testDatabaseUrl,
+  WEBHOOK_RECEIVER_PORT,
+} from './support/test-database';
 
 const log = (m: string) => process.stderr.write(`[test setup] ${m}\n`);
 
@@ -85,6 +95,46 @@ function startHungServer(port: number): Promise<() => Promise<void>> {
   });
 }
 
+/**
+ * A webhook receiver (test/support/receiver.ts reads it from inside workerd): records every
+ * request (method, path, headers, body) by path and answers 200, or the status set for its path
+ * with `PUT /_receiver/status?path=…&status=…`; `GET /_receiver/requests?path=…` lists what a path
+ * got. Tests use paths of their own, so runs sharing one receiver (one already answering on the
+ * port is used as it is) do not see each other's requests.
+ */
+async function startWebhookReceiver(port: number): Promise<() => Promise<void>> {
+  const received = new Map<string, Array<{ method: string; path: string; headers: http.IncomingHttpHeaders; body: string }>>();
+  const statuses = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://receiver');
+      const answer = (status: number, body: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      const target = url.searchParams.get('path') ?? '';
+      if (url.pathname === '/_receiver/status' && req.method === 'PUT') {
+        statuses.set(target, Number(url.searchParams.get('status') ?? 200));
+        return answer(200, { ok: true });
+      }
+      if (url.pathname === '/_receiver/requests') return answer(200, received.get(target) ?? []);
+      const list = received.get(url.pathname) ?? [];
+      list.push({ method: req.method ?? '', path: url.pathname, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.set(url.pathname, list);
+      answer(statuses.get(url.pathname) ?? 200, { received: true });
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') return reject(err);
+      const other = await fetch(`http://127.0.0.1:${port}/_receiver/requests?path=/`).catch(() => null);
+      if (!other?.ok) return reject(new Error(`port ${port} (CRM_WEBHOOK_RECEIVER_PORT) is taken by something that is not a webhook receiver`));
+      log(`a webhook receiver already answers on 127.0.0.1:${port}: using it`);
+      resolve(async () => {});
+    });
+    server.listen(port, '127.0.0.1', () => resolve(() => new Promise<void>((done) => server.close(() => done()))));
+  });
+}
+
 /** The role HYPERDRIVE_CACHED logs in as (vitest.config.ts): it inherits the owner's rights on every table. */
 async function ensureCachedReader(url: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
@@ -109,6 +159,7 @@ export default async function setup() {
   try {
     stops.push(await startNeonProxy(NEON_PROXY_PORT, { host: db.hostname, port: Number(db.port || 5432) }));
     stops.push(await startHungServer(HUNG_DB_PORT));
+    stops.push(await startWebhookReceiver(WEBHOOK_RECEIVER_PORT));
     stops.push(await startPooler(url));
   } catch (err) {
     for (const stop of stops.reverse()) await stop().catch(() => {});

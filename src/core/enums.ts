@@ -21,3 +21,7 @@ export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancel
 /** An export also expires: its object deleted by the daily cron after `expires_at`. */
 export const EXPORT_STATUSES = [...JOB_STATUSES, 'expired'] as const;
 export const STEP_CLASSES = ['io', 'cpu', 'mixed'] as const;
+/** Objects whose committed writes are webhook events (`contact.created`, …), and the actions. */
+export const WEBHOOK_OBJECTS = ['contact', 'company', 'lead', 'deal', 'activity'] as const;
+export const WEBHOOK_ACTIONS = ['created', 'updated', 'deleted', 'restored'] as const;
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;

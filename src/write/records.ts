@@ -11,6 +11,7 @@ import { type ResourceDef, relationTarget } from '../query/resource';
 import { type AuditEntry, diff, insertAudit, isMissingPartition, type RowJson } from './audit';
 import { specOf } from './body';
 import { failingRecord, writeError } from './constraints';
+import { changeEvents } from './events';
 import { bumpGeneration } from './generation';
 import { type Orm, orm, tableOf } from './orm';
 import { keepAnAdmin, ruleFor } from './rules';
@@ -242,6 +243,7 @@ export async function write(
   const db = orm(ctx.db);
   let records: WriteResult['records'];
   let generation: Promise<number> | undefined;
+  let delivering: Promise<void> | undefined;
   const attempt = () =>
     transaction(ctx.db, async (commit) => {
       const audit: AuditEntry[] = [];
@@ -260,7 +262,10 @@ export async function write(
         () => {},
       );
       records = opts.render ? getRecords(ctx, resource, ids, { select: answerSelect(resource), deleted: 'include' }) : undefined;
-      for (const p of [generation, records]) p?.catch(() => {});
+      // The events' sink may send its lookup now, in the same round trip; it acts after the commit.
+      const events = ctx.events && audit.length ? changeEvents(audit) : [];
+      delivering = events.length ? ctx.events?.afterCommit(events, committing) : undefined;
+      for (const p of [generation, records, delivering]) p?.catch(() => {});
       await committing;
       return ids;
     });
@@ -274,6 +279,8 @@ export async function write(
   } catch (err) {
     throw writeError(err);
   }
+  // Committed: its events are recorded and queued before the answer (the sink never rejects).
+  await delivering;
   return { ids, generation: generation as Promise<number>, records };
 }
 

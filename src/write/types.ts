@@ -4,6 +4,7 @@ import type { RecordRow } from '../query/execute';
 import type { Catalog } from '../query/resource';
 import type { UserGrants } from '../sharing/types';
 import type { AuditEntry, RowJson } from './audit';
+import type { EventSink } from './events';
 import type { Orm } from './orm';
 
 /** Who writes, through which connection. */
@@ -14,6 +15,8 @@ export interface WriteContext {
   auth: Auth;
   catalog: Catalog;
   requestId: string;
+  /** Told after the commit what the write changed (change webhooks); none: nobody is told. */
+  events?: EventSink;
 }
 
 /** One record to create (no `id`) or update (`id`), with validated values by API field name. */

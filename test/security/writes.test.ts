@@ -96,10 +96,18 @@ describe('security suite over every documented write route', () => {
     for (let i = 0; i < 200 && (await sql(`select status from export_jobs where id = $1`, [job.body.data.id]))[0].status !== 'succeeded'; i++)
       await new Promise((r) => setTimeout(r, 50));
     mine.set('exports', job.body.data.id);
+    // Webhooks addressed by id (PATCH, DELETE, POST …/test): one of org a's, on an event nothing here makes.
+    const hook = await send('POST', '/v1/webhooks', {
+      token: a.tokens.admin,
+      body: { url: 'https://example.com/hooks/security', events: ['activity.restored'] },
+    });
+    expect(hook.status).toBe(201);
+    mine.set('webhooks', hook.body.data.id);
   });
 
-  /** The table a write route's records live in: the resource's, or a job's. */
-  const tableOf = (name: string): Pick<ResourceDef, 'table'> => (name === 'exports' ? { table: 'export_jobs' } : resourceNamed(name));
+  /** The table a write route's records live in: the resource's, or a job's or webhook's. */
+  const JOB_TABLES: Record<string, string> = { exports: 'export_jobs', webhooks: 'webhook_subscriptions' };
+  const tableOf = (name: string): Pick<ResourceDef, 'table'> => (JOB_TABLES[name] ? { table: JOB_TABLES[name] } : resourceNamed(name));
 
   it('finds the write routes: create, update, delete, restore and batch of every writable resource', () => {
     const have = new Set(routes.map((r) => `${r.method} ${r.path}`));

@@ -19,6 +19,9 @@ export const PGBOUNCER_PORT = Number(process.env.CRM_PGBOUNCER_PORT ?? 54332);
 /** A TCP server that accepts connections and never answers (a hung database), from the global setup. */
 export const HUNG_DB_PORT = Number(process.env.CRM_HUNG_DB_PORT ?? 54333);
 
+/** An HTTP server that records the requests it gets (webhook deliveries), from the global setup. */
+export const WEBHOOK_RECEIVER_PORT = Number(process.env.CRM_WEBHOOK_RECEIVER_PORT ?? 54334);
+
 /** The test database through the pooler: same user, password and database. */
 export function poolerUrl(databaseUrl: string): string {
   const u = new URL(databaseUrl);
@@ -52,6 +55,7 @@ export function databaseBindings(databaseUrl: string): Record<string, string> {
     TEST_DATABASE_URL: databaseUrl,
     TEST_POOLER_URL: poolerUrl(databaseUrl),
     TEST_HUNG_DB_URL: hungDatabaseUrl(databaseUrl),
+    TEST_WEBHOOK_RECEIVER_URL: `http://127.0.0.1:${WEBHOOK_RECEIVER_PORT}`,
     NEON_WS_PROXY: `127.0.0.1:${NEON_PROXY_PORT}/v1`,
   };
 }

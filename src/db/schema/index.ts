@@ -23,4 +23,5 @@ export * from './sharing';
 export * from './tags';
 export * from './teams';
 export * from './users';
+export * from './webhooks';
 export * from './workflows';
