@@ -102,9 +102,9 @@ describe('export jobs', () => {
       [
         'email,first_name,last_name',
         `f1@export.test,"'=HYPERLINK(""http://x"")",Formula`,
-        `f2@export.test,"Quote ""me"", please",'+plus`,
-        `f3@export.test,"Line\nbreak",'-minus`,
-        `f4@export.test,'@at,Plain`,
+        `f2@export.test,"Quote ""me"", please","'+plus"`,
+        `f3@export.test,"Line\nbreak","'-minus"`,
+        `f4@export.test,"'@at",Plain`,
         '',
       ].join('\r\n'),
     );
@@ -144,8 +144,8 @@ describe('export jobs', () => {
     expect(small.body.split('\r\n')).toEqual([
       'email,last_name',
       'f1@export.test,Formula',
-      "f2@export.test,'+plus",
-      "f3@export.test,'-minus",
+      `f2@export.test,"'+plus"`,
+      `f3@export.test,"'-minus"`,
       'f4@export.test,Plain',
       '',
     ]);
