@@ -19,6 +19,7 @@ import { resourceRoutes } from './resources/router';
 import { accessRoutes } from './resources/sharing/access-route';
 import { sharingRoutes } from './resources/sharing/routes';
 import { webhookRoutes } from './resources/webhooks/routes';
+import { workflowRoutes } from './resources/workflows/routes';
 import { writeRoutes } from './resources/writes';
 import { systemRoutes } from './routes/system';
 
@@ -59,6 +60,7 @@ export function createApp() {
   app.route('/', appUsersRoutes);
   app.route('/', auditRoutes());
   app.route('/', exportRoutes);
+  app.route('/', workflowRoutes);
   app.route('/', webhookRoutes);
   app.route('/', resourceRoutes());
   app.route('/', writeRoutes());

@@ -8,6 +8,8 @@ import { consumeExports, expireExports } from './resources/exports/consumer';
 import type { ExportMessage } from './resources/exports/job';
 import { consumeWebhooks } from './resources/webhooks/consumer';
 import type { WebhookMessage } from './resources/webhooks/fanout';
+import { consumeWorkflowSteps } from './resources/workflows/consumer';
+import { fireScheduledWorkflows, type StepMessage } from './resources/workflows/engine';
 
 /** Leases for work that must not overlap (wrangler.toml: binding LEASES). */
 export { LeaseDO } from './cache/lease-do';
@@ -20,15 +22,24 @@ const app = createApp();
 const CONSUMERS: Record<string, (batch: MessageBatch, env: AppEnv) => Promise<void>> = {
   'crm-exports': (batch, env) => consumeExports(batch as MessageBatch<ExportMessage>, env),
   'crm-webhooks': (batch, env) => consumeWebhooks(batch as MessageBatch<WebhookMessage>, env),
+  ...Object.fromEntries(
+    ['crm-workflow-io', 'crm-workflow-cpu', 'crm-workflow-default'].map((queue) => [
+      queue,
+      // Record actions go through the API itself (as the run's creator, with an Idempotency-Key).
+      (batch: MessageBatch, env: AppEnv) =>
+        consumeWorkflowSteps(batch as MessageBatch<StepMessage>, env, (request) => Promise.resolve(app.fetch(request, env))),
+    ]),
+  ),
 };
 
 type Log = ReturnType<typeof createLogger>;
 
 /** Each cron trigger's job: one entry per schedule in wrangler.toml [triggers]. */
 const CRONS: Record<string, (env: AppEnv, db: Db, now: Date, log: Log) => Promise<void>> = {
-  '*/15 * * * *': async (env, db, _now, log) => {
+  '*/15 * * * *': async (env, db, now, log) => {
     log('info', 'expired idempotency keys purged', { purged: await purgeExpiredIdempotencyKeys(db) });
     log('info', 'expired exports deleted', { expired: await expireExports(env, db) });
+    log('info', 'scheduled workflows started', { started: await fireScheduledWorkflows(env, db, now) });
   },
   '0 3 * * *': async (env, db, now, log) => {
     log('info', 'audit upkeep', { ...(await auditUpkeep(env, db, { now })) });

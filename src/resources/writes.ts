@@ -12,16 +12,16 @@ import { grantsFor } from '../sharing/access';
 import { bodySchemas, normalise } from '../write/body';
 import { answerSelect, applyChanges, deleteRecord, restoreRecord } from '../write/records';
 import type { Change, WriteContext, WriteResult } from '../write/types';
+import { changeSink } from './change-sink';
 import { CATALOG, RESOURCES } from './registry';
 import { RESOURCE_SCHEMAS } from './schema';
-import { webhookSink } from './webhooks/fanout';
 
 /** Every resource with a write side: the listable ones, and those only embedded on reads. */
 export const WRITABLE: readonly ResourceDef[] = Object.values(CATALOG).filter((r) => r.write);
 
 /** The request's writes tell the org's change webhooks what they committed (decision 0047). */
 export function writeContext(c: Context<AppContext>): WriteContext {
-  return { db: c.var.services.db, auth: c.var.auth, catalog: CATALOG, requestId: c.var.requestId, events: webhookSink(c) };
+  return { db: c.var.services.db, auth: c.var.auth, catalog: CATALOG, requestId: c.var.requestId, events: changeSink(c) };
 }
 
 /**

@@ -37,6 +37,31 @@ export interface EventSink {
   afterCommit(events: readonly ChangeEvent[], committed: Promise<unknown>): Promise<void>;
 }
 
+/**
+ * What every sink does with a write's events: `lookup` was sent before the COMMIT settled
+ * (pipelined behind it); once the COMMIT succeeded, `act` runs on the rows found, if any. Never
+ * rejects: a write that did not commit has no events, and a sink's failure goes to `onError`.
+ */
+export async function actAfterCommit<T>(
+  lookup: Promise<{ rows: T[] }>,
+  committed: Promise<unknown>,
+  act: (rows: T[]) => Promise<void>,
+  onError: (err: unknown) => void,
+): Promise<void> {
+  lookup.catch(() => {});
+  try {
+    await committed;
+  } catch {
+    return;
+  }
+  try {
+    const { rows } = await lookup;
+    if (rows.length) await act(rows);
+  } catch (err) {
+    onError(err);
+  }
+}
+
 const OBJECT_OF = new Map<string, ObjectType>(Object.entries(OBJECT_RESOURCE).map(([object, resource]) => [resource, object as ObjectType]));
 
 /** Audit actions that are events; tags, untags and the sharing objects' changes are not. */

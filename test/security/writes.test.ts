@@ -103,10 +103,17 @@ describe('security suite over every documented write route', () => {
     });
     expect(hook.status).toBe(201);
     mine.set('webhooks', hook.body.data.id);
+    // Workflows addressed by id (PATCH, DELETE, POST …/run): one of org a's.
+    const flow = await send('POST', '/v1/workflows', {
+      token: a.tokens.admin,
+      body: { name: 'Security', steps: [{ key: 'one', action: 'compute', params: { op: 'sum', args: [1] } }] },
+    });
+    expect(flow.status).toBe(201);
+    mine.set('workflows', flow.body.data.id);
   });
 
-  /** The table a write route's records live in: the resource's, or a job's or webhook's. */
-  const JOB_TABLES: Record<string, string> = { exports: 'export_jobs', webhooks: 'webhook_subscriptions' };
+  /** The table a write route's records live in: the resource's, or a job's, webhook's or workflow's. */
+  const JOB_TABLES: Record<string, string> = { exports: 'export_jobs', webhooks: 'webhook_subscriptions', workflows: 'workflows' };
   const tableOf = (name: string): Pick<ResourceDef, 'table'> => (JOB_TABLES[name] ? { table: JOB_TABLES[name] } : resourceNamed(name));
 
   it('finds the write routes: create, update, delete, restore and batch of every writable resource', () => {

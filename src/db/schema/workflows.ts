@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { JOB_STATUSES, STEP_CLASSES } from '../../core/enums';
 import { id, oneOf, orgId, timestamps } from './columns';
 import { orgs } from './orgs';
@@ -12,6 +12,10 @@ export const workflows = pgTable(
     orgId: orgId().references(() => orgs.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     steps: jsonb('steps').notNull().default([]),
+    /** What starts a run (migrations/0020_workflow_runs.sql). */
+    trigger: jsonb('trigger').notNull().default({ type: 'manual' }),
+    active: boolean('active').notNull().default(true),
+    lastScheduledAt: timestamp('last_scheduled_at', { withTimezone: true }),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     ...timestamps(),
   },
@@ -28,6 +32,11 @@ export const workflowRuns = pgTable(
       .references(() => workflows.id, { onDelete: 'cascade' }),
     status: text('status', { enum: JOB_STATUSES }).notNull().default('queued'),
     context: jsonb('context').notNull().default({}),
+    /** The steps as they were when the run started; what started it; who it acts as. */
+    steps: jsonb('steps').notNull().default([]),
+    trigger: jsonb('trigger').notNull().default({}),
+    createdBy: uuid('created_by'),
+    error: text('error'),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     ...timestamps(),
@@ -52,6 +61,9 @@ export const workflowStepRuns = pgTable(
     queue: text('queue').notNull(),
     status: text('status', { enum: JOB_STATUSES }).notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
+    /** Step keys this one waits for; set once when first enqueued. */
+    dependsOn: text('depends_on').array().notNull().default([]),
+    enqueuedAt: timestamp('enqueued_at', { withTimezone: true }),
     output: jsonb('output'),
     error: text('error'),
     startedAt: timestamp('started_at', { withTimezone: true }),

@@ -1,6 +1,6 @@
 import Papa from 'papaparse';
-import { csvCell } from '../csv';
 import type { EXPORT_FORMATS } from '../../core/enums';
+import { csvCell } from '../csv';
 
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 

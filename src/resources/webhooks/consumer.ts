@@ -68,7 +68,7 @@ async function consumeOne(db: Db, message: Message<WebhookMessage>, log: Logger,
       await settle(db, orgId, deliveryId, { status: 'failed', error: 'subscription disabled' });
       return message.ack();
     }
-    const outcome = await post(d);
+    const outcome = await postSigned(d);
     if (outcome.ok) {
       await settle(db, orgId, deliveryId, { status: 'succeeded', responseStatus: outcome.status });
       if (!isTest) await db.query(`update webhook_subscriptions set consecutive_failures = 0 where org_id = $1 and id = $2`, [orgId, d.subscriptionId]);
@@ -91,14 +91,17 @@ async function consumeOne(db: Db, message: Message<WebhookMessage>, log: Logger,
   }
 }
 
-interface Outcome {
+export interface Outcome {
   ok: boolean;
   status: number | null;
   error: string | null;
 }
 
-/** The signed POST: the body is serialised once and signed exactly as sent. */
-async function post(d: Pending): Promise<Outcome> {
+/**
+ * The signed POST (Standard Webhooks): the body is serialised once and signed exactly as sent.
+ * Also what a workflow's `http` step sends (src/resources/workflows/engine.ts).
+ */
+export async function postSigned(d: Pick<Pending, 'url' | 'secret' | 'webhookId' | 'payload'>): Promise<Outcome> {
   const body = JSON.stringify(d.payload);
   const now = new Date();
   const headers = {

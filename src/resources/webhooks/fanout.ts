@@ -4,15 +4,14 @@ import type { AppContext } from '../../http/context';
 import type { Condition } from '../../query/ast';
 import { type ListContext, listRows } from '../../query/execute';
 import { parseQueryBody } from '../../query/parse-json';
-import type { ChangeEvent, EventSink } from '../../write/events';
+import type { ChangeEvent } from '../../write/events';
 import { RESOURCES } from '../registry';
 import { listContext } from '../router';
 
 /**
- * From committed writes to queued deliveries (decision 0047). A write's sink sends one lookup of
- * the org's active subscriptions to its events' types behind the write's COMMIT, in the same
- * round trip, so a write in an org without subscriptions pays no round trip for webhooks. When
- * some match, their filters are checked against the records (one statement per filtered
+ * From committed writes to queued deliveries (decision 0047). The write's change sink
+ * (src/resources/change-sink.ts) finds the org's active subscriptions to its events' types in a
+ * lookup sent behind the write's COMMIT, in the same round trip. When some match, their filters are checked against the records (one statement per filtered
  * subscription, all pipelined), a delivery row is inserted for each event and subscription, and
  * `{deliveryId, orgId}` goes to crm-webhooks; all before the write answers.
  */
@@ -35,42 +34,17 @@ export interface NewDelivery {
   payload: WebhookPayload;
 }
 
-interface Subscriber {
+/** An active subscription an event may go to (found by src/resources/change-sink.ts). */
+export interface Subscriber {
   id: string;
   events: string[];
   filter: unknown;
 }
 
-const SUBSCRIBERS_SQL = `select id, events, filter from webhook_subscriptions where org_id = $1 and active and events && $2::text[]`;
-
-/** The sink a request's writes hand their events to. */
-export function webhookSink(c: Context<AppContext>): EventSink {
-  return {
-    afterCommit(events, committed) {
-      const { db, log } = c.var.services;
-      const { orgId } = c.var.auth;
-      // Sent now: the pipeline carries it right behind the COMMIT.
-      const lookup = db.query<Subscriber>(SUBSCRIBERS_SQL, [orgId, [...new Set(events.map((e) => e.type))]]);
-      lookup.catch(() => {});
-      return (async () => {
-        try {
-          // A write that did not commit has no events (its lookup failed with the transaction).
-          await committed;
-        } catch {
-          return;
-        }
-        try {
-          const { rows } = await lookup;
-          if (!rows.length) return;
-          const deliveries = await deliveriesFor(listContext(c), rows, events);
-          await enqueueDeliveries(db, c.env.WEBHOOK_QUEUE, orgId, deliveries);
-        } catch (err) {
-          // The write committed and stays so; what was not queued is in the log.
-          log('error', 'webhook deliveries not queued', { error: String(err), events: events.length });
-        }
-      })();
-    },
-  };
+/** Queues a delivery of each event to each subscriber that names it and whose filter matches its record. */
+export async function queueDeliveries(c: Context<AppContext>, subscribers: readonly Subscriber[], events: readonly ChangeEvent[]): Promise<void> {
+  const deliveries = await deliveriesFor(listContext(c), subscribers, events);
+  await enqueueDeliveries(c.var.services.db, c.env.WEBHOOK_QUEUE, c.var.auth.orgId, deliveries);
 }
 
 /** Each event that a subscriber names and whose record its filter matches, once per subscriber. */
