@@ -24,6 +24,8 @@ import type { USER_ROLES } from '../core/enums';
  * - `pages`: the read tiers' hottest answers (src/resources/tiers.ts), under the same keys as the
  *   Cache API (generation and access fingerprint in them), bounded in bytes; the TTL only frees
  *   memory, the key decides freshness.
+ * - `tokens`: bearer tokens already verified (src/http/auth.ts), by secret and token: a repeated
+ *   token skips the signature check; its time bounds are checked on every use.
  */
 export const CACHE_POLICY = {
   estimates: { max: 1000, ttlMs: 10_000 },
@@ -32,6 +34,7 @@ export const CACHE_POLICY = {
   grants: { max: 10_000, maxBytes: 16 * 1024 * 1024 },
   orgGrants: { max: 10_000, maxBytes: 32 * 1024 * 1024 },
   pages: { max: 500, maxBytes: 8 * 1024 * 1024, ttlMs: 60_000 },
+  tokens: { max: 5000 },
 } as const;
 
 /** A bounded, expiring map of numbers (least recently used entries go first). */

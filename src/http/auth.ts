@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { verify } from 'hono/jwt';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { type CallerRecord, isolateUsers, type UserMemo } from '../cache/isolate';
+import { CACHE_POLICY, type CallerRecord, isolateUsers, type UserMemo } from '../cache/isolate';
 import { USER_ROLES } from '../core/enums';
 import { AppError } from '../core/errors';
 import type { Db } from '../db/client';
@@ -36,6 +37,9 @@ function verifyKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
+/** Tokens already verified in this isolate (CACHE_POLICY.tokens): their claims, by secret and token. */
+const verifiedTokens = new LRUCache<string, AuthClaims>({ max: CACHE_POLICY.tokens.max });
+
 function unauthorized(detail: string): AppError {
   return new AppError('unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer realm="crm"' });
 }
@@ -59,18 +63,26 @@ async function verifiedClaims(header: string | undefined, secret: string, maxAge
   if (!header) throw unauthorized('Send "Authorization: Bearer <token>".');
   const match = BEARER.exec(header);
   if (!match) throw unauthorized('The Authorization header is not a bearer JWT.');
-  let payload: unknown;
-  try {
-    // iat is checked below, with a clock skew (hono's own check allows none).
-    payload = await verify(match[1], await verifyKey(secret), { alg: 'HS256', iat: false });
-  } catch (err) {
-    const name = (err as Error)?.name ?? '';
-    throw unauthorized(name === 'JwtTokenExpired' ? 'The token has expired.' : 'The token is invalid.');
-  }
-  const parsed = AuthClaims.safeParse(payload);
-  if (!parsed.success) throw unauthorized('The token lacks valid sub, org, role, iat or exp claims.');
-  const claims = parsed.data;
   const now = Math.floor(Date.now() / 1000);
+  // A token whose signature and claims were verified before is not verified again (the same
+  // bytes verify the same way); its time bounds are checked on every use below.
+  const memoKey = `${secret}\u0000${match[1]}`;
+  let claims = verifiedTokens.get(memoKey);
+  if (!claims) {
+    let payload: unknown;
+    try {
+      // iat is checked below, with a clock skew (hono's own check allows none).
+      payload = await verify(match[1], await verifyKey(secret), { alg: 'HS256', iat: false });
+    } catch (err) {
+      const name = (err as Error)?.name ?? '';
+      throw unauthorized(name === 'JwtTokenExpired' ? 'The token has expired.' : 'The token is invalid.');
+    }
+    const parsed = AuthClaims.safeParse(payload);
+    if (!parsed.success) throw unauthorized('The token lacks valid sub, org, role, iat or exp claims.');
+    claims = parsed.data;
+    verifiedTokens.set(memoKey, claims);
+  }
+  if (claims.exp <= now) throw unauthorized('The token has expired.');
   if (claims.iat > now + CLOCK_SKEW_SECONDS) throw unauthorized('The token is issued in the future.');
   // While exp is enforced, the second bound follows from the first; both are stated so the
   // age bound holds on its own.

@@ -149,8 +149,18 @@ function readSet(resource: ResourceDef): Set<string> {
 
 /** An entry's key: a hash of everything its answer depends on (its URL in the Cache API, its KV key). */
 async function entryKey(parts: { orgId: string; fingerprint: string; generation: number; resource: string; req: Record<string, unknown> }): Promise<string> {
-  return `https://tiers.crm.invalid/v2/${await sha256Hex(canonicalJson(parts))}`;
+  const canonical = canonicalJson(parts);
+  // A hot key's hash is remembered: a repeated request (a hit) does not hash again.
+  let url = hashed.get(canonical);
+  if (!url) {
+    url = `https://tiers.crm.invalid/v2/${await sha256Hex(canonical)}`;
+    hashed.set(canonical, url);
+  }
+  return url;
 }
+
+/** The keys' hashes by their canonical text, for the hottest keys (CACHE_POLICY.pages.max of them). */
+const hashed = new LRUCache<string, string>({ max: CACHE_POLICY.pages.max });
 
 /** Tier 1: a few hot answers in the isolate's memory, bounded in bytes (CACHE_POLICY.pages). */
 const pages = new LRUCache<string, TierEntry>({

@@ -63,6 +63,15 @@ describe('tokens are checked against real users', () => {
     [org, other] = await Promise.all([createOrg(), createOrg()]);
   });
 
+  it('a token verified once is still refused once it expires (the verified-token memo checks time on every use)', async () => {
+    const token = await signed({ sub: org.users.admin.id, org: org.id, role: 'admin', iat: nowSeconds(), exp: nowSeconds() + 1 });
+    expect((await get(PATH, { token })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2100));
+    const expired = await get(PATH, { token });
+    expect(expired.status).toBe(401);
+    expect(expired.body.detail).toContain('expired');
+  });
+
   it('a token whose user does not exist is a 401', async () => {
     const ghost: TestUser = { id: crypto.randomUUID(), orgId: org.id, role: 'admin' };
     expectUnauthorized(await get(PATH, { token: await tokenFor(ghost) }));
