@@ -21,6 +21,7 @@ import { pairedIntervals, type Row } from './lib/results';
 import { BenchResults } from './lib/schema';
 import { checkExportGoal, checkExportResults } from './selftest-export';
 import { checkSharing, checkSharingCallers, checkSharingResults } from './selftest-sharing';
+import { checkWorkflowResults, checkWorkflowUnits } from './selftest-workflow';
 import { checkWriteCleanup, checkWrites } from './selftest-writes';
 
 const failures: string[] = [];
@@ -113,6 +114,7 @@ function checkFiles(out: string): void {
     check(/\| c8 \(reported, not a goal\): p95 ÷ empty p95 \| ℹ️ reported \| appusers /.test(md), 'latest.md reports the c8 p95 ratios without pass or fail');
   checkSharingResults(check, res, md);
   checkExportResults(check, res, md);
+  checkWorkflowResults(check, res, md);
   for (const mode of modes) {
     const c1 = res.scenarios.filter((s) => s.id === 'cache-hit' && s.mode === mode && s.concurrency === 1);
     const answered = (label: string) => /; answered: ([^;]+)/.exec(c1.find((s) => s.notes?.startsWith(`${label}: `))?.notes ?? '')?.[1] ?? 'nothing recorded';
@@ -226,6 +228,7 @@ function checkUnits(): void {
   checkNewGoals(row);
   checkMixGoal();
   checkExportGoal(check);
+  checkWorkflowUnits(check);
   checkIntervals();
 }
 
@@ -417,7 +420,7 @@ async function main(): Promise<number> {
   check((await runBench(['--mode', 'sideways'])).code === 2, 'a bad option exits 2');
   const out = mkdtempSync(path.join(os.tmpdir(), 'crm-bench-selftest-'));
   const started = Date.now();
-  const { code, log } = await runBench(['--quick', '--scenarios', 'empty,appusers,cache-hit,sharing,mix,export', '--out', out]);
+  const { code, log } = await runBench(['--quick', '--scenarios', 'empty,appusers,cache-hit,sharing,mix,export,workflow', '--out', out]);
   check(code === 0, `bench --quick exits 0 (got ${code}, ${Math.round((Date.now() - started) / 1000)} s)`);
   await checkStopped(log);
   checkFiles(out);

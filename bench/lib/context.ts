@@ -18,6 +18,7 @@ export const SCENARIO_IDS = [
   'sharing',
   'write',
   'export',
+  'workflow',
   'mix',
 ] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];

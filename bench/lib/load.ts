@@ -2,6 +2,7 @@ import autocannon, { type Request as AutocannonRequest } from 'autocannon';
 import type { ExportFacts } from './export-scenario';
 import { Latencies, type LatencySummary, round } from './histogram';
 import type { Rounds } from './interval';
+import type { WorkflowFacts } from './workflow-scenario';
 
 export interface LoadSpec {
   url: string;
@@ -46,6 +47,8 @@ export interface LoadResult extends LatencySummary {
   rowsPerSecond?: number;
   /** An `export` job's measurements: rows, times, workerd memory, the download. */
   exported?: ExportFacts;
+  /** A `workflow` variant's runs: queue latency per queue, step durations, end to end, the queue settings. */
+  workflow?: WorkflowFacts;
 }
 
 /**

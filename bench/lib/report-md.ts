@@ -2,6 +2,7 @@ import type { Goal } from './goals';
 import type { Row } from './results';
 import type { Skipped } from './runner';
 import type { BenchResults } from './schema';
+import { settingText } from './workflow-scenario';
 
 export interface ReportMeta {
   database: string;
@@ -148,6 +149,36 @@ export function exportsTable(rows: Row[]): string[] {
   return [...lines, ''];
 }
 
+/** Workflow runs: queue latency per queue, step duration per action, runs end to end; the queue settings. */
+export function workflowsTable(rows: Row[]): string[] {
+  const measured = rows.filter((r) => r.workflow);
+  if (!measured.length) return [];
+  const lines = [
+    '## Workflows (step latency)',
+    '',
+    "Steps' own timestamps (Postgres `now()`, to the millisecond): queue latency = startedAt − enqueuedAt, duration = finishedAt − startedAt; a run end to end = the POST sent → its last step's finishedAt. Concurrency 1 runs one after another; concurrency 8 starts rounds of 8 at once.",
+    '',
+    '| workflow | mode | conc | runs ok / started | retries | measure | n | p50 | p95 | max |',
+    '|---|---|---:|---:|---:|---|---:|---:|---:|---:|',
+  ];
+  for (const { result: r, label, workflow: w } of measured) {
+    const head = [`${r.id} (${label})`, r.mode, r.concurrency, `${w!.succeeded} / ${w!.runs + w!.refused}`, w!.retries];
+    const measures: Array<[string, { count: number; p50_ms: number; p95_ms: number; max_ms: number } | null]> = [
+      ...Object.entries(w!.queueLatency).map(([q, d]) => [`queue latency ${q}`, d] as [string, typeof d]),
+      ...Object.entries(w!.stepDuration).map(([a, d]) => [`step duration ${a}`, d] as [string, typeof d]),
+      ['run end to end', w!.endToEnd],
+      ["run's own clock", w!.runClock],
+    ];
+    for (const [what, d] of measures) lines.push(`| ${[...head, what, d ? d.count : 0, ms(d?.p50_ms), ms(d?.p95_ms), ms(d?.max_ms)].join(' | ')} |`);
+  }
+  const settings = measured[0].workflow!.settings;
+  lines.push(
+    '',
+    `Queue settings (wrangler.toml \`[[queues.consumers]]\`, as \`wrangler dev\` ran them): ${settings.map(settingText).join('; ') || 'none found'}.`,
+  );
+  return [...lines, ''];
+}
+
 function skippedList(skipped: Skipped[]): string[] {
   if (!skipped.length) return [];
   // One line per scenario and reason, listing the modes it applied to.
@@ -169,6 +200,7 @@ export function renderMarkdown(res: BenchResults, rows: Row[], goals: Goal[], sk
     ...resultsTable(rows),
     ...writesTable(rows),
     ...exportsTable(rows),
+    ...workflowsTable(rows),
     ...skippedList(skipped),
     '## Notes',
     '',

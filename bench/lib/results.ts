@@ -6,6 +6,7 @@ import type { Machine } from './machine';
 import { type Measured, tallyText } from './measure-scenario';
 import { floorKey, type RunOutcome, variantKey } from './runner';
 import { BenchResults, type ScenarioResult } from './schema';
+import type { WorkflowFacts } from './workflow-scenario';
 
 /** A result line plus what the markdown and chart show beyond BENCH.md's JSON shape. */
 export interface Row {
@@ -44,6 +45,8 @@ export interface Row {
   stale?: number;
   /** An `export` job: rows, times, workerd memory, the download. */
   exported?: ExportFacts;
+  /** A `workflow` variant's runs: queue latency per queue, step durations, end to end, the queue settings. */
+  workflow?: WorkflowFacts;
 }
 
 /** How a row's reference is named in notes: "the first page" for `deep` and `count`. */
@@ -155,6 +158,7 @@ export function buildRows(outcome: RunOutcome): Row[] {
       ...(local?.summary ? { local: { ...local.summary, what: m.variant.local!.what } } : {}),
       ...(m.load.stale !== undefined ? { stale: m.load.stale } : {}),
       ...(m.load.exported ? { exported: m.load.exported } : {}),
+      ...(m.load.workflow ? { workflow: m.load.workflow } : {}),
     };
   });
   return rows;

@@ -14,6 +14,7 @@ import { CONTACTS, dirOf, filterSearch, SORTABLE } from './filter-request';
 import { MIX_SCENARIO } from './mix-scenario';
 import { SHARING_SCENARIO } from './sharing-scenario';
 import { findCommonWords, findRareSurname } from './terms';
+import { WORKFLOW_SCENARIO } from './workflow-scenario';
 import { WRITE_SCENARIO } from './write-scenario';
 
 /** A GET on the API as the bench user; `prefer` becomes a Prefer header. */
@@ -132,6 +133,8 @@ export const SCENARIOS: Scenario[] = [
   MIX_SCENARIO,
   // Before `write`: it reads the bench org's oldest contacts as seeded (its jobs' rows are deleted after it).
   EXPORT_SCENARIO,
+  // Before `write`: its runs set the phones of 8 contacts (the last by id; `write` and `mix` PATCH the first); its workflows are deleted after it.
+  WORKFLOW_SCENARIO,
   // Last: it writes into the dataset, and the reads before it should find it as seeded.
   WRITE_SCENARIO,
 ];
