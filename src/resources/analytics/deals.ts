@@ -1,0 +1,237 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { DEAL_STATUSES } from '../../core/enums';
+import { AppError } from '../../core/errors';
+import { requireAuth } from '../../http/auth';
+import type { AppContext } from '../../http/context';
+import { createRouter, errorResponses } from '../../http/openapi';
+import type { ListRequest } from '../../query/ast';
+import { parseQueryString } from '../../query/parse-query-string';
+import { planList } from '../../query/plan';
+import type { ResourceDef } from '../../query/resource';
+import type { UserGrants } from '../../sharing/types';
+import { underAccess } from '../access';
+import { CATALOG, RESOURCES } from '../registry';
+
+/**
+ * Deal aggregates (DESIGN §5.6, decision 0050): each one statement over the rows a /v1/deals list
+ * with the same filters would read (tenant, the caller's sharing grants, the filters, trash
+ * excluded), aggregated in Postgres: no rows are pulled into the Worker to be summed.
+ */
+
+/** The FROM/WHERE a /v1 list of `resource` with these filters reads, under the caller's grants, and its values ($1 = the org). */
+export function filteredRows(c: Context<AppContext>, resource: ResourceDef, req: ListRequest, access: UserGrants): { fromWhere: string; values: unknown[] } {
+  const plan = planList({
+    catalog: CATALOG,
+    resource,
+    req: { ...req, order: [], limit: 0, offset: undefined, cursor: undefined, count: undefined },
+    orgId: c.var.auth.orgId,
+    access,
+  });
+  return { fromWhere: plan.fromWhere, values: plan.filterValues };
+}
+
+/** The list dialect's filters from the query string, without the parameters an aggregate has no use for. */
+function filtersOf(c: Context<AppContext>, drop: readonly string[]): ListRequest {
+  const params = new URL(c.req.url).searchParams;
+  for (const name of drop) params.delete(name);
+  for (const name of ['select', 'order', 'limit', 'offset', 'cursor', 'count']) {
+    if (params.has(name)) throw new AppError('invalid_query', `${name}: an aggregate takes filters only.`, [{ path: name, message: 'not used by aggregates' }]);
+  }
+  return parseQueryString(params, undefined);
+}
+
+const money = z.string().openapi({ description: 'A decimal as text (exact), like deal values' });
+const Totals = z.object({ count: z.int(), value: money, weighted: money.openapi({ description: 'Σ value × probability / 100' }) });
+
+const DealStats = z
+  .object({
+    byStatus: z.array(Totals.extend({ status: z.enum(DEAL_STATUSES) })),
+    total: Totals,
+    averageValue: money.nullable().openapi({ description: 'Mean value of the deals with one; null when none has' }),
+    winRate: z.number().nullable().openapi({ description: 'won ÷ (won + lost), 0–1; null when none is closed' }),
+  })
+  .openapi('DealStats');
+
+const Forecast = z
+  .object({ period: z.enum(['month', 'quarter']), periods: z.array(Totals.extend({ period: z.string().openapi({ description: 'YYYY-MM or YYYY-Qn' }) })) })
+  .openapi('DealForecast');
+
+const KanbanDeal = z.object({
+  id: z.string(),
+  name: z.string(),
+  value: money.nullable(),
+  probability: z.int().nullable(),
+  status: z.enum(DEAL_STATUSES),
+  expected_close_date: z.string().nullable(),
+  owner_id: z.string().nullable(),
+});
+const Kanban = z
+  .object({
+    pipeline: z.object({ id: z.string(), name: z.string() }),
+    stages: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        position: z.int(),
+        count: z.int(),
+        value: money,
+        deals: z.array(KanbanDeal).openapi({ description: 'The stage’s most recently updated deals, at most `per_stage`' }),
+        more: z.string().nullable().openapi({ description: 'When the stage has more: the /v1/deals list that pages through them' }),
+      }),
+    ),
+  })
+  .openapi('Kanban');
+
+const FILTERS_DOC =
+  'Any /v1/deals filter (`owner_id=eq.…`, `created_at=gte.…`, `or=(…)`): the aggregate covers exactly the deals that list would, under the caller’s access.';
+const filterQuery = z.looseObject({});
+const one = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema: z.object({ data: schema }) } } });
+
+type Row = { status: string | null; count: number; value: string; weighted: string; valued: number };
+
+export const dealAnalyticsRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/deals/stats',
+      tags: ['deals'],
+      summary: 'Counts and sums by status, weighted value, average deal size, win rate',
+      description: FILTERS_DOC,
+      middleware: [requireAuth()] as const,
+      request: { query: filterQuery },
+      responses: { 200: one(DealStats, 'The stats'), ...errorResponses },
+    }),
+    async (c) => {
+      const req = filtersOf(c, []);
+      const { rows } = await underAccess(c, (access) => {
+        const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, access);
+        // grouping sets: a row per status and the total (status null), in one statement.
+        return c.var.services.db.query<Row>(
+          `select d.status, count(*)::int as count, coalesce(sum(d.value), 0)::text as value,
+             coalesce(sum(d.value * coalesce(d.probability, 0) / 100.0), 0)::numeric(18,2)::text as weighted,
+             count(d.value)::int as valued
+           ${fromWhere} group by grouping sets ((d.status), ()) order by d.status nulls last`,
+          values,
+        );
+      });
+      const total = rows.find((r) => r.status === null) ?? { count: 0, value: '0', weighted: '0', valued: 0 };
+      const byStatus = rows.filter((r) => r.status !== null);
+      const closed = (s: string) => byStatus.find((r) => r.status === s)?.count ?? 0;
+      const decided = closed('won') + closed('lost');
+      return c.json(
+        {
+          data: {
+            byStatus: byStatus.map((r) => ({ status: r.status as (typeof DEAL_STATUSES)[number], count: r.count, value: r.value, weighted: r.weighted })),
+            total: { count: total.count, value: total.value, weighted: total.weighted },
+            averageValue: total.valued ? (Number(total.value) / total.valued).toFixed(2) : null,
+            winRate: decided ? closed('won') / decided : null,
+          },
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/deals/forecast',
+      tags: ['deals'],
+      summary: 'Expected close by month or quarter, weighted and unweighted',
+      description: `${FILTERS_DOC} Deals without an expected close date are left out; add \`status=eq.open\` for the open pipeline.`,
+      middleware: [requireAuth()] as const,
+      request: { query: z.looseObject({ period: z.enum(['month', 'quarter']).optional().openapi({ description: 'month (default) or quarter' }) }) },
+      responses: { 200: one(Forecast, 'The forecast'), ...errorResponses },
+    }),
+    async (c) => {
+      const period = c.req.valid('query').period ?? 'month';
+      const req = filtersOf(c, ['period']);
+      const label = period === 'month' ? `to_char(date_trunc('month', d.expected_close_date), 'YYYY-MM')` : `to_char(d.expected_close_date, 'YYYY-"Q"Q')`;
+      const { rows } = await underAccess(c, (access) => {
+        const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, access);
+        return c.var.services.db.query<Row & { period: string }>(
+          `select ${label} as period, count(*)::int as count, coalesce(sum(d.value), 0)::text as value,
+             coalesce(sum(d.value * coalesce(d.probability, 0) / 100.0), 0)::numeric(18,2)::text as weighted
+           ${fromWhere} and d.expected_close_date is not null group by 1 order by 1`,
+          values,
+        );
+      });
+      return c.json({ data: { period, periods: rows.map(({ period: p, count, value, weighted }) => ({ period: p, count, value, weighted })) } }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/pipelines/{id}/kanban',
+      tags: ['pipelines'],
+      summary: 'Every stage with its count, value and first deals, in one statement',
+      description: FILTERS_DOC,
+      middleware: [requireAuth()] as const,
+      request: {
+        params: z.object({ id: z.guid() }),
+        query: z.looseObject({ per_stage: z.string().optional().openapi({ description: 'Deals per stage, 1–100 (default 20)' }) }),
+      },
+      responses: { 200: one(Kanban, 'The board'), ...errorResponses },
+    }),
+    async (c) => {
+      const pipelineId = c.req.valid('param').id.toLowerCase();
+      const raw = c.req.valid('query').per_stage ?? '20';
+      const perStage = /^\d{1,3}$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!(perStage >= 1 && perStage <= 100))
+        throw new AppError('invalid_query', 'per_stage: a whole number from 1 to 100.', [{ path: 'per_stage', message: 'out of range' }]);
+      const req = filtersOf(c, ['per_stage']);
+      const { rows } = await underAccess(c, (access) => {
+        const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, access);
+        const [pipe, limit] = [values.length + 1, values.length + 2];
+        // One statement: the pipeline's stages (org $1), each with its count and value and its
+        // first deals through lateral subqueries over the same filtered, access-checked rows.
+        return c.var.services.db.query<{
+          pipeline: string;
+          id: string;
+          name: string;
+          position: number;
+          count: number;
+          value: string;
+          deals: z.infer<typeof KanbanDeal>[];
+        }>(
+          `select p.name as pipeline, s.id, s.name, s.position, agg.count, agg.value, coalesce(first.deals, '[]'::json) as deals
+           from pipelines p join pipeline_stages s on s.org_id = p.org_id and s.pipeline_id = p.id
+           cross join lateral (select count(*)::int as count, coalesce(sum(d.value), 0)::text as value ${fromWhere} and d.stage_id = s.id) agg
+           cross join lateral (
+             select json_agg(x order by x.updated_at desc, x.id) as deals from (
+               select d.id, d.name, d.value::text as value, d.probability, d.status, d.expected_close_date::text as expected_close_date, d.owner_id, d.updated_at
+               ${fromWhere} and d.stage_id = s.id order by d.updated_at desc, d.id limit $${limit}) x
+           ) first
+           where p.org_id = $1 and p.id = $${pipe} order by s.position, s.id`,
+          [...values, pipelineId, perStage],
+        );
+      });
+      if (!rows.length) {
+        // No stage: the pipeline is another org's, missing, or has none yet.
+        const [p] = (
+          await c.var.services.db.query<{ name: string }>(`select name from pipelines where org_id = $1 and id = $2`, [c.var.auth.orgId, pipelineId])
+        ).rows;
+        if (!p) throw new AppError('not_found', 'No such pipeline.');
+        return c.json({ data: { pipeline: { id: pipelineId, name: p.name }, stages: [] } }, 200);
+      }
+      const filters = new URL(c.req.url).searchParams;
+      filters.delete('per_stage');
+      return c.json(
+        {
+          data: {
+            pipeline: { id: pipelineId, name: rows[0].pipeline },
+            stages: rows.map((s) => ({
+              id: s.id,
+              name: s.name,
+              position: s.position,
+              count: s.count,
+              value: s.value,
+              deals: s.deals.map(({ updated_at: _, ...d }: z.infer<typeof KanbanDeal> & { updated_at?: string }) => d),
+              more: s.count > s.deals.length ? `/v1/deals?stage_id=eq.${s.id}&order=updated_at.desc${filters.size ? `&${filters}` : ''}` : null,
+            })),
+          },
+        },
+        200,
+      );
+    },
+  );

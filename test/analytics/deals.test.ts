@@ -1,0 +1,159 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createOrg, type TestOrg } from '../support/factories';
+import { get, tokenFor } from '../support/http';
+import { sql } from '../support/sql';
+
+// Deal aggregates (issue 26 §1): stats, forecast and kanban, each one aggregate statement over
+// exactly the deals a /v1/deals list with the same filters reads under the caller's access,
+// checked against sums computed here from the rows themselves.
+
+type Answer = Awaited<ReturnType<typeof get>>;
+/** Statements the request sent (Server-Timing's db entry): the aggregate, and the sharing version check pipelined with it. */
+/** A request made twice: the second is the one counted (the first may load the caller's user row or grants). */
+const warm = async (path: string, token: string) => {
+  await get(path, { token });
+  return get(path, { token });
+};
+const statements = (res: Answer) => Number(/db;dur=[\d.]+;desc="(\d+) quer/.exec(res.headers.get('Server-Timing') ?? '')?.[1] ?? 0);
+
+interface Deal {
+  id: string;
+  value: number | null;
+  probability: number | null;
+  status: string;
+  stage: number;
+  close: string | null;
+  owner: string;
+}
+
+describe('deal aggregates', () => {
+  let org: TestOrg;
+  let admin: string;
+  let member: string;
+  let pipeline: string;
+  let stages: string[];
+  const deals: Deal[] = [];
+
+  beforeAll(async () => {
+    org = await createOrg();
+    admin = await tokenFor(org.users.admin);
+    member = await tokenFor(org.users.member);
+    [{ id: pipeline }] = await sql(`insert into pipelines (org_id, name, is_default) values ($1, 'Sales', true) returning id`, [org.id]);
+    stages = [];
+    for (const [i, name, won, lost] of [
+      [1, 'Lead', false, false],
+      [2, 'Proposal', false, false],
+      [3, 'Won', true, false],
+      [4, 'Lost', false, true],
+    ] as const) {
+      const [{ id }] = await sql(
+        `insert into pipeline_stages (org_id, pipeline_id, name, position, is_won, is_lost) values ($1, $2, $3, $4, $5, $6) returning id`,
+        [org.id, pipeline, name, i, won, lost],
+      );
+      stages.push(id);
+    }
+    const owners = [org.users.admin.id, org.users.member.id, org.users.manager.id];
+    for (let i = 0; i < 30; i++) {
+      const stage = i % 4;
+      const d: Deal = {
+        id: '',
+        value: i % 7 === 0 ? 0 : 100 * (i + 1),
+        probability: i % 5 === 0 ? 0 : (i * 10) % 100,
+        status: stage === 2 ? 'won' : stage === 3 ? 'lost' : 'open',
+        stage,
+        close: i % 6 === 0 ? null : `2026-${String((i % 12) + 1).padStart(2, '0')}-15`,
+        owner: owners[i % 3],
+      };
+      const [{ id }] = await sql(
+        `insert into deals (org_id, name, value, probability, status, pipeline_id, stage_id, expected_close_date, owner_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id`,
+        [org.id, `Deal ${i}`, d.value, d.probability, d.status, pipeline, stages[stage], d.close, d.owner],
+      );
+      deals.push({ ...d, id });
+    }
+  });
+
+  const sum = (xs: Deal[]) => xs.reduce((a, d) => a + (d.value ?? 0), 0).toFixed(2);
+  const weighted = (xs: Deal[]) => xs.reduce((a, d) => a + ((d.value ?? 0) * (d.probability ?? 0)) / 100, 0);
+
+  it('stats: counts and sums by status, weighted value, average and win rate, in one aggregate statement', async () => {
+    const res = await warm('/v1/deals/stats', admin);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(statements(res)).toBeLessThanOrEqual(2);
+    const { byStatus, total, averageValue, winRate } = res.body.data;
+    for (const status of ['lost', 'open', 'won']) {
+      const mine = deals.filter((d) => d.status === status);
+      const row = byStatus.find((r: { status: string }) => r.status === status);
+      expect(row).toEqual({ status, count: mine.length, value: sum(mine), weighted: weighted(mine).toFixed(2) });
+    }
+    expect(total).toEqual({ count: deals.length, value: sum(deals), weighted: weighted(deals).toFixed(2) });
+    const valued = deals.filter((d) => d.value !== null);
+    expect(Number(averageValue)).toBeCloseTo(Number(sum(valued)) / valued.length, 2);
+    const [won, lost] = [deals.filter((d) => d.status === 'won').length, deals.filter((d) => d.status === 'lost').length];
+    expect(winRate).toBeCloseTo(won / (won + lost), 10);
+  });
+
+  it('stats follow the list’s filters and the caller’s access', async () => {
+    const owner = org.users.manager.id;
+    const filtered = await get(`/v1/deals/stats?owner_id=eq.${owner}&status=neq.lost`, { token: admin });
+    const mine = deals.filter((d) => d.owner === owner && d.status !== 'lost');
+    expect(filtered.body.data.total).toMatchObject({ count: mine.length, value: sum(mine) });
+
+    // Private deals: the member counts only their own, like their /v1/deals list.
+    await sql(`insert into sharing_settings (org_id, object_type, default_access, grant_hierarchy) values ($1, 'deal', 'private', false)`, [org.id]);
+    await sql(
+      `insert into org_generations (org_id, sharing_version) values ($1, 1) on conflict (org_id) do update set sharing_version = org_generations.sharing_version + 1`,
+      [org.id],
+    );
+    try {
+      const stats = await get('/v1/deals/stats', { token: member });
+      const theirs = deals.filter((d) => d.owner === org.users.member.id);
+      expect(stats.body.data.total).toMatchObject({ count: theirs.length, value: sum(theirs) });
+      const list = await get('/v1/deals?limit=0', { token: member, headers: { Prefer: 'count=exact', 'Cache-Control': 'no-cache' } });
+      expect(list.body.count.value).toBe(theirs.length);
+    } finally {
+      await sql(`delete from sharing_settings where org_id = $1`, [org.id]);
+      await sql(`update org_generations set sharing_version = sharing_version + 1 where org_id = $1`, [org.id]);
+    }
+  });
+
+  it('forecast by month and by quarter, weighted and unweighted', async () => {
+    for (const period of ['month', 'quarter'] as const) {
+      const res = await warm(`/v1/deals/forecast?period=${period}&status=eq.open`, admin);
+      expect(res.status).toBe(200);
+      expect(statements(res)).toBeLessThanOrEqual(2);
+      const open = deals.filter((d) => d.status === 'open' && d.close);
+      const key = (d: Deal) => (period === 'month' ? (d.close as string).slice(0, 7) : `2026-Q${Math.ceil(Number((d.close as string).slice(5, 7)) / 3)}`);
+      const expected = [...new Set(open.map(key))].sort().map((p) => {
+        const xs = open.filter((d) => key(d) === p);
+        return { period: p, count: xs.length, value: sum(xs), weighted: weighted(xs).toFixed(2) };
+      });
+      expect(res.body.data).toEqual({ period, periods: expected });
+    }
+    expect((await get('/v1/deals/forecast?period=week', { token: admin })).status).toBe(400);
+  });
+
+  it('kanban: every stage with its count, value and first deals in one statement; another org’s pipeline is a 404', async () => {
+    const res = await warm(`/v1/pipelines/${pipeline}/kanban?per_stage=3`, admin);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(statements(res)).toBeLessThanOrEqual(2);
+    const board = res.body.data;
+    expect(board.pipeline).toEqual({ id: pipeline, name: 'Sales' });
+    expect(board.stages.map((s: { name: string }) => s.name)).toEqual(['Lead', 'Proposal', 'Won', 'Lost']);
+    board.stages.forEach((s: { id: string; count: number; value: string; deals: Array<{ id: string }>; more: string | null }, i: number) => {
+      const inStage = deals.filter((d) => d.stage === i);
+      expect(s.count).toBe(inStage.length);
+      expect(s.value).toBe(sum(inStage));
+      expect(s.deals).toHaveLength(Math.min(3, inStage.length));
+      for (const d of s.deals) expect(inStage.map((x) => x.id)).toContain(d.id);
+      expect(s.more).toBe(inStage.length > 3 ? `/v1/deals?stage_id=eq.${s.id}&order=updated_at.desc` : null);
+    });
+    const filtered = await get(`/v1/pipelines/${pipeline}/kanban?owner_id=eq.${org.users.admin.id}`, { token: admin });
+    expect(filtered.body.data.stages[0].count).toBe(deals.filter((d) => d.stage === 0 && d.owner === org.users.admin.id).length);
+
+    const other = await createOrg();
+    expect((await get(`/v1/pipelines/${pipeline}/kanban`, { token: await tokenFor(other.users.admin) })).status).toBe(404);
+    expect((await get(`/v1/pipelines/${pipeline}/kanban?per_stage=0`, { token: admin })).status).toBe(400);
+    expect((await get('/v1/deals/stats?order=value.desc', { token: admin })).status).toBe(400);
+    expect((await get('/v1/deals/stats?nope=eq.1', { token: admin })).status).toBe(400);
+  });
+});
