@@ -10,6 +10,7 @@ import { limitRequestSize } from './http/limits';
 import { routeMiss } from './http/methods';
 import { createRouter } from './http/openapi';
 import { services } from './http/services';
+import { activityAnalyticsRoutes } from './resources/analytics/activities';
 import { dealAnalyticsRoutes } from './resources/analytics/deals';
 import { appUsersRoutes } from './resources/appusers/routes';
 import { auditRoutes } from './resources/audit/routes';
@@ -62,6 +63,7 @@ export function createApp() {
   app.route('/', auditRoutes());
   // Before the /v1/{resource}/{id} routes: /v1/deals/stats is not a deal's id.
   app.route('/', dealAnalyticsRoutes);
+  app.route('/', activityAnalyticsRoutes);
   app.route('/', exportRoutes);
   app.route('/', workflowRoutes);
   app.route('/', webhookRoutes);

@@ -32,7 +32,7 @@ export function filteredRows(c: Context<AppContext>, resource: ResourceDef, req:
 }
 
 /** The list dialect's filters from the query string, without the parameters an aggregate has no use for. */
-function filtersOf(c: Context<AppContext>, drop: readonly string[]): ListRequest {
+export function filtersOf(c: Context<AppContext>, drop: readonly string[]): ListRequest {
   const params = new URL(c.req.url).searchParams;
   for (const name of drop) params.delete(name);
   for (const name of ['select', 'order', 'limit', 'offset', 'cursor', 'count']) {
