@@ -44,7 +44,11 @@ describe('activity aggregates', () => {
   });
 
   const open = (r: (typeof rows)[number]) => r.status === 'pending' || r.status === 'in_progress';
-  const tally = (key: 'type' | 'status' | 'priority', xs = rows) => xs.reduce<Record<string, number>>((a, r) => ({ ...a, [r[key]]: (a[r[key]] ?? 0) + 1 }), {});
+  const tally = (key: 'type' | 'status' | 'priority', xs = rows) => {
+    const out: Record<string, number> = {};
+    for (const r of xs) out[r[key]] = (out[r[key]] ?? 0) + 1;
+    return out;
+  };
 
   it('stats: totals per status, type and priority, overdue, in one statement; filters apply', async () => {
     await get('/v1/activities/stats', { token: admin });
@@ -56,7 +60,12 @@ describe('activity aggregates', () => {
     const today = new Date().toISOString().slice(0, 10);
     expect(res.body.data.dueToday).toBe(rows.filter((r) => open(r) && r.due?.toISOString().slice(0, 10) === today).length);
     const mine = await get(`/v1/activities/stats?owner_id=eq.${org.users.member.id}`, { token: admin });
-    expect(mine.body.data.byType).toEqual(tally('type', rows.filter((r) => r.owner === org.users.member.id)));
+    expect(mine.body.data.byType).toEqual(
+      tally(
+        'type',
+        rows.filter((r) => r.owner === org.users.member.id),
+      ),
+    );
   });
 
   it('type-stats: per type total, open, completed and overdue', async () => {
