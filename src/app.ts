@@ -12,6 +12,7 @@ import { createRouter } from './http/openapi';
 import { services } from './http/services';
 import { activityAnalyticsRoutes } from './resources/analytics/activities';
 import { dealAnalyticsRoutes } from './resources/analytics/deals';
+import { internalRoutes } from './resources/analytics/internal';
 import { appUsersRoutes } from './resources/appusers/routes';
 import { auditRoutes } from './resources/audit/routes';
 import { exportRoutes } from './resources/exports/routes';
@@ -64,6 +65,7 @@ export function createApp() {
   // Before the /v1/{resource}/{id} routes: /v1/deals/stats is not a deal's id.
   app.route('/', dealAnalyticsRoutes);
   app.route('/', activityAnalyticsRoutes);
+  app.route('/', internalRoutes);
   app.route('/', exportRoutes);
   app.route('/', workflowRoutes);
   app.route('/', webhookRoutes);

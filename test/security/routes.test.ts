@@ -109,8 +109,10 @@ describe('security suite over every documented route', () => {
       expect(res.status, `${r.method} ${r.path}`).toBeLessThan(500);
       for (const id of aIds) expect(res.text, `${r.method} ${r.path}`).not.toContain(id);
       expect(res.text).not.toContain('Secret');
-      // Any route about one record of org a: it does not exist for org b.
-      if (r.path.includes('{id}')) expect(res.status, `${r.method} ${r.path}`).toBe(404);
+      // Internal routes take the internal token, never a user's; any other route about one
+      // record of org a: it does not exist for org b.
+      if (r.path.startsWith('/internal/')) expect(res.status, `${r.method} ${r.path}`).toBe(401);
+      else if (r.path.includes('{id}')) expect(res.status, `${r.method} ${r.path}`).toBe(404);
     }
   });
 
