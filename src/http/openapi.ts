@@ -20,6 +20,12 @@ export const problem = (description: string) => ({
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
 
+/** A 200-style response whose body is `{ data: <schema> }`, as every /v1 answer of one thing is. */
+export const dataResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema: z.object({ data: schema }) } },
+});
+
 /** The shared error responses every authenticated route declares. */
 export const errorResponses = {
   400: problem('Invalid query or body'),

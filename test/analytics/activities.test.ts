@@ -1,13 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../support/factories';
-import { get, tokenFor } from '../support/http';
+import { get, statementsOf, tokenFor } from '../support/http';
 import { sql } from '../support/sql';
 
 // Activity aggregates (issue 26 §2): /v1/activities/stats and /type-stats, one statement each
 // over the rows the /v1/activities list with the same filters reads, checked against counts made
 // here from the rows.
-
-const statements = (res: Awaited<ReturnType<typeof get>>) => Number(/db;dur=[\d.]+;desc="(\d+) quer/.exec(res.headers.get('Server-Timing') ?? '')?.[1] ?? 0);
 
 describe('activity aggregates', () => {
   let org: TestOrg;
@@ -54,7 +52,7 @@ describe('activity aggregates', () => {
     await get('/v1/activities/stats', { token: admin });
     const res = await get('/v1/activities/stats', { token: admin });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(statements(res)).toBeLessThanOrEqual(2);
+    expect(statementsOf(res)).toBeLessThanOrEqual(2);
     const overdue = rows.filter((r) => open(r) && r.due && r.due.getTime() < Date.now()).length;
     expect(res.body.data).toMatchObject({ total: rows.length, byStatus: tally('status'), byType: tally('type'), byPriority: tally('priority'), overdue });
     const today = new Date().toISOString().slice(0, 10);

@@ -1,20 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../support/factories';
-import { get, tokenFor } from '../support/http';
+import { get, statementsOf, tokenFor } from '../support/http';
 import { sql } from '../support/sql';
 
 // Deal aggregates (issue 26 §1): stats, forecast and kanban, each one aggregate statement over
 // exactly the deals a /v1/deals list with the same filters reads under the caller's access,
 // checked against sums computed here from the rows themselves.
 
-type Answer = Awaited<ReturnType<typeof get>>;
-/** Statements the request sent (Server-Timing's db entry): the aggregate, and the sharing version check pipelined with it. */
-/** A request made twice: the second is the one counted (the first may load the caller's user row or grants). */
+/**
+ * A request made twice: the second is the one counted (the first may load the caller's user row
+ * or grants); it sends the aggregate and, pipelined with it, the sharing version check.
+ */
 const warm = async (path: string, token: string) => {
   await get(path, { token });
   return get(path, { token });
 };
-const statements = (res: Answer) => Number(/db;dur=[\d.]+;desc="(\d+) quer/.exec(res.headers.get('Server-Timing') ?? '')?.[1] ?? 0);
 
 interface Deal {
   id: string;
@@ -78,7 +78,7 @@ describe('deal aggregates', () => {
   it('stats: counts and sums by status, weighted value, average and win rate, in one aggregate statement', async () => {
     const res = await warm('/v1/deals/stats', admin);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(statements(res)).toBeLessThanOrEqual(2);
+    expect(statementsOf(res)).toBeLessThanOrEqual(2);
     const { byStatus, total, averageValue, winRate } = res.body.data;
     for (const status of ['lost', 'open', 'won']) {
       const mine = deals.filter((d) => d.status === status);
@@ -120,7 +120,7 @@ describe('deal aggregates', () => {
     for (const period of ['month', 'quarter'] as const) {
       const res = await warm(`/v1/deals/forecast?period=${period}&status=eq.open`, admin);
       expect(res.status).toBe(200);
-      expect(statements(res)).toBeLessThanOrEqual(2);
+      expect(statementsOf(res)).toBeLessThanOrEqual(2);
       const open = deals.filter((d) => d.status === 'open' && d.close);
       const key = (d: Deal) => (period === 'month' ? (d.close as string).slice(0, 7) : `2026-Q${Math.ceil(Number((d.close as string).slice(5, 7)) / 3)}`);
       const expected = [...new Set(open.map(key))].sort().map((p) => {
@@ -135,7 +135,7 @@ describe('deal aggregates', () => {
   it('kanban: every stage with its count, value and first deals in one statement; another org’s pipeline is a 404', async () => {
     const res = await warm(`/v1/pipelines/${pipeline}/kanban?per_stage=3`, admin);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(statements(res)).toBeLessThanOrEqual(2);
+    expect(statementsOf(res)).toBeLessThanOrEqual(2);
     const board = res.body.data;
     expect(board.pipeline).toEqual({ id: pipeline, name: 'Sales' });
     expect(board.stages.map((s: { name: string }) => s.name)).toEqual(['Lead', 'Proposal', 'Won', 'Lost']);

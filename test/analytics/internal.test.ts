@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContacts, createOrg, type TestOrg } from '../support/factories';
-import { get, tokenFor } from '../support/http';
+import { get, statementsOf, tokenFor } from '../support/http';
 import { sql } from '../support/sql';
 import { send } from '../support/write';
 
@@ -9,7 +9,6 @@ import { send } from '../support/write';
 // the internal token only.
 
 const internal = { Authorization: `Bearer ${(env as unknown as { INTERNAL_TOKEN: string }).INTERNAL_TOKEN}` };
-const statements = (res: Awaited<ReturnType<typeof get>>) => Number(/db;dur=[\d.]+;desc="(\d+) quer/.exec(res.headers.get('Server-Timing') ?? '')?.[1] ?? 0);
 
 describe('internal org views', () => {
   let org: TestOrg;
@@ -23,7 +22,7 @@ describe('internal org views', () => {
   it('stats: the org’s counts in one statement; the internal token only', async () => {
     const res = await get(`/internal/orgs/${org.id}/stats`, { headers: internal });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(statements(res)).toBe(1);
+    expect(statementsOf(res)).toBe(1);
     expect(res.body.data).toMatchObject({ contacts: 3, companies: 1, deals: 0, dealsByStatus: {}, pipelineValue: '0', leads: 0 });
     expect(res.body.data.users).toBeGreaterThanOrEqual(3);
     // A user's token, even an admin's, and a wrong internal token are 401s.

@@ -52,3 +52,10 @@ export async function warmCaller(token: string): Promise<void> {
   const res = await get('/healthz?deep=1', { token });
   if (res.status !== 200) throw new Error(`warmCaller: /healthz?deep=1 answered ${res.status}`);
 }
+
+/** Statements the request sent, from its Server-Timing `db` entry (what tests of "one statement" count). */
+export function statementsOf(res: { headers: Headers }): number {
+  const m = /db;dur=[\d.]+;desc="(\d+) queries/.exec(res.headers.get('Server-Timing') ?? '');
+  if (!m) throw new Error(`no db entry in Server-Timing: ${res.headers.get('Server-Timing')}`);
+  return Number(m[1]);
+}

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceDef } from '../../src/query/resource';
 import { WRITABLE } from '../../src/resources/writes';
 import { MAX_BATCH } from '../../src/write/body';
-import { warmCaller } from '../support/http';
+import { statementsOf as statements, warmCaller } from '../support/http';
 import { sql } from '../support/sql';
 import { send } from '../support/write';
 import { footprint, otherSampleOf, patchFieldOf, resourceNamed, rowOf, type WriteOrg, writeOrg } from '../support/write-fixture';
@@ -13,13 +13,6 @@ import { footprint, otherSampleOf, patchFieldOf, resourceNamed, rowOf, type Writ
 
 /** The distinct paths a problem names (one field may break two rules). */
 const paths = (res: { body: any }) => [...new Set((res.body?.errors ?? []).map((e: { path: string }) => e.path))];
-
-/** Statements the request sent, from its Server-Timing `db` entry. */
-function statements(res: { headers: Headers }): number {
-  const m = /db;dur=[\d.]+;desc="(\d+) queries/.exec(res.headers.get('Server-Timing') ?? '');
-  if (!m) throw new Error(`no db entry in Server-Timing: ${res.headers.get('Server-Timing')}`);
-  return Number(m[1]);
-}
 
 /**
  * n minimal create bodies. A customer relationship's key is (contact, created_at) and created_at

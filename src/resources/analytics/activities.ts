@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ACTIVITY_PRIORITIES, ACTIVITY_STATUSES, ACTIVITY_TYPES } from '../../core/enums';
 import { requireAuth } from '../../http/auth';
-import { createRouter, errorResponses } from '../../http/openapi';
+import { createRouter, dataResponse, errorResponses } from '../../http/openapi';
 import { underAccess } from '../access';
 import { RESOURCES } from '../registry';
 import { filteredRows, filtersOf } from './deals';
@@ -32,7 +32,6 @@ const TypeStats = z
   .object({ types: z.array(z.object({ type: z.enum(ACTIVITY_TYPES), total: z.int(), open: z.int(), completed: z.int(), overdue: z.int() })) })
   .openapi('ActivityTypeStats');
 
-const one = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema: z.object({ data: schema }) } } });
 const DOC =
   'Any /v1/activities filter (`owner_id=eq.…`, `contact_id=eq.…`): the counts cover exactly the activities that list would, under the caller’s access.';
 
@@ -46,7 +45,7 @@ export const activityAnalyticsRoutes = createRouter()
       description: DOC,
       middleware: [requireAuth()] as const,
       request: { query: z.looseObject({}) },
-      responses: { 200: one(ActivityStats, 'The stats'), ...errorResponses },
+      responses: { 200: dataResponse(ActivityStats, 'The stats'), ...errorResponses },
     }),
     async (c) => {
       const req = filtersOf(c, []);
@@ -77,7 +76,7 @@ export const activityAnalyticsRoutes = createRouter()
       description: DOC,
       middleware: [requireAuth()] as const,
       request: { query: z.looseObject({}) },
-      responses: { 200: one(TypeStats, 'The stats'), ...errorResponses },
+      responses: { 200: dataResponse(TypeStats, 'The stats'), ...errorResponses },
     }),
     async (c) => {
       const req = filtersOf(c, []);

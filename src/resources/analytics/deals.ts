@@ -4,7 +4,7 @@ import { DEAL_STATUSES } from '../../core/enums';
 import { AppError } from '../../core/errors';
 import { requireAuth } from '../../http/auth';
 import type { AppContext } from '../../http/context';
-import { createRouter, errorResponses } from '../../http/openapi';
+import { createRouter, dataResponse, errorResponses } from '../../http/openapi';
 import type { ListRequest } from '../../query/ast';
 import { parseQueryString } from '../../query/parse-query-string';
 import { planList } from '../../query/plan';
@@ -86,7 +86,6 @@ const Kanban = z
 const FILTERS_DOC =
   'Any /v1/deals filter (`owner_id=eq.…`, `created_at=gte.…`, `or=(…)`): the aggregate covers exactly the deals that list would, under the caller’s access.';
 const filterQuery = z.looseObject({});
-const one = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema: z.object({ data: schema }) } } });
 
 type Row = { status: string | null; count: number; value: string; weighted: string; valued: number };
 
@@ -100,7 +99,7 @@ export const dealAnalyticsRoutes = createRouter()
       description: FILTERS_DOC,
       middleware: [requireAuth()] as const,
       request: { query: filterQuery },
-      responses: { 200: one(DealStats, 'The stats'), ...errorResponses },
+      responses: { 200: dataResponse(DealStats, 'The stats'), ...errorResponses },
     }),
     async (c) => {
       const req = filtersOf(c, []);
@@ -141,7 +140,7 @@ export const dealAnalyticsRoutes = createRouter()
       description: `${FILTERS_DOC} Deals without an expected close date are left out; add \`status=eq.open\` for the open pipeline.`,
       middleware: [requireAuth()] as const,
       request: { query: z.looseObject({ period: z.enum(['month', 'quarter']).optional().openapi({ description: 'month (default) or quarter' }) }) },
-      responses: { 200: one(Forecast, 'The forecast'), ...errorResponses },
+      responses: { 200: dataResponse(Forecast, 'The forecast'), ...errorResponses },
     }),
     async (c) => {
       const period = c.req.valid('query').period ?? 'month';
@@ -171,7 +170,7 @@ export const dealAnalyticsRoutes = createRouter()
         params: z.object({ id: z.guid() }),
         query: z.looseObject({ per_stage: z.string().optional().openapi({ description: 'Deals per stage, 1–100 (default 20)' }) }),
       },
-      responses: { 200: one(Kanban, 'The board'), ...errorResponses },
+      responses: { 200: dataResponse(Kanban, 'The board'), ...errorResponses },
     }),
     async (c) => {
       const pipelineId = c.req.valid('param').id.toLowerCase();

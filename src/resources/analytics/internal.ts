@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../core/errors';
 import type { AppContext } from '../../http/context';
 import { answerPrivately } from '../../http/headers';
-import { createRouter, errorResponses } from '../../http/openapi';
+import { createRouter, dataResponse, errorResponses } from '../../http/openapi';
 
 /**
  * Internal views for other services (seed 001 §16, issue 26 §4), behind INTERNAL_TOKEN rather
@@ -65,7 +65,6 @@ const USAGE_SQL = `insert into rollups (org_id, kind, key, data, computed_at)
   returning key as day, data as counts, computed_at as "recordedAt"`;
 
 const OrgParam = z.object({ id: z.guid().openapi({ description: 'Org id' }) });
-const one = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema: z.object({ data: schema }) } } });
 
 export const internalRoutes = createRouter()
   .openapi(
@@ -76,7 +75,7 @@ export const internalRoutes = createRouter()
       summary: 'An org’s record counts and deal totals, in one statement (internal token)',
       middleware: [requireInternal] as const,
       request: { params: OrgParam },
-      responses: { 200: one(OrgStats, 'The stats'), ...errorResponses },
+      responses: { 200: dataResponse(OrgStats, 'The stats'), ...errorResponses },
     }),
     async (c) => {
       const { rows } = await c.var.services.db.query<z.infer<typeof OrgStats>>(STATS_SQL, [c.req.valid('param').id.toLowerCase()]);
@@ -92,7 +91,7 @@ export const internalRoutes = createRouter()
       summary: 'Records the org’s usage for today (counted and stored in one statement; internal token)',
       middleware: [requireInternal] as const,
       request: { params: OrgParam },
-      responses: { 200: one(Usage, 'The day’s usage as recorded'), ...errorResponses },
+      responses: { 200: dataResponse(Usage, 'The day’s usage as recorded'), ...errorResponses },
     }),
     async (c) => {
       const { rows } = await c.var.services.db.query<{ day: string; counts: Record<string, number>; recordedAt: Date }>(USAGE_SQL, [

@@ -6,7 +6,7 @@ import { requireAuth } from '../../http/auth';
 import { jsonBody } from '../../http/body';
 import type { AppContext } from '../../http/context';
 import { idempotency } from '../../http/idempotency';
-import { createRouter, errorResponses } from '../../http/openapi';
+import { createRouter, dataResponse, errorResponses } from '../../http/openapi';
 import { startRun } from './engine';
 import { planSteps, QUEUE_OF, STEP_CLASS, StepSpec, TriggerSpec } from './spec';
 
@@ -91,7 +91,6 @@ const iso = (d: unknown) => (d === null || d === undefined ? null : new Date(d a
 const render = (w: WorkflowRow): WorkflowRow => ({ ...w, createdAt: iso(w.createdAt) as string, updatedAt: iso(w.updatedAt) as string });
 
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
-const one = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema: z.object({ data: schema }) } } });
 const tags = ['workflows'];
 
 export const workflowRoutes = createRouter()
@@ -103,7 +102,7 @@ export const workflowRoutes = createRouter()
       summary: 'Create a workflow',
       middleware: [requireAuth(), jsonBody(), idempotency()] as const,
       request: { body: json(WorkflowBody) },
-      responses: { 201: one(Workflow, 'The workflow'), ...errorResponses },
+      responses: { 201: dataResponse(Workflow, 'The workflow'), ...errorResponses },
     }),
     async (c) => {
       canManage(c);
@@ -142,7 +141,7 @@ export const workflowRoutes = createRouter()
       summary: 'A workflow',
       middleware: [requireAuth()] as const,
       request: { params: IdParam },
-      responses: { 200: one(Workflow, 'The workflow'), ...errorResponses },
+      responses: { 200: dataResponse(Workflow, 'The workflow'), ...errorResponses },
     }),
     async (c) => c.json({ data: render(await workflowOf(c, c.req.valid('param').id)) }, 200),
   )
@@ -154,7 +153,7 @@ export const workflowRoutes = createRouter()
       summary: 'Change a workflow (runs already started keep their steps)',
       middleware: [requireAuth(), jsonBody(), idempotency()] as const,
       request: { params: IdParam, body: json(WorkflowPatch) },
-      responses: { 200: one(Workflow, 'The workflow'), ...errorResponses },
+      responses: { 200: dataResponse(Workflow, 'The workflow'), ...errorResponses },
     }),
     async (c) => {
       const current = await workflowOf(c, c.req.valid('param').id);
@@ -194,7 +193,7 @@ export const workflowRoutes = createRouter()
       summary: 'The stages a run goes through, with each step’s class and queue',
       middleware: [requireAuth()] as const,
       request: { params: IdParam },
-      responses: { 200: one(Plan, 'The plan'), ...errorResponses },
+      responses: { 200: dataResponse(Plan, 'The plan'), ...errorResponses },
     }),
     async (c) => {
       const w = await workflowOf(c, c.req.valid('param').id);
@@ -215,7 +214,7 @@ export const workflowRoutes = createRouter()
         params: IdParam,
         body: json(z.strictObject({ input: z.record(z.string(), z.unknown()).default({}).openapi({ description: 'Values steps read as `$trigger.<name>`' }) })),
       },
-      responses: { 202: one(WorkflowRun, 'The run, started'), ...errorResponses },
+      responses: { 202: dataResponse(WorkflowRun, 'The run, started'), ...errorResponses },
     }),
     async (c) => {
       const w = await workflowOf(c, c.req.valid('param').id);
@@ -239,7 +238,7 @@ export const workflowRoutes = createRouter()
       summary: 'A run: its status and each step’s status, attempts, output and error',
       middleware: [requireAuth()] as const,
       request: { params: z.object({ id: z.guid() }) },
-      responses: { 200: one(WorkflowRun, 'The run'), ...errorResponses },
+      responses: { 200: dataResponse(WorkflowRun, 'The run'), ...errorResponses },
     }),
     async (c) => c.json({ data: await runOf(c, c.req.valid('param').id) }, 200),
   );
