@@ -12,7 +12,9 @@ import { createRouter } from './http/openapi';
 import { services } from './http/services';
 import { activityAnalyticsRoutes } from './resources/analytics/activities';
 import { dealAnalyticsRoutes } from './resources/analytics/deals';
+import { facetRoutes } from './resources/analytics/facets';
 import { internalRoutes } from './resources/analytics/internal';
+import { reportRoutes } from './resources/analytics/reports';
 import { appUsersRoutes } from './resources/appusers/routes';
 import { auditRoutes } from './resources/audit/routes';
 import { exportRoutes } from './resources/exports/routes';
@@ -66,6 +68,8 @@ export function createApp() {
   app.route('/', dealAnalyticsRoutes);
   app.route('/', activityAnalyticsRoutes);
   app.route('/', internalRoutes);
+  app.route('/', facetRoutes);
+  app.route('/', reportRoutes);
   app.route('/', exportRoutes);
   app.route('/', workflowRoutes);
   app.route('/', webhookRoutes);

@@ -3,6 +3,8 @@ import { createDb, type Db } from './db/client';
 import { type AppEnv, readVars } from './env';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency';
 import { createLogger } from './http/logger';
+import { refreshReportRollups } from './resources/analytics/reports';
+import { refreshFacetRollups } from './resources/analytics/rollups';
 import { auditUpkeep } from './resources/audit/upkeep';
 import { consumeExports, expireExports } from './resources/exports/consumer';
 import type { ExportMessage } from './resources/exports/job';
@@ -36,10 +38,16 @@ type Log = ReturnType<typeof createLogger>;
 
 /** Each cron trigger's job: one entry per schedule in wrangler.toml [triggers]. */
 const CRONS: Record<string, (env: AppEnv, db: Db, now: Date, log: Log) => Promise<void>> = {
+  '*/10 * * * *': async (_env, db, _now, log) => {
+    log('info', 'report rollups', { ...(await refreshReportRollups(db)) });
+  },
   '*/15 * * * *': async (env, db, now, log) => {
     log('info', 'expired idempotency keys purged', { purged: await purgeExpiredIdempotencyKeys(db) });
     log('info', 'expired exports deleted', { expired: await expireExports(env, db) });
     log('info', 'scheduled workflows started', { started: await fireScheduledWorkflows(env, db, now) });
+  },
+  '*/5 * * * *': async (env, db, _now, log) => {
+    log('info', 'facet rollups', { ...(await refreshFacetRollups(env, db)) });
   },
   '0 3 * * *': async (env, db, now, log) => {
     log('info', 'audit upkeep', { ...(await auditUpkeep(env, db, { now })) });

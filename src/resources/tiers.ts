@@ -214,7 +214,7 @@ function notModified(header: string | undefined, etag: string): boolean {
 }
 
 /** A promise the platform keeps alive after the response (waitUntil), or awaited where there is none. */
-async function inBackground(c: Context<AppContext>, work: Promise<unknown>): Promise<void> {
+export async function inBackground(c: Context<AppContext>, work: Promise<unknown>): Promise<void> {
   const quiet = work.catch(() => {});
   try {
     c.executionCtx.waitUntil(quiet);

@@ -110,10 +110,17 @@ describe('security suite over every documented write route', () => {
     });
     expect(flow.status).toBe(201);
     mine.set('workflows', flow.body.data.id);
+    // Saved reports addressed by id (PATCH, DELETE): one of org a's.
+    const report = await send('POST', '/v1/reports', {
+      token: a.tokens.admin,
+      body: { name: 'Security', definition: { resource: 'deals', measures: [{ fn: 'count' }], dimensions: ['status'] } },
+    });
+    expect(report.status).toBe(201);
+    mine.set('reports', report.body.data.id);
   });
 
-  /** The table a write route's records live in: the resource's, or a job's, webhook's or workflow's. */
-  const JOB_TABLES: Record<string, string> = { exports: 'export_jobs', webhooks: 'webhook_subscriptions', workflows: 'workflows' };
+  /** The table a write route's records live in: the resource's, or a job's, webhook's, workflow's or saved report's. */
+  const JOB_TABLES: Record<string, string> = { exports: 'export_jobs', webhooks: 'webhook_subscriptions', workflows: 'workflows', reports: 'reports' };
   const tableOf = (name: string): Pick<ResourceDef, 'table'> => (JOB_TABLES[name] ? { table: JOB_TABLES[name] } : resourceNamed(name));
 
   it('finds the write routes: create, update, delete, restore and batch of every writable resource', () => {
