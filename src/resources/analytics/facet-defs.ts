@@ -1,3 +1,5 @@
+import type { Db } from '../../db/client';
+import { plannedRows, uuidBelow } from '../../query/count';
 import type { ResourceDef } from '../../query/resource';
 import { CATALOG } from '../registry';
 
@@ -68,4 +70,61 @@ export function facetColumns(resource: string, fields: readonly string[], alias:
     return `${ja}.${via.column}::text as f${i}`;
   });
   return { cols, joins: [...joins.values()], keys: [...keys] };
+}
+
+/** Matches a live facet request reads at most before it samples: counts scale from a uniform sample of about this many. */
+export const FACET_SAMPLE = 2500;
+
+/** The live statement: each field grouped over the matches (`fromWhere`, which may bound the ids to sample). */
+export function liveFacetSql(resource: ResourceDef, fields: readonly string[], fromWhere: string): string {
+  const a = resource.alias;
+  const defs = FACETS[resource.name];
+  const raw = [...new Set(fields.flatMap((f) => [defs[f].column ?? (defs[f].via?.key as string)]))];
+  const { cols, joins } = facetColumns(resource.name, fields, 's', '$1');
+  const groups = fields.map((_, i) => `select ${i} as f, f${i} as v, count(*)::int as n from t group by 2`);
+  return `with s as materialized (select ${raw.map((col) => `${a}.${col}`).join(', ')} ${fromWhere}),
+    t as materialized (select ${cols.join(', ')} from s ${joins.join(' ')})
+    ${groups.join(' union all ')}
+    union all select -1, null, (select count(*)::int from s)`;
+}
+
+export interface LiveFacets {
+  /** Per field index, value → count, as read (not scaled). */
+  rows: Array<{ f: number; v: string | null; n: number }>;
+  /** Rows read. */
+  read: number;
+  /** The fraction of the id space read: 1 when every match was counted. */
+  fraction: number;
+}
+
+/**
+ * Counts every match when the planner expects at most FACET_SAMPLE of them (or `exact`);
+ * otherwise only the matches whose id lies in the lowest fraction f of the id space, f chosen
+ * so that about FACET_SAMPLE match: ids are random (v4), so those are a uniform random sample,
+ * read through whichever index suits the filter with the id bound (the `(org_id, id)` range or
+ * the filter's own index), and each count divided by f estimates the whole. A sample that came
+ * out thin (the planner overestimated) is taken once more at the fraction it suggests.
+ */
+export async function liveFacets(
+  db: Db,
+  resource: ResourceDef,
+  fields: readonly string[],
+  fromWhere: string,
+  values: readonly unknown[],
+  exact: boolean,
+): Promise<LiveFacets> {
+  const run = async (fraction: number): Promise<LiveFacets> => {
+    const bounded = fraction < 1 ? `${fromWhere} and ${resource.alias}.id < $${values.length + 1}::uuid` : fromWhere;
+    const args = fraction < 1 ? [...values, uuidBelow(fraction).bound] : values;
+    const { rows } = await db.query<{ f: number; v: string | null; n: number }>(liveFacetSql(resource, fields, bounded), args);
+    const read = rows.find((r) => r.f === -1)?.n ?? 0;
+    return { rows: rows.filter((r) => r.f !== -1), read, fraction: fraction < 1 ? uuidBelow(fraction).fraction : 1 };
+  };
+  if (exact) return run(1);
+  const planned = await plannedRows(db, `select 1 ${fromWhere}`, values);
+  if (planned <= FACET_SAMPLE) return run(1);
+  const first = await run(FACET_SAMPLE / planned);
+  if (first.read >= FACET_SAMPLE / 2) return first;
+  // Thin: about read / fraction match in all; one more sample at the fraction that gives FACET_SAMPLE.
+  return run(first.read ? Math.min(1, FACET_SAMPLE / (first.read / first.fraction)) : 1);
 }

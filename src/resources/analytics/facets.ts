@@ -7,13 +7,12 @@ import { requireAuth } from '../../http/auth';
 import type { AppContext } from '../../http/context';
 import { createRouter, errorResponses } from '../../http/openapi';
 import type { ListRequest } from '../../query/ast';
-import { estimateFromKth } from '../../query/count';
 import { countFromPrefer } from '../../query/parse-query-string';
 import type { ResourceDef } from '../../query/resource';
 import { underAccess } from '../access';
 import { inBackground } from '../tiers';
 import { filteredRows, filtersOf } from './deals';
-import { FACETED, FACETS, facetColumns, facetSources } from './facet-defs';
+import { FACETED, FACETS, facetSources, liveFacets } from './facet-defs';
 import { computeFacetRollup, FACET_ROLLUP_MAX_AGE_MS, type FacetRollup, facetKvKey } from './rollups';
 import { rollupScope, shouldRevalidate } from './scope';
 
@@ -21,18 +20,15 @@ import { rollupScope, shouldRevalidate } from './scope';
  * Facets (issue 26 §5, decision 0052): counts of each value of a few fields over the rows a
  * list with the same filters reads, under the caller's access.
  *
- * - Under a filter (or a search) they are computed live, in one statement over at most
- *   FACET_SAMPLE matching rows: when more match, those read are the ones with the lowest ids,
- *   a uniform random sample (ids are random v4 UUIDs), and the counts are scaled up and
- *   flagged `approximate`. `Prefer: count=exact` counts every row, under the statement timeout.
+ * - Under a filter (or a search) they are computed live, in one statement over a uniform
+ *   sample of about FACET_SAMPLE matches when the planner expects more (liveFacets), the
+ *   counts scaled up and flagged `approximate`. `Prefer: count=exact` counts every row, under the statement timeout.
  * - Without a filter they come from the rollups the cron keeps (every 5 minutes, at owner grain):
  *   whoever sees every record reads the org's totals (Workers KV, else one row); a member whose
  *   access is owners only reads the sum over those owners. Criteria rules and manual shares
  *   widen access beyond owners: those callers are answered live.
  */
 
-/** The most rows a live facet request reads; past it the answer is a sample. */
-export const FACET_SAMPLE = 20_000;
 const TOP_DEFAULT = 10;
 const TOP_MAX = 100;
 
@@ -47,7 +43,7 @@ const Facets = z
   .object({
     facets: z.record(z.string(), Facet),
     total: z.int().openapi({ description: 'Rows counted (an estimate when approximate)' }),
-    approximate: z.boolean().openapi({ description: 'Counts scaled up from a uniform sample of the matches (more than 20,000 matched)' }),
+    approximate: z.boolean().openapi({ description: 'Counts scaled up from a uniform sample of about 2,500 matches (more were expected to match)' }),
   })
   .openapi('Facets');
 const FacetsMeta = z.object({
@@ -84,38 +80,18 @@ function add(counts: Counts, field: string, value: string | null, n: number): vo
   m.set(value, (m.get(value) ?? 0) + n);
 }
 
-/** The live statement: the matches (at most `sample` of them, lowest ids first), each field grouped. */
-export function liveFacetSql(resource: ResourceDef, fields: readonly string[], fromWhere: string, sample: number | undefined): string {
-  const a = resource.alias;
-  const defs = FACETS[resource.name];
-  const raw = [...new Set(fields.flatMap((f) => [defs[f].column ?? (defs[f].via?.key as string)]))];
-  const { cols, joins } = facetColumns(resource.name, fields, 's', '$1');
-  const limit = sample ? ` order by ${a}.id limit ${sample}` : '';
-  const groups = fields.map((_, i) => `select ${i} as f, f${i} as v, count(*)::int as n from t group by 2`);
-  return `with s as materialized (select ${a}.id, ${raw.map((col) => `${a}.${col}`).join(', ')} ${fromWhere}${limit}),
-    t as materialized (select ${cols.join(', ')} from s ${joins.join(' ')})
-    ${groups.join(' union all ')}
-    union all select -1, (select max(s.id::text) from s), (select count(*)::int from s)`;
-}
-
 async function live(c: Context<AppContext>, resource: ResourceDef, req: ListRequest, fields: readonly string[], top: number, exact: boolean) {
-  const sample = exact ? undefined : FACET_SAMPLE;
-  const { rows } = await underAccess(c, (access) => {
+  const got = await underAccess(c, (access) => {
     const { fromWhere, values } = filteredRows(c, resource, req, access);
-    return c.var.services.db.query<{ f: number; v: string | null; n: number }>(liveFacetSql(resource, fields, fromWhere, sample), values);
+    return liveFacets(c.var.services.db, resource, fields, fromWhere, values, exact);
   });
   const counts: Counts = new Map();
-  let read = 0;
-  let kth: string | null = null;
-  for (const r of rows) {
-    if (r.f === -1) [read, kth] = [r.n, r.v];
-    else add(counts, fields[r.f], r.v, r.n);
-  }
-  const approximate = !!sample && read >= sample;
-  const total = approximate ? Math.max(read, estimateFromKth(read, kth)) : read;
+  for (const r of got.rows) add(counts, fields[r.f], r.v, r.n);
+  const approximate = got.fraction < 1;
+  const scale = 1 / got.fraction;
   return {
-    data: { facets: fold(fields, counts, top, approximate ? total / read : 1), total, approximate },
-    meta: { source: 'live' as const, computedAt: new Date().toISOString(), stale: false, ...(approximate ? { sample: read } : {}) },
+    data: { facets: fold(fields, counts, top, scale), total: Math.round(got.read * scale), approximate },
+    meta: { source: 'live' as const, computedAt: new Date().toISOString(), stale: false, ...(approximate ? { sample: got.read } : {}) },
   };
 }
 
@@ -223,7 +199,7 @@ function facetRoute(resource: ResourceDef) {
     path: `/v1/${resource.name}/facets`,
     tags: [resource.name],
     summary: `Counts per value of ${Object.keys(FACETS[resource.name]).join(', ')}`,
-    description: `Any /v1/${resource.name} filter or \`q\` search narrows the rows counted, under the caller’s access. Without one, the counts come from the rollup the cron keeps (\`meta.source: rollup\`, \`computedAt\`, \`stale\`); with one they are computed live, over a uniform sample when more than 20,000 rows match (\`approximate\`) unless \`Prefer: count=exact\`.`,
+    description: `Any /v1/${resource.name} filter or \`q\` search narrows the rows counted, under the caller’s access. Without one, the counts come from the rollup the cron keeps (\`meta.source: rollup\`, \`computedAt\`, \`stale\`); with one they are computed live, over a uniform sample of about 2,500 when more are expected to match (\`approximate\`) unless \`Prefer: count=exact\`.`,
     middleware: [requireAuth()] as const,
     request: {
       query: z.looseObject({

@@ -45,7 +45,8 @@ export async function underLock(db: Db, name: string, work: () => Promise<void>)
       await db.query('rollback');
       return false;
     }
-    await db.query(`select set_config('statement_timeout', '${ROLLUP_TIMEOUT}', true)`);
+    // A rollup is one pass over an org's rows: its hash tables (the grouping sets, a join) in memory, not in batches on disk.
+    await db.query(`select set_config('statement_timeout', '${ROLLUP_TIMEOUT}', true), set_config('work_mem', '256MB', true)`);
     await work();
     await db.query('commit');
     return true;
