@@ -3,6 +3,7 @@ import { createDb, type Db } from './db/client';
 import { type AppEnv, readVars } from './env';
 import { purgeExpiredIdempotencyKeys } from './http/idempotency';
 import { createLogger } from './http/logger';
+import { refreshDealCubes } from './resources/analytics/deal-cube';
 import { refreshReportRollups } from './resources/analytics/reports';
 import { refreshFacetRollups } from './resources/analytics/rollups';
 import { auditUpkeep } from './resources/audit/upkeep';
@@ -48,6 +49,7 @@ const CRONS: Record<string, (env: AppEnv, db: Db, now: Date, log: Log) => Promis
   },
   '*/5 * * * *': async (env, db, _now, log) => {
     log('info', 'facet rollups', { ...(await refreshFacetRollups(env, db)) });
+    log('info', 'deal cubes', { ...(await refreshDealCubes(db)) });
   },
   '0 3 * * *': async (env, db, now, log) => {
     log('info', 'audit upkeep', { ...(await auditUpkeep(env, db, { now })) });

@@ -3,6 +3,7 @@
  * computed. Adding a scenario means adding an entry here. A scenario whose route does not
  * exist yet (404 at probe time) is skipped with a note, so entries can land before routes.
  */
+import { AGGREGATES_SCENARIO, FACETS_SCENARIO } from './analytics-scenarios';
 import { appUsersFloor, appUsersNaive } from './baselines/appusers';
 import { contactsNaive, naiveSearch } from './baselines/contacts';
 import { listFloor } from './baselines/list-floor';
@@ -127,6 +128,8 @@ export const SCENARIOS: Scenario[] = [
     probe: '/api/v1/appusers/?page_size=1',
     variants: [appUsersVariant('last_name=son', 'last_name=son&ordering=-created&page_size=20'), appUsersVariant('city=ber', 'city=ber&ordering=last_name')],
   },
+  FACETS_SCENARIO,
+  AGGREGATES_SCENARIO,
   CACHE_HIT_SCENARIO,
   SHARING_SCENARIO,
   // After the reads: its PATCHes change phones (as `write` does), which the reads before it should find as seeded.

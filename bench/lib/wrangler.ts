@@ -62,6 +62,8 @@ export async function startWrangler(hyperdriveUrl: string, dir: string, log: (m:
     '--persist-to',
     path.join(dir, 'state'),
     '--show-interactive-dev-session=false',
+    // The analytics scenarios fire the rollup crons through /cdn-cgi/handler/scheduled.
+    '--test-scheduled',
   ];
   const started = Date.now();
   const proc = spawnGroup('npx', args, path.join(dir, 'wrangler.log'), { cwd: ROOT, env: devEnv(hyperdriveUrl) });

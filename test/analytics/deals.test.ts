@@ -1,7 +1,13 @@
+import { createScheduledController } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../src/env';
+import worker from '../../src/index';
+import { computeDealCube } from '../../src/resources/analytics/deal-cube';
 import { createOrg, type TestOrg } from '../support/factories';
 import { get, statementsOf, tokenFor } from '../support/http';
-import { sql } from '../support/sql';
+import { withDb } from '../support/sharing';
+import { raiseGeneration, sql } from '../support/sql';
 
 // Deal aggregates (issue 26 §1): stats, forecast and kanban, each one aggregate statement over
 // exactly the deals a /v1/deals list with the same filters reads under the caller's access,
@@ -155,5 +161,103 @@ describe('deal aggregates', () => {
     expect((await get(`/v1/pipelines/${pipeline}/kanban?per_stage=0`, { token: admin })).status).toBe(400);
     expect((await get('/v1/deals/stats?order=value.desc', { token: admin })).status).toBe(400);
     expect((await get('/v1/deals/stats?nope=eq.1', { token: admin })).status).toBe(400);
+  });
+});
+
+describe('the deal cube', () => {
+  // Stats, forecast and kanban totals read the cube (counts and sums by owner, pipeline, stage,
+  // status and close month) when the filters are on its dimensions: the same answers as summing
+  // the deals, for admins and members alike. `created_at=gte.2000-01-01` selects every deal
+  // through a filter the cube has no dimension for: the live answer to compare with.
+  let org: TestOrg;
+  let admin: string;
+  let member: string;
+  let pipeline: string;
+  const ALL = 'created_at=gte.2000-01-01';
+
+  beforeAll(async () => {
+    org = await createOrg();
+    [admin, member] = await Promise.all([tokenFor(org.users.admin), tokenFor(org.users.member)]);
+    [{ id: pipeline }] = await sql(`insert into pipelines (org_id, name, is_default) values ($1, 'Sales', true) returning id`, [org.id]);
+    const stages: string[] = [];
+    for (const i of [1, 2, 3]) {
+      const [{ id }] = await sql(`insert into pipeline_stages (org_id, pipeline_id, name, position) values ($1, $2, $3, $4) returning id`, [
+        org.id,
+        pipeline,
+        `S${i}`,
+        i,
+      ]);
+      stages.push(id);
+    }
+    const owners = [org.users.admin.id, org.users.manager.id, org.users.member.id, null];
+    for (let i = 0; i < 80; i++) {
+      await sql(
+        `insert into deals (org_id, name, value, probability, status, pipeline_id, stage_id, expected_close_date, owner_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          org.id,
+          `C${i}`,
+          (i * 37.25).toFixed(2),
+          (i * 13) % 100,
+          ['open', 'won', 'lost'][i % 3],
+          pipeline,
+          stages[i % 3],
+          i % 5 === 0 ? null : `2026-${String((i % 12) + 1).padStart(2, '0')}-0${(i % 9) + 1}`,
+          owners[i % 4],
+        ],
+      );
+    }
+    await sql(`insert into sharing_settings (org_id, object_type, default_access, grant_hierarchy) values ($1, 'deal', 'private', true)`, [org.id]);
+    await sql(
+      `insert into org_generations (org_id, sharing_version) values ($1, 1) on conflict (org_id) do update set sharing_version = org_generations.sharing_version + 1`,
+      [org.id],
+    );
+    expect(await withDb((db) => computeDealCube(db, org.id))).toBe(true);
+  });
+
+  it('stats, forecast and kanban from the cube equal the live sums, under filters and access', async () => {
+    for (const token of [admin, member]) {
+      for (const filter of ['', `owner_id=eq.${org.users.member.id}`, 'status=in.(open,won)']) {
+        for (const path of [
+          '/v1/deals/stats',
+          '/v1/deals/forecast?period=quarter',
+          '/v1/deals/forecast?period=month',
+          `/v1/pipelines/${pipeline}/kanban?per_stage=2`,
+        ]) {
+          const join = path.includes('?') ? '&' : '?';
+          const cube = await get(`${path}${filter ? `${join}${filter}` : ''}`, { token });
+          const live = await get(`${path}${join}${ALL}${filter ? `&${filter}` : ''}`, { token });
+          expect(cube.status, path).toBe(200);
+          expect(cube.body.meta, `${path} ${filter}`).toMatchObject({ source: 'rollup', stale: false });
+          expect(live.body.meta.source).toBe('live');
+          if (path.includes('kanban')) {
+            // The first deals are the same rows; `more` repeats the request's own filters.
+            const strip = (b: { stages: Array<Record<string, unknown>> }) => b.stages.map(({ more: _, ...s }) => s);
+            expect(strip(cube.body.data), `${path} ${filter}`).toEqual(strip(live.body.data));
+          } else expect(cube.body.data, `${path} ${filter}`).toEqual(live.body.data);
+        }
+      }
+    }
+    // The member's totals are theirs only.
+    const mine = await get('/v1/deals/stats', { token: member });
+    const [{ n }] = await sql(`select count(*)::int as n from deals where org_id = $1 and owner_id = $2`, [org.id, org.users.member.id]);
+    expect(mine.body.data.total.count).toBe(n);
+  });
+
+  it('one statement from the cube; stale after a write, a small org is then counted live', async () => {
+    await get('/v1/deals/stats', { token: admin });
+    const res = await get('/v1/deals/stats', { token: admin });
+    expect(res.body.meta.source).toBe('rollup');
+    expect(statementsOf(res)).toBe(1);
+
+    await sql(`update deals set value = value + 1000 where org_id = $1 and name = 'C1'`, [org.id]);
+    const generation = await raiseGeneration(org.id, 'deals');
+    const after = await get('/v1/deals/stats', { token: admin, headers: { 'X-Min-Generation': generation } });
+    expect(after.body.meta.source).toBe('live');
+    expect(after.body.data).toEqual((await get(`/v1/deals/stats?${ALL}`, { token: admin })).body.data);
+    // The cron's pass brings it back.
+    await worker.scheduled(createScheduledController({ cron: '*/5 * * * *', scheduledTime: Date.now() }), env as unknown as AppEnv);
+    const fresh = await get('/v1/deals/stats', { token: admin, headers: { 'X-Min-Generation': generation } });
+    expect(fresh.body.meta).toMatchObject({ source: 'rollup', stale: false });
+    expect(fresh.body.data).toEqual(after.body.data);
   });
 });

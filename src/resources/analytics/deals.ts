@@ -6,12 +6,14 @@ import { requireAuth } from '../../http/auth';
 import type { AppContext } from '../../http/context';
 import { createRouter, dataResponse, errorResponses } from '../../http/openapi';
 import type { ListRequest } from '../../query/ast';
+import { Params } from '../../query/params';
 import { parseQueryString } from '../../query/parse-query-string';
 import { planList } from '../../query/plan';
 import type { ResourceDef } from '../../query/resource';
 import type { UserGrants } from '../../sharing/types';
 import { underAccess } from '../access';
 import { CATALOG, RESOURCES } from '../registry';
+import { fromCube } from './deal-cube';
 
 /**
  * Deal aggregates (DESIGN §5.6, decision 0050): each one statement over the rows a /v1/deals list
@@ -21,14 +23,24 @@ import { CATALOG, RESOURCES } from '../registry';
 
 /** The FROM/WHERE a /v1 list of `resource` with these filters reads, under the caller's grants, and its values ($1 = the org). */
 export function filteredRows(c: Context<AppContext>, resource: ResourceDef, req: ListRequest, access: UserGrants): { fromWhere: string; values: unknown[] } {
+  return planRows(c.var.auth.orgId, resource, req, access);
+}
+
+/** filteredRows for an org, without a request (plans are pure: plan tests call this). */
+export function planRows(orgId: string, resource: ResourceDef, req: ListRequest, access: UserGrants | undefined): { fromWhere: string; values: unknown[] } {
   const plan = planList({
     catalog: CATALOG,
     resource,
     req: { ...req, order: [], limit: 0, offset: undefined, cursor: undefined, count: undefined },
-    orgId: c.var.auth.orgId,
+    orgId,
     access,
   });
   return { fromWhere: plan.fromWhere, values: plan.filterValues };
+}
+
+/** A list request for the rows whose `field` equals `value` (one record's contacts, deals, activities), for filteredRows. */
+export function rowsWhere(field: string, value: string): ListRequest {
+  return { where: [{ kind: 'cond', field, op: 'eq', value }], order: [], limit: 0, search: 'auto', deleted: 'exclude' };
 }
 
 /** The list dialect's filters from the query string, without the parameters an aggregate has no use for. */
@@ -41,8 +53,8 @@ export function filtersOf(c: Context<AppContext>, drop: readonly string[]): List
   return parseQueryString(params, undefined);
 }
 
-const money = z.string().openapi({ description: 'A decimal as text (exact), like deal values' });
-const Totals = z.object({ count: z.int(), value: money, weighted: money.openapi({ description: 'Σ value × probability / 100' }) });
+export const money = z.string().openapi({ description: 'A decimal as text (exact), like deal values' });
+export const Totals = z.object({ count: z.int(), value: money, weighted: money.openapi({ description: 'Σ value × probability / 100' }) });
 
 const DealStats = z
   .object({
@@ -89,6 +101,20 @@ const filterQuery = z.looseObject({});
 
 type Row = { status: string | null; count: number; value: string; weighted: string; valued: number };
 
+const AggregateMeta = z.object({
+  source: z
+    .enum(['live', 'rollup'])
+    .openapi({ description: 'Summed from the deals now, or from the deal cube the 5-minute cron keeps (big orgs, filters on status, pipeline, stage, owner)' }),
+  computedAt: z.string(),
+  stale: z.boolean().openapi({ description: 'Deals changed since the cube was computed (it is recomputed within 5 minutes)' }),
+});
+const withMeta = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema: z.object({ data: schema, meta: AggregateMeta }) } },
+});
+const liveMeta = () => ({ source: 'live' as const, computedAt: new Date().toISOString(), stale: false });
+const cubeMeta = (cube: { computedAt: string; stale: boolean }) => ({ source: 'rollup' as const, computedAt: cube.computedAt, stale: cube.stale });
+
 export const dealAnalyticsRoutes = createRouter()
   .openapi(
     createRoute({
@@ -99,21 +125,33 @@ export const dealAnalyticsRoutes = createRouter()
       description: FILTERS_DOC,
       middleware: [requireAuth()] as const,
       request: { query: filterQuery },
-      responses: { 200: dataResponse(DealStats, 'The stats'), ...errorResponses },
+      responses: { 200: withMeta(DealStats, 'The stats'), ...errorResponses },
     }),
     async (c) => {
       const req = filtersOf(c, []);
-      const { rows } = await underAccess(c, (access) => {
-        const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, access);
-        // grouping sets: a row per status and the total (status null), in one statement.
-        return c.var.services.db.query<Row>(
-          `select d.status, count(*)::int as count, coalesce(sum(d.value), 0)::text as value,
-             coalesce(sum(d.value * coalesce(d.probability, 0) / 100.0), 0)::numeric(18,2)::text as weighted,
-             count(d.value)::int as valued
-           ${fromWhere} group by grouping sets ((d.status), ()) order by d.status nulls last`,
-          values,
-        );
-      });
+      // grouping sets: a row per status and the total (status null), in one statement.
+      const cube = await fromCube<Row>(
+        c,
+        req,
+        (where) =>
+          `select d.status, coalesce(sum(d.n), 0)::int as count, coalesce(sum(d.value), 0)::text as value,
+             coalesce(sum(d.weighted), 0)::numeric(18,2)::text as weighted, coalesce(sum(d.valued), 0)::int as valued
+           from deal_cells d where ${where} group by grouping sets ((d.status), ()) order by d.status nulls last`,
+      );
+      const rows =
+        cube?.rows ??
+        (
+          await underAccess(c, (access) => {
+            const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, access);
+            return c.var.services.db.query<Row>(
+              `select d.status, count(*)::int as count, coalesce(sum(d.value), 0)::text as value,
+                 coalesce(sum(d.value * coalesce(d.probability, 0) / 100.0), 0)::numeric(18,2)::text as weighted,
+                 count(d.value)::int as valued
+               ${fromWhere} group by grouping sets ((d.status), ()) order by d.status nulls last`,
+              values,
+            );
+          })
+        ).rows;
       const total = rows.find((r) => r.status === null) ?? { count: 0, value: '0', weighted: '0', valued: 0 };
       const byStatus = rows.filter((r) => r.status !== null);
       const closed = (s: string) => byStatus.find((r) => r.status === s)?.count ?? 0;
@@ -126,6 +164,7 @@ export const dealAnalyticsRoutes = createRouter()
             averageValue: total.valued ? (Number(total.value) / total.valued).toFixed(2) : null,
             winRate: decided ? closed('won') / decided : null,
           },
+          meta: cube ? cubeMeta(cube) : liveMeta(),
         },
         200,
       );
@@ -140,22 +179,41 @@ export const dealAnalyticsRoutes = createRouter()
       description: `${FILTERS_DOC} Deals without an expected close date are left out; add \`status=eq.open\` for the open pipeline.`,
       middleware: [requireAuth()] as const,
       request: { query: z.looseObject({ period: z.enum(['month', 'quarter']).optional().openapi({ description: 'month (default) or quarter' }) }) },
-      responses: { 200: dataResponse(Forecast, 'The forecast'), ...errorResponses },
+      responses: { 200: withMeta(Forecast, 'The forecast'), ...errorResponses },
     }),
     async (c) => {
       const period = c.req.valid('query').period ?? 'month';
       const req = filtersOf(c, ['period']);
-      const label = period === 'month' ? `to_char(date_trunc('month', d.expected_close_date), 'YYYY-MM')` : `to_char(d.expected_close_date, 'YYYY-"Q"Q')`;
-      const { rows } = await underAccess(c, (access) => {
-        const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, access);
-        return c.var.services.db.query<Row & { period: string }>(
-          `select ${label} as period, count(*)::int as count, coalesce(sum(d.value), 0)::text as value,
-             coalesce(sum(d.value * coalesce(d.probability, 0) / 100.0), 0)::numeric(18,2)::text as weighted
-           ${fromWhere} and d.expected_close_date is not null group by 1 order by 1`,
-          values,
-        );
-      });
-      return c.json({ data: { period, periods: rows.map(({ period: p, count, value, weighted }) => ({ period: p, count, value, weighted })) } }, 200);
+      const label = (col: string) => (period === 'month' ? `to_char(date_trunc('month', ${col}), 'YYYY-MM')` : `to_char(${col}, 'YYYY-"Q"Q')`);
+      type PeriodRow = Row & { period: string };
+      const cube = await fromCube<PeriodRow>(
+        c,
+        req,
+        (where) =>
+          `select ${label('d.close_month')} as period, coalesce(sum(d.n), 0)::int as count, coalesce(sum(d.value), 0)::text as value,
+             coalesce(sum(d.weighted), 0)::numeric(18,2)::text as weighted
+           from deal_cells d where ${where} and d.close_month is not null group by 1 order by 1`,
+      );
+      const rows =
+        cube?.rows ??
+        (
+          await underAccess(c, (access) => {
+            const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, access);
+            return c.var.services.db.query<PeriodRow>(
+              `select ${label('d.expected_close_date')} as period, count(*)::int as count, coalesce(sum(d.value), 0)::text as value,
+                 coalesce(sum(d.value * coalesce(d.probability, 0) / 100.0), 0)::numeric(18,2)::text as weighted
+               ${fromWhere} and d.expected_close_date is not null group by 1 order by 1`,
+              values,
+            );
+          })
+        ).rows;
+      return c.json(
+        {
+          data: { period, periods: rows.map(({ period: p, count, value, weighted }) => ({ period: p, count, value, weighted })) },
+          meta: cube ? cubeMeta(cube) : liveMeta(),
+        },
+        200,
+      );
     },
   )
   .openapi(
@@ -170,7 +228,7 @@ export const dealAnalyticsRoutes = createRouter()
         params: z.object({ id: z.guid() }),
         query: z.looseObject({ per_stage: z.string().optional().openapi({ description: 'Deals per stage, 1–100 (default 20)' }) }),
       },
-      responses: { 200: dataResponse(Kanban, 'The board'), ...errorResponses },
+      responses: { 200: withMeta(Kanban, 'The board'), ...errorResponses },
     }),
     async (c) => {
       const pipelineId = c.req.valid('param').id.toLowerCase();
@@ -179,39 +237,55 @@ export const dealAnalyticsRoutes = createRouter()
       if (!(perStage >= 1 && perStage <= 100))
         throw new AppError('invalid_query', 'per_stage: a whole number from 1 to 100.', [{ path: 'per_stage', message: 'out of range' }]);
       const req = filtersOf(c, ['per_stage']);
-      const { rows } = await underAccess(c, (access) => {
-        const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, access);
-        const [pipe, limit] = [values.length + 1, values.length + 2];
-        // One statement: the pipeline's stages (org $1), each with its count and value and its
-        // first deals through lateral subqueries over the same filtered, access-checked rows.
-        return c.var.services.db.query<{
-          pipeline: string;
-          id: string;
-          name: string;
-          position: number;
-          count: number;
-          value: string;
-          deals: z.infer<typeof KanbanDeal>[];
-        }>(
-          `select p.name as pipeline, s.id, s.name, s.position, agg.count, agg.value, coalesce(first.deals, '[]'::json) as deals
+      type StageRow = { pipeline: string; id: string; name: string; position: number; count: number; value: string; deals: z.infer<typeof KanbanDeal>[] };
+      // One statement: the pipeline's stages (org $1), each with its count and value and its
+      // first deals (the N most recently updated, through the recency index) in lateral
+      // subqueries: the totals from the deal cube when it can answer, else over the same
+      // filtered, access-checked rows as the deals.
+      const board = (totals: (stage: string) => string, fromWhere: string, p: Params) => {
+        const [pipe, limit] = [p.add(pipelineId), p.add(perStage)];
+        return `select p.name as pipeline, s.id, s.name, s.position, agg.count, agg.value, coalesce(first.deals, '[]'::json) as deals
            from pipelines p join pipeline_stages s on s.org_id = p.org_id and s.pipeline_id = p.id
-           cross join lateral (select count(*)::int as count, coalesce(sum(d.value), 0)::text as value ${fromWhere} and d.stage_id = s.id) agg
+           cross join lateral (${totals('s.id')}) agg
            cross join lateral (
              select json_agg(x order by x.updated_at desc, x.id) as deals from (
                select d.id, d.name, d.value::text as value, d.probability, d.status, d.expected_close_date::text as expected_close_date, d.owner_id, d.updated_at
-               ${fromWhere} and d.stage_id = s.id order by d.updated_at desc, d.id limit $${limit}) x
+               ${fromWhere} and d.stage_id = s.id order by d.updated_at desc, d.id limit ${limit}) x
            ) first
-           where p.org_id = $1 and p.id = $${pipe} order by s.position, s.id`,
-          [...values, pipelineId, perStage],
+           where p.org_id = $1 and p.id = ${pipe} order by s.position, s.id`;
+      };
+      const cube = await fromCube<StageRow>(c, req, (where, p, grants) => {
+        const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, grants);
+        const rows = p.adopt(fromWhere, values);
+        return board(
+          (stage) =>
+            `select coalesce(sum(d.n), 0)::int as count, coalesce(sum(d.value), 0)::text as value from deal_cells d where ${where} and d.stage_id = ${stage}`,
+          rows,
+          p,
         );
       });
+      const rows =
+        cube?.rows ??
+        (
+          await underAccess(c, (access) => {
+            const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, access);
+            const p = new Params(c.var.auth.orgId);
+            const adopted = p.adopt(fromWhere, values);
+            const sql = board(
+              (stage) => `select count(*)::int as count, coalesce(sum(d.value), 0)::text as value ${adopted} and d.stage_id = ${stage}`,
+              adopted,
+              p,
+            );
+            return c.var.services.db.query<StageRow>(sql, p.values);
+          })
+        ).rows;
       if (!rows.length) {
         // No stage: the pipeline is another org's, missing, or has none yet.
         const [p] = (
           await c.var.services.db.query<{ name: string }>(`select name from pipelines where org_id = $1 and id = $2`, [c.var.auth.orgId, pipelineId])
         ).rows;
         if (!p) throw new AppError('not_found', 'No such pipeline.');
-        return c.json({ data: { pipeline: { id: pipelineId, name: p.name }, stages: [] } }, 200);
+        return c.json({ data: { pipeline: { id: pipelineId, name: p.name }, stages: [] }, meta: cube ? cubeMeta(cube) : liveMeta() }, 200);
       }
       const filters = new URL(c.req.url).searchParams;
       filters.delete('per_stage');
@@ -229,6 +303,7 @@ export const dealAnalyticsRoutes = createRouter()
               more: s.count > s.deals.length ? `/v1/deals?stage_id=eq.${s.id}&order=updated_at.desc${filters.size ? `&${filters}` : ''}` : null,
             })),
           },
+          meta: cube ? cubeMeta(cube) : liveMeta(),
         },
         200,
       );

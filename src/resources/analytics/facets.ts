@@ -14,7 +14,7 @@ import { inBackground } from '../tiers';
 import { filteredRows, filtersOf } from './deals';
 import { FACETED, FACETS, facetSources, liveFacets } from './facet-defs';
 import { computeFacetRollup, FACET_ROLLUP_MAX_AGE_MS, type FacetRollup, facetKvKey } from './rollups';
-import { rollupScope, shouldRevalidate } from './scope';
+import { ROLLUP_LIVE_ROWS, rollupScope, shouldRevalidate } from './scope';
 
 /**
  * Facets (issue 26 §5, decision 0052): counts of each value of a few fields over the rows a
@@ -115,7 +115,8 @@ function revalidate(c: Context<AppContext>, resource: string, rollup: { computed
 
 /**
  * The unfiltered facets from the rollup, or undefined when this caller must be answered live
- * (no rollup yet, criteria rules or manual shares, an exact count asked of a stale rollup).
+ * (no rollup yet, criteria rules or manual shares; stale, when an exact count is asked or the
+ * rows are few enough to count live).
  */
 async function fromRollup(c: Context<AppContext>, resource: ResourceDef, fields: readonly string[], top: number, exact: boolean) {
   const scope = await rollupScope(c, resource, facetSources(resource.name));
@@ -164,10 +165,11 @@ async function fromRollup(c: Context<AppContext>, resource: ResourceDef, fields:
     state = { generation: Number(head.generation), computedAt: head.computed_at };
   }
   const stale = state.generation < scope.current;
-  if (exact && stale) return undefined;
-  revalidate(c, resource.name, { computedAt: state.computedAt, stale });
   const first = counts.get(fields[0]);
   const total = first ? [...first.values()].reduce((s, n) => s + n, 0) : 0;
+  // Stale: exact counts were asked for, or there are few enough rows to count them live.
+  if (stale && (exact || total <= ROLLUP_LIVE_ROWS)) return undefined;
+  revalidate(c, resource.name, { computedAt: state.computedAt, stale });
   return {
     data: { facets: fold(fields, counts, top), total, approximate: false },
     meta: { source: 'rollup' as const, computedAt: state.computedAt, stale },

@@ -3,7 +3,7 @@ import type { AppContext } from '../../http/context';
 import { objectTypeOf } from '../../query/access';
 import type { ResourceDef } from '../../query/resource';
 import { grantsAtLeast } from '../../sharing/access';
-import type { ObjectType } from '../../sharing/types';
+import type { ObjectType, UserGrants } from '../../sharing/types';
 import { isolateGenerations, minGeneration } from '../tiers';
 
 /**
@@ -16,7 +16,7 @@ import { isolateGenerations, minGeneration } from '../tiers';
  * Generations and grants come as the read tiers get them: isolate memory or the org's object,
  * never older than the tiers' bound; `current` is the generation of `sources` now.
  */
-export type RollupScope = { current: number; type: ObjectType } & (
+export type RollupScope = { current: number; type: ObjectType; grants: UserGrants } & (
   | { kind: 'all' }
   | { kind: 'owners'; owners: string[]; shared: (first: number) => { sql: string; values: string[] } }
 );
@@ -31,7 +31,7 @@ export async function rollupScope(c: Context<AppContext>, resource: ResourceDef,
   const current = Math.max(0, ...sources.map((r) => reading.generations.changed[r] ?? 0));
   const { grants } = await grantsAtLeast(c.env, c.var.auth, reading.generations.sharingVersion);
   const g = grants.objects[type];
-  if (g.all !== 'none') return { current, type, kind: 'all' };
+  if (g.all !== 'none') return { current, type, grants, kind: 'all' };
   if (g.criteria.length || !g.readOwners.length) return undefined;
   const { userId, teamId } = g.shares;
   // Whether manual shares give the caller any record of the type (the access predicate's grantee condition).
@@ -44,8 +44,14 @@ export async function rollupScope(c: Context<AppContext>, resource: ResourceDef,
       values: teamId ? [userId, teamId] : [userId],
     };
   };
-  return { current, type, kind: 'owners', owners: g.readOwners, shared };
+  return { current, type, grants, kind: 'owners', owners: g.readOwners, shared };
 }
+
+/**
+ * A stale rollup answers only for more rows than this: below it the live statement is cheap, and
+ * exact, so small orgs always read what they just wrote.
+ */
+export const ROLLUP_LIVE_ROWS = 50_000;
 
 /** Refreshes this isolate already asked for, by key: one at a time, at most once a minute. */
 const refreshing = new Map<string, number>();
