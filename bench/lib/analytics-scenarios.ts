@@ -63,7 +63,10 @@ export const FACETS_SCENARIO: Scenario = {
     {
       label: 'contacts, no filter, from the rollup (KV)',
       request: getPath(() => `/v1/contacts/facets?${FACET_FIELDS}`),
-      floor: statements((ctx) => ({ text: `select data from rollups where org_id = $1 and kind = 'facets' and key = $2`, values: [ctx.auth.orgId, 'contacts'] })),
+      floor: statements((ctx) => ({
+        text: `select data from rollups where org_id = $1 and kind = 'facets' and key = $2`,
+        values: [ctx.auth.orgId, 'contacts'],
+      })),
       notes: 'the org totals the 5-minute cron keeps, read from Workers KV (the floor: the Postgres row read when KV misses)',
     },
     facetVariant('contacts, status=eq.active (live, sampled)', 'status=eq.active', '~1.2M matches: a uniform sample of ~2,500 by id range, scaled'),
