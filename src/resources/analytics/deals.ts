@@ -4,7 +4,7 @@ import { DEAL_STATUSES } from '../../core/enums';
 import { AppError } from '../../core/errors';
 import { requireAuth } from '../../http/auth';
 import type { AppContext } from '../../http/context';
-import { createRouter, dataResponse, errorResponses } from '../../http/openapi';
+import { createRouter, errorResponses } from '../../http/openapi';
 import type { ListRequest } from '../../query/ast';
 import { Params } from '../../query/params';
 import { parseQueryString } from '../../query/parse-query-string';

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AppError } from '../../core/errors';
 import { createDb, type Db } from '../../db/client';
-import { type AppEnv, readVars } from '../../env';
+import { readVars } from '../../env';
 import { requireAuth } from '../../http/auth';
 import type { AppContext } from '../../http/context';
 import { createRouter, errorResponses } from '../../http/openapi';
