@@ -14,6 +14,19 @@ export class Params {
     this.values.push(value);
     return `$${this.values.length}`;
   }
+
+  /**
+   * Takes in a fragment compiled with Params of its own (a list plan's `fromWhere` and its
+   * values, $1 the same org): its values follow these, and its placeholders after $1 are
+   * renumbered to match. Sound because compiled SQL holds `$` only in placeholders: values
+   * never enter the text. Two resources' access conditions then share one statement.
+   */
+  adopt(sql: string, values: readonly unknown[]): string {
+    if (values[0] !== this.values[0]) throw new Error('a fragment of another org (or not numbered from $1 = the org)');
+    const shift = this.values.length - 1;
+    this.values.push(...values.slice(1));
+    return shift ? sql.replace(/\$(\d+)/g, (whole, n: string) => (n === '1' ? whole : `$${Number(n) + shift}`)) : sql;
+  }
 }
 
 /** The tenant wall: the predicate every statement on a tenant table starts with. */
