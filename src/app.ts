@@ -11,10 +11,12 @@ import { routeMiss } from './http/methods';
 import { createRouter } from './http/openapi';
 import { services } from './http/services';
 import { activityAnalyticsRoutes } from './resources/analytics/activities';
+import { companyAnalyticsRoutes } from './resources/analytics/companies';
 import { dealAnalyticsRoutes } from './resources/analytics/deals';
 import { facetRoutes } from './resources/analytics/facets';
 import { internalRoutes } from './resources/analytics/internal';
 import { reportRoutes } from './resources/analytics/reports';
+import { timelineRoutes } from './resources/analytics/timeline';
 import { appUsersRoutes } from './resources/appusers/routes';
 import { auditRoutes } from './resources/audit/routes';
 import { exportRoutes } from './resources/exports/routes';
@@ -67,6 +69,8 @@ export function createApp() {
   // Before the /v1/{resource}/{id} routes: /v1/deals/stats is not a deal's id.
   app.route('/', dealAnalyticsRoutes);
   app.route('/', activityAnalyticsRoutes);
+  app.route('/', companyAnalyticsRoutes);
+  app.route('/', timelineRoutes);
   app.route('/', internalRoutes);
   app.route('/', facetRoutes);
   app.route('/', reportRoutes);

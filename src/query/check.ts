@@ -1,6 +1,6 @@
 import { AppError } from '../core/errors';
 import { type Condition, type Filter, LIMITS, type Operator } from './ast';
-import { type Catalog, type FieldDef, opsOf, type RelationDef, type ResourceDef, relationTarget } from './resource';
+import { type Catalog, computedOf, type FieldDef, opsOf, type RelationDef, type ResourceDef, relationTarget } from './resource';
 import { checkStorable, coerceValue } from './values';
 
 export type CheckedFilter =
@@ -23,6 +23,12 @@ function endsInEscape(pattern: string): boolean {
 }
 
 export function unknownField(resource: ResourceDef, name: string, path: string): AppError {
+  // A computed count is known, but no index holds it: it is selected, never filtered or sorted on.
+  if (computedOf(resource, name)) {
+    return new AppError('invalid_query', `${path}: ${name} is computed per row: it can be selected (select=…,${name}), not filtered or ordered by.`, [
+      { path, message: 'computed column: select only' },
+    ]);
+  }
   const known = Object.entries(resource.fields)
     .filter(([, f]) => !f.internal)
     .map(([k]) => k);

@@ -8,7 +8,7 @@ import { conditionPath } from './check';
 import { guardCost } from './cost';
 import { type Count, countRows, EXACT_COUNT_BUDGET, exactCount, exactOverBudget, exactPlanned, plannedRows, type Sampling } from './count';
 import { checkCursorShape, encodeCursor, shapeHash, verifyCursor } from './cursor';
-import { ID_COLUMN, type ListPlan, listKeys, listShape, planGet, planList, planRecords, VERSION_COLUMN } from './plan';
+import { ID_COLUMN, type ListParent, type ListPlan, listKeys, listShape, planGet, planList, planRecords, VERSION_COLUMN } from './plan';
 import type { Catalog, ResourceDef } from './resource';
 import { SEARCH_CANDIDATES, type SearchPlan } from './search';
 
@@ -40,6 +40,8 @@ export interface ListContext {
   exactCountBudget?: number;
   /** The caller's sharing grants (src/sharing/): every statement shows only what they may read. */
   access?: UserGrants;
+  /** The list is one record's rows, none unless the caller may read that record (PlanInput.parent). */
+  parent?: ListParent;
 }
 
 /**
@@ -136,7 +138,17 @@ async function listPages(ctx: ListContext, resource: ResourceDef, req: ListReque
 }
 
 async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest, fallback: boolean, after?: (string | null)[]): Promise<ListResult> {
-  const plan = planList({ catalog: ctx.catalog, resource, req, orgId: ctx.auth.orgId, after, fallback, maxOffset: ctx.maxOffset, access: ctx.access });
+  const plan = planList({
+    catalog: ctx.catalog,
+    resource,
+    req,
+    orgId: ctx.auth.orgId,
+    after,
+    fallback,
+    maxOffset: ctx.maxOffset,
+    access: ctx.access,
+    parent: ctx.parent,
+  });
   // The verdict depends on the whole statement (projection, relations, offset) and on the page
   // size, so a cheap request never vouches for an expensive one.
   if (!plan.indexFriendly)

@@ -9,7 +9,7 @@ import { firstPageRanges, isIndexOrder, keysetSql, nullsAgainstIndex, type Order
 import { orgPredicate, Params } from './params';
 import type { Catalog, ResourceDef } from './resource';
 import { chooseSearchMode, FUZZY_FALLBACK_REASON, planSearch, SEARCH_CANDIDATES, type SearchPlan } from './search';
-import { type EmbedAccess, neededColumns, relationSql, renderSql, resolveProjection } from './select';
+import { computedSql, type EmbedAccess, neededColumns, relationSql, renderSql, resolveProjection } from './select';
 import { valueWalk, valueWalkPage, type Where } from './value-walk';
 
 /**
@@ -30,6 +30,18 @@ export interface PlanInput {
   maxOffset?: number;
   /** The caller's sharing grants: rows (and embedded rows) they may not read are not there. None: no limit. */
   access?: UserGrants;
+  /**
+   * The list is one record's rows (`GET /v1/companies/{id}/contacts`): no row at all unless that
+   * record is live and the caller may read it. The rows' link to it is a filter in `req.where`.
+   */
+  parent?: ListParent;
+}
+
+/** A record whose rows a list is, checked in the list's own statement. */
+export interface ListParent {
+  resource: ResourceDef;
+  /** A UUID (checked by the route). */
+  id: string;
 }
 
 /** A compiled list: the page statement, the count's FROM/WHERE, and what execution needs. */
@@ -100,12 +112,21 @@ function checkPaging(req: ListRequest, maxOffset: number): void {
   }
 }
 
-function baseWhere(catalog: Catalog, resource: ResourceDef, req: ListRequest, p: Params, search: SearchPlan | undefined, access?: UserGrants): Where {
+function baseWhere(
+  catalog: Catalog,
+  resource: ResourceDef,
+  req: ListRequest,
+  p: Params,
+  search: SearchPlan | undefined,
+  access?: UserGrants,
+  parent?: ListParent,
+): Where {
   const a = resource.alias;
   const base = [orgPredicate(a)];
   // The access hook: right after the tenant wall, parenthesised, so nothing is ORed past it.
   const visible = accessSql(access, resource, p, catalog);
   if (visible) base.push(visible);
+  if (parent) base.push(parentSql(parent, p, catalog, access));
   if (resource.softDelete) {
     if (req.deleted === 'exclude') base.push(`${a}.deleted_at is null`);
     if (req.deleted === 'only') base.push(`${a}.deleted_at is not null`);
@@ -117,6 +138,23 @@ function baseWhere(catalog: Catalog, resource: ResourceDef, req: ListRequest, p:
   if (isEmptyRange(checked)) base.push('false');
   const filters = checked.map((f) => ({ checked: f, sql: compileFilter(resource, f, p) }));
   return { base, filters, ...(search ? { search: `(${search.where})` } : {}), indexFriendly: isIndexFriendly(checked) };
+}
+
+/**
+ * The parent record is live and readable: a condition on no column of the list's rows, so
+ * Postgres checks it once (a one-time filter) before reading any. Written over the parent's own
+ * alias, which the subquery binds.
+ */
+function parentSql(parent: ListParent, p: Params, catalog: Catalog, access?: UserGrants): string {
+  const t = parent.resource.alias;
+  const visible = accessSql(access, parent.resource, p, catalog);
+  const where = [
+    orgPredicate(t),
+    `${t}.id = ${p.add(parent.id)}::uuid`,
+    ...(parent.resource.softDelete ? [`${t}.deleted_at is null`] : []),
+    ...(visible ? [visible] : []),
+  ];
+  return `exists (select 1 from ${parent.resource.table} ${t} where ${where.join(' and ')})`;
 }
 
 const allOf = (w: Where): string[] => [...w.base, ...w.filters.map((f) => f.sql), ...(w.search ? [w.search] : [])];
@@ -137,12 +175,13 @@ export function planList(input: PlanInput): ListPlan {
   const search = req.q !== undefined ? planSearch(resource, req.q, req.search, p) : undefined;
   if (search && input.fallback) search.reason = FUZZY_FALLBACK_REASON;
   const ranked = !!search && search.mode !== 'prefix' && !req.order.length;
-  const w = baseWhere(catalog, resource, req, p, search, input.access);
+  const w = baseWhere(catalog, resource, req, p, search, input.access, input.parent);
   const where = allOf(w);
   const filterValues = [...p.values];
   const keys = ranked ? rankedKeys(resource) : resolveOrder(resource, req.order);
   const projection = resolveProjection(catalog, resource, req.select);
-  checkEmbedBudget(req.limit, projection.relations.length);
+  // A computed count is a subquery per page row, like an embed.
+  checkEmbedBudget(req.limit, projection.relations.length + projection.computed.length);
   const keyset = input.after ? keysetSql(keys, input.after, p) : undefined;
 
   // Ranked candidates are taken in the default order, so its columns travel too. They carry
@@ -197,6 +236,7 @@ export function planList(input: PlanInput): ListPlan {
   const row = ranked ? `${a}_row` : a;
   const outCols = [
     ...projection.columns.map(([n, f]) => `${renderSql(`${row}.${f.column}`, f)} as "${n}"`),
+    ...projection.computed.map((c) => computedSql(row, c, embedAccess(input.access, p, catalog))),
     ...projection.relations.map((r, i) => relationSql(row, r, i, embedAccess(input.access, p, catalog))),
     ...keys.map((k, i) => `${k.expr}::text as __k${i}`),
   ];
@@ -268,6 +308,7 @@ export function planRecords(input: {
   const projection = resolveProjection(catalog, resource, req.select);
   const outCols = [
     ...projection.columns.map(([n, f]) => `${renderSql(`${a}.${f.column}`, f)} as "${n}"`),
+    ...projection.computed.map((c) => computedSql(a, c, embedAccess(input.access, p, catalog))),
     ...projection.relations.map((r, i) => relationSql(a, r, i, embedAccess(input.access, p, catalog))),
     `${versionSql(a)} as "${VERSION_COLUMN}"`,
     `${a}.id::text as "${ID_COLUMN}"`,

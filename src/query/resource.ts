@@ -59,6 +59,22 @@ export function relationOrder(rel: RelationDef): RelationOrder {
   return order.startsWith('-') ? { column: order.slice(1), dir: 'desc' } : { column: order, dir: 'asc' };
 }
 
+/**
+ * A value computed per row in the list's own statement (`select=id,deal_count`): how many live
+ * rows of `target` point at the row through `foreignKey`, counting only those the caller may
+ * read. Selectable by name (never in the default projection), neither filterable nor sortable:
+ * no index holds it.
+ */
+export interface ComputedDef {
+  kind: 'count';
+  /** The counted resource's name in the catalog. */
+  target: string;
+  /** Its column holding this row's id. */
+  foreignKey: string;
+  /** For /openapi.json. */
+  description: string;
+}
+
 export interface ResourceDef {
   name: string;
   table: string;
@@ -85,6 +101,8 @@ export interface ResourceDef {
     text?: string;
   };
   relations: Record<string, RelationDef>;
+  /** Per-row counts a `select` may name (ComputedDef); their names are distinct from the fields'. */
+  computed?: Record<string, ComputedDef>;
   /** What clients may write; absent means read-only (src/write/). */
   write?: WriteSpec;
 }
@@ -119,14 +137,19 @@ export interface WriteSpec {
   emails?: readonly string[];
 }
 
+/** The resource's computed column of that name, if it has one (own names only: never Object.prototype's). */
+export function computedOf(resource: ResourceDef, name: string): ComputedDef | undefined {
+  return resource.computed && Object.hasOwn(resource.computed, name) ? resource.computed[name] : undefined;
+}
+
 /** Longest a written text value may be unless its resource says otherwise. */
 export const TEXT_MAX_LENGTH = 500;
 
 /** Every declared resource by name, listable or embedded only: relations resolve through it. */
 export type Catalog = Readonly<Record<string, ResourceDef>>;
 
-/** The resource a relation points to; a missing name is a declaration bug, caught by test/query/resources.unit.test.ts. */
-export function relationTarget(catalog: Catalog, rel: RelationDef): ResourceDef {
+/** The resource a relation (or a computed count) points to; a missing name is a declaration bug, caught by test/query/resources.unit.test.ts. */
+export function relationTarget(catalog: Catalog, rel: RelationDef | ComputedDef): ResourceDef {
   const target = Object.hasOwn(catalog, rel.target) ? catalog[rel.target] : undefined;
   if (!target) throw new Error(`relation to "${rel.target}", which is not in the catalog`);
   return target;

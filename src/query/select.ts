@@ -2,7 +2,7 @@ import { AppError } from '../core/errors';
 import { LIMITS, type SelectTree } from './ast';
 import { unknownField } from './check';
 import { isoSql } from './params';
-import { type Catalog, type FieldDef, type RelationDef, type ResourceDef, relationOrder, relationTarget } from './resource';
+import { type Catalog, type ComputedDef, computedOf, type FieldDef, type RelationDef, type ResourceDef, relationOrder, relationTarget } from './resource';
 
 /** How a field is rendered to JSON: ISO-8601 UTC timestamps, dates and decimals as text. */
 export function renderSql(expr: string, f: FieldDef): string {
@@ -14,6 +14,8 @@ export function renderSql(expr: string, f: FieldDef): string {
 export interface Projection {
   /** `name → field` of the columns returned, in order (the name is the alias where one was given). */
   columns: Array<[string, FieldDef]>;
+  /** Computed columns (a per-row count, ComputedDef): `key` is what the answer calls it, `name` the column's own. */
+  computed: Array<{ key: string; name: string; def: ComputedDef; target: ResourceDef }>;
   /** `name` is the relation's own; `key` is what the answer calls it (its alias, or its name). */
   relations: Array<{ name: string; key: string; def: RelationDef; target: ResourceDef; fields: Array<[string, FieldDef]> }>;
 }
@@ -43,16 +45,23 @@ function namedTwice(key: string, path: string): AppError {
   ]);
 }
 
-function pickFields(resource: ResourceDef, names: readonly string[], path: string): Array<[string, FieldDef]> {
+type Picked = { columns: Array<[string, FieldDef]>; computed: Projection['computed'] };
+
+/**
+ * The columns a select names (the default projection for none or `*`), and, on the resource's
+ * own rows (`computed`), its computed columns; an embed names columns only.
+ */
+function pickFields(catalog: Catalog, resource: ResourceDef, names: readonly string[], path: string, computed: boolean): Picked {
   const defaults =
     resource.defaultSelect ??
     Object.entries(resource.fields)
       .filter(([, f]) => !f.internal && !f.hidden)
       .map(([k]) => k);
   const out = new Map<string, FieldDef>();
+  const counts = new Map<string, Projection['computed'][number]>();
   const add = (key: string, f: FieldDef) => {
     // The same column asked for twice under one name is one column; two columns under one name clash.
-    if (out.has(key) && out.get(key) !== f) throw namedTwice(key, path);
+    if ((out.has(key) && out.get(key) !== f) || counts.has(key)) throw namedTwice(key, path);
     out.set(key, f);
   };
   for (const written of names.length ? names : ['*']) {
@@ -64,10 +73,26 @@ function pickFields(resource: ResourceDef, names: readonly string[], path: strin
     const n = colon < 0 ? written : written.slice(colon + 1).trim();
     const key = colon < 0 ? n : checkAlias(written.slice(0, colon).trim(), path);
     const f = Object.hasOwn(resource.fields, n) ? resource.fields[n] : undefined;
+    const def = f ? undefined : computedOf(resource, n);
+    if (def) {
+      if (!computed) throw computedInEmbed(resource, n, path);
+      const same = counts.get(key);
+      if (out.has(key) || (same && same.name !== n)) throw namedTwice(key, path);
+      counts.set(key, { key, name: n, def, target: relationTarget(catalog, def) });
+      continue;
+    }
     if (!f || f.internal) throw unknownField(resource, n, path);
     add(key, f);
   }
-  return [...out];
+  return { columns: [...out], computed: [...counts.values()] };
+}
+
+function computedInEmbed(resource: ResourceDef, name: string, path: string): AppError {
+  return new AppError(
+    'invalid_query',
+    `${path}: ${name} is computed on ${resource.name}' own rows only; list ${resource.name} with select=…,${name} to get it.`,
+    [{ path, message: 'computed column in an embed' }],
+  );
 }
 
 export function resolveProjection(catalog: Catalog, resource: ResourceDef, tree: SelectTree | undefined): Projection {
@@ -79,8 +104,8 @@ export function resolveProjection(catalog: Catalog, resource: ResourceDef, tree:
       { path: 'select', message: 'too many embedded relations' },
     ]);
   }
-  const columns = pickFields(resource, tree?.fields ?? [], 'select');
-  const used = new Set(columns.map(([n]) => n));
+  const { columns, computed } = pickFields(catalog, resource, tree?.fields ?? [], 'select', true);
+  const used = new Set([...columns.map(([n]) => n), ...computed.map((c) => c.key)]);
   const relations = (tree?.relations ?? []).map((r, i) => {
     const def = Object.hasOwn(resource.relations, r.name) ? resource.relations[r.name] : undefined;
     if (!def) {
@@ -95,9 +120,9 @@ export function resolveProjection(catalog: Catalog, resource: ResourceDef, tree:
     if (used.has(key)) throw namedTwice(key, path);
     used.add(key);
     const target = relationTarget(catalog, def);
-    return { name: r.name, key, def, target, fields: pickFields(target, r.fields, `select.${r.name}[${i}]`) };
+    return { name: r.name, key, def, target, fields: pickFields(catalog, target, r.fields, `select.${r.name}[${i}]`, false).columns };
   });
-  return { columns, relations };
+  return { columns, computed, relations };
 }
 
 function jsonObject(alias: string, fields: Array<[string, FieldDef]>): string {
@@ -135,6 +160,31 @@ export function relationSql(pageAlias: string, rel: Projection['relations'][numb
   }
   return `(select coalesce(json_agg(${obj}), '[]'::json) from (select * from ${target.table} ${r} where ${r}.${rel.def.foreignKey} = ${pageAlias}.id and ${r}.org_id = $1${live}
     order by ${orderBy} limit ${limit}) ${r}) as "${rel.key}"`;
+}
+
+/**
+ * A computed count as a scalar subquery over the page's row (served by the target's index on
+ * its foreign key): the target's live rows pointing at it that the caller may read. The
+ * condition is written over the target's own alias, which the subquery binds.
+ */
+export function computedSql(pageAlias: string, c: Projection['computed'][number], access?: EmbedAccess): string {
+  const t = c.target;
+  const a = t.alias;
+  // The target's alias must not hide the page's: `${pageAlias}.id` is the page row's.
+  if (a === pageAlias) throw new Error(`computed ${c.name}: ${t.name}' alias "${a}" is the page's`);
+  const visible = access?.(t);
+  const where = [
+    `${a}.org_id = $1`,
+    `${a}.${c.def.foreignKey} = ${pageAlias}.id`,
+    ...(t.softDelete ? [`${a}.deleted_at is null`] : []),
+    ...(visible ? [visible] : []),
+  ];
+  return `(select count(*) from ${t.table} ${a} where ${where.join(' and ')})::int as "${c.key}"`;
+}
+
+/** The answer's keys in the order rows carry them: columns, computed columns, relations (what an export's header names). */
+export function projectionKeys(p: Projection): string[] {
+  return [...p.columns.map(([n]) => n), ...p.computed.map((c) => c.key), ...p.relations.map((r) => r.key)];
 }
 
 /** Columns the page subquery must carry: projected ones, order keys, and relation keys. */

@@ -27,7 +27,7 @@ const opt = (description: string, example?: string) =>
     .openapi({ description, ...(example ? { example } : {}) });
 
 /** The reserved parameters; any other key is a filter `field=op.value` (a loose object keeps them). */
-const DialectParams = z.looseObject({
+export const DialectParams = z.looseObject({
   select: opt('Columns and relations, e.g. id,first_name,company(name)'),
   order: opt('e.g. last_name.asc,created_at.desc', 'created_at.desc'),
   limit: opt('Rows per page, 0–1000 (default 25)', '25'),

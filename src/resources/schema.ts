@@ -63,6 +63,19 @@ function columnShape(resource: ResourceDef, embedded: boolean): Record<string, z
   return Object.fromEntries(selectable.map(([name, f]) => [name, fieldSchema(name, f, defaults.has(name), embedded)]));
 }
 
+/** The computed columns (per-row counts) a select may name on the resource's own rows. */
+function computedShape(resource: ResourceDef): Record<string, z.ZodType> {
+  return Object.fromEntries(
+    Object.entries(resource.computed ?? {}).map(([name, c]) => [
+      name,
+      z
+        .int()
+        .openapi({ description: `${c.description} Only when named in \`select\` (e.g. \`select=*,${name}\`); not filterable or sortable.` })
+        .optional(),
+    ]),
+  );
+}
+
 /** A relation's `order` (`name`, or `-created_at` for descending) in words. */
 const orderText = (order = 'id') => (order.startsWith('-') ? `ordered by ${order.slice(1)}, descending` : `ordered by ${order}`);
 
@@ -110,7 +123,7 @@ export function buildResourceSchemas(catalog: Catalog, listable: readonly string
         return [rel, schema.optional()];
       }),
     );
-    const row = z.object({ ...columnShape(resource, false), ...relations }).openapi(singularName(name), {
+    const row = z.object({ ...columnShape(resource, false), ...computedShape(resource), ...relations }).openapi(singularName(name), {
       description: `A row of ${name}. Without \`select\`, the properties described as "In the default projection" are all present. ${NARROWING}`,
     });
     out[name] = { row, page: pageSchema(name, row), record: z.object({ data: row }) };

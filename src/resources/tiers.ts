@@ -121,9 +121,9 @@ export function minGeneration(c: Context<AppContext>): number {
 
 /**
  * Every resource an answer may read: the resource, what its relations reach (its select embeds
- * them, a filter may go through them, and an embed shows its target's own relations), and the
- * manual shares, which the access condition reads live. Over-listing only makes entries move
- * sooner.
+ * them, a filter may go through them, and an embed shows its target's own relations), what its
+ * computed columns count, and the manual shares, which the access condition reads live.
+ * Over-listing only makes entries move sooner.
  */
 export function resourcesRead(resource: ResourceDef): ReadonlySet<string> {
   let out = READ.get(resource);
@@ -144,6 +144,8 @@ function readSet(resource: ResourceDef): Set<string> {
     const target = CATALOG[rel.target];
     for (const t of Object.values(target?.relations ?? {})) out.add(t.target);
   }
+  // A computed count (`deal_count`) reads its target's rows.
+  for (const c of Object.values(resource.computed ?? {})) out.add(c.target);
   return out;
 }
 

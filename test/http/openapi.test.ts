@@ -57,7 +57,8 @@ describe('/openapi.json: a row schema per resource', () => {
       const row = component(rowRef);
       expect(row.type).toBe('object');
       const fields = selectable(name).map(([k]) => k);
-      expect(Object.keys(row.properties)).toEqual([...fields, ...Object.keys(resource.relations)]);
+      // Columns, then computed counts (contacts' deal_count, activity_count), then relations.
+      expect(Object.keys(row.properties)).toEqual([...fields, ...Object.keys(resource.computed ?? {}), ...Object.keys(resource.relations)]);
       for (const [k, f] of Object.entries(resource.fields)) if (f.internal) expect(row.properties, k).not.toHaveProperty(k);
       // `select` narrows the projection: no property may be claimed always present.
       expect(row.required).toBeUndefined();
@@ -79,6 +80,8 @@ describe('/openapi.json: a row schema per resource', () => {
     expect(s.Lead.properties.score.type).toBe('integer');
     expect(s.Activity.properties.body.description).toMatch(/only when named in `select`/i);
     expect(s.Activity.properties.subject.description).toMatch(/default projection/i);
+    expect(s.Contact.properties.deal_count).toMatchObject({ type: 'integer' });
+    expect(s.Contact.properties.activity_count.description).toMatch(/only when named in `select`.*not filterable or sortable/i);
   });
 
   it('types relations: to-one is the target or null, to-many an array, embeds carry columns only', () => {

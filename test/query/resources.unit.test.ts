@@ -24,6 +24,21 @@ describe('resource declarations', () => {
     }
   });
 
+  it('declare computed counts over declared resources, by a column of theirs, under names of their own', () => {
+    for (const r of all) {
+      for (const [name, c] of Object.entries(r.computed ?? {})) {
+        const target = relationTarget(CATALOG, c);
+        expect(
+          Object.values(target.fields).some((f) => f.column === c.foreignKey),
+          `${r.name}.${name}`,
+        ).toBe(true);
+        expect(r.fields[name] ?? r.relations[name], `${r.name}.${name} is also a field or relation`).toBeUndefined();
+        // The count's subquery binds the target's alias: it must not hide the row's.
+        expect(target.alias, `${r.name}.${name}`).not.toBe(r.alias);
+      }
+    }
+  });
+
   it('listable resources default to an order on sortable fields', () => {
     // Addresses and stages are embedded, never listed: they need no index-served order.
     const listable = Object.values(RESOURCES);

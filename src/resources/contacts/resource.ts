@@ -49,6 +49,21 @@ export const contacts: ResourceDef = {
     emails: ['email'],
     maxLength: { customer_id: 64, phone: 64 },
   },
+  // Counted per row when selected (`select=*,deal_count`), by deals_contact_idx and activities_contact_idx.
+  computed: {
+    deal_count: {
+      kind: 'count',
+      target: 'deals',
+      foreignKey: 'contact_id',
+      description: 'Deals of the contact (deals.contact_id) that the caller may read, trash excluded.',
+    },
+    activity_count: {
+      kind: 'count',
+      target: 'activities',
+      foreignKey: 'contact_id',
+      description: 'Activities of the contact (activities.contact_id) that the caller may read.',
+    },
+  },
   relations: {
     company: { kind: 'one', target: 'companies', localKey: 'primary_company_id' },
     address: { kind: 'one', target: 'addresses', localKey: 'address_id' },

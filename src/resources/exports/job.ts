@@ -4,7 +4,7 @@ import type { Db } from '../../db/client';
 import { type AppEnv, readVars } from '../../env';
 import type { ListRequest } from '../../query/ast';
 import { listRows } from '../../query/execute';
-import { resolveProjection } from '../../query/select';
+import { projectionKeys, resolveProjection } from '../../query/select';
 import type { UserGrants } from '../../sharing/types';
 import { CATALOG, RESOURCES } from '../registry';
 import { type ExportFormat, rowFormat } from './formats';
@@ -116,13 +116,7 @@ export async function runExport(env: AppEnv, db: Db, message: ExportMessage, opt
   if (!claimed.rows.length) return 'busy';
   const resource = RESOURCES[job.resource];
   if (!resource) throw new Error(`export ${job.id}: unknown resource ${job.resource}`);
-  const format = rowFormat(
-    job.format,
-    (() => {
-      const p = resolveProjection(CATALOG, resource, job.query.request.select);
-      return [...p.columns.map(([name]) => name), ...p.relations.map((r) => r.key)];
-    })(),
-  );
+  const format = rowFormat(job.format, projectionKeys(resolveProjection(CATALOG, resource, job.query.request.select)));
 
   let uploadId = job.uploadId;
   if (!uploadId) {

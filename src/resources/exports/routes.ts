@@ -14,7 +14,7 @@ import { listRows } from '../../query/execute';
 import { parseQueryBody } from '../../query/parse-json';
 import { parseQueryString, parseSelect } from '../../query/parse-query-string';
 import type { ResourceDef } from '../../query/resource';
-import { resolveProjection } from '../../query/select';
+import { projectionKeys, resolveProjection } from '../../query/select';
 import type { UserGrants } from '../../sharing/types';
 import { underAccess } from '../access';
 import { CATALOG, RESOURCES } from '../registry';
@@ -239,7 +239,7 @@ export const exportRoutes = createRouter()
     params.delete('format');
     const request = exportRequest(resource, params.toString(), undefined);
     const projection = resolveProjection(CATALOG, resource, request.select);
-    const format = rowFormat(formatName, [...projection.columns.map(([name]) => name), ...projection.relations.map((r) => r.key)]);
+    const format = rowFormat(formatName, projectionKeys(projection));
     const parts = [format.start()];
     let cursor: string | undefined;
     let rows = 0;
