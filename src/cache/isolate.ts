@@ -26,6 +26,9 @@ import type { USER_ROLES } from '../core/enums';
  *   memory, the key decides freshness.
  * - `tokens`: bearer tokens already verified (src/http/auth.ts), by secret and token: a repeated
  *   token skips the signature check; its time bounds are checked on every use.
+ * - `rollups`: an org's facet totals as the cron wrote them to KV (src/resources/analytics/
+ *   facets.ts), by org and resource: a recomputed rollup is seen within the TTL; whether it is
+ *   stale is judged per request against the current generation.
  */
 export const CACHE_POLICY = {
   estimates: { max: 1000, ttlMs: 10_000 },
@@ -35,6 +38,7 @@ export const CACHE_POLICY = {
   orgGrants: { max: 10_000, maxBytes: 32 * 1024 * 1024 },
   pages: { max: 500, maxBytes: 8 * 1024 * 1024, ttlMs: 60_000 },
   tokens: { max: 5000 },
+  rollups: { max: 1000, ttlMs: 10_000 },
 } as const;
 
 /** A bounded, expiring map of numbers (least recently used entries go first). */

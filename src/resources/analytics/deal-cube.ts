@@ -14,7 +14,8 @@ import { ROLLUP_LIVE_ROWS, rollupScope, shouldRevalidate } from './scope';
 
 /**
  * The deal cube (issue 26, decision 0052): per org, deal counts and sums by owner, pipeline,
- * stage, status and expected-close month (`deal_cells`), kept by the 5-minute cron. Pipeline
+ * stage, status and expected-close month (`deal_cells`), and the same without the owner (the
+ * org's totals, `whole`), kept by the 5-minute cron. Pipeline
  * stats, the forecast and the kanban's stage totals over a big org read it instead of every
  * deal: a sum over a few thousand cells, not hundreds of thousands of rows. It answers when
  * the request's filters are on its dimensions only (status, pipeline, stage, owner: eq, neq,
@@ -40,6 +41,8 @@ export function cubeFilters(req: ListRequest): CheckedFilter[] | undefined {
 
 /** Orgs found without a cube, until when this isolate does not look again. */
 const absent = new Map<string, number>();
+
+const namesOwner = (f: CheckedFilter): boolean => (f.kind === 'cond' ? f.name === 'owner_id' : f.kind !== 'tags' && f.items.some(namesOwner));
 
 /** What a cube read gives: the rows of `select`, and how fresh they are. */
 export interface CubeAnswer<T> {
@@ -68,6 +71,8 @@ export async function fromCube<T extends Record<string, unknown>>(
   const scope = await rollupScope(c, RESOURCES.deals, ['deals']);
   if (!scope) return undefined;
   const conditions = ['d.org_id = $1', ...filters.map((f) => `(${compileFilter(RESOURCES.deals, f, p)})`)];
+  // Whoever reads every deal sums the org's cells, unless an owner filter needs the per-owner ones.
+  conditions.push(scope.kind === 'all' && !filters.some(namesOwner) ? 'd.whole' : 'not d.whole');
   let shared = 'false';
   if (scope.kind === 'owners') {
     conditions.push(`d.owner_id = any(${p.add(scope.owners)}::uuid[])`);
@@ -120,13 +125,15 @@ export async function computeDealCube(db: Db, orgId: string): Promise<boolean> {
     db.query(`delete from deal_cells where org_id = $1`, [orgId]).catch(() => {});
     const { rows } = await db.query<{ n: string }>(
       `with ins as (
-         insert into deal_cells (org_id, owner_id, pipeline_id, stage_id, status, close_month, n, value, weighted, valued)
-         select $1, d.owner_id, d.pipeline_id, d.stage_id, d.status, date_trunc('month', d.expected_close_date)::date,
+         insert into deal_cells (org_id, whole, owner_id, pipeline_id, stage_id, status, close_month, n, value, weighted, valued)
+         select $1, grouping(d.owner_id) = 1, d.owner_id, d.pipeline_id, d.stage_id, d.status, date_trunc('month', d.expected_close_date)::date,
            count(*), coalesce(sum(d.value), 0), coalesce(sum(d.value * coalesce(d.probability, 0) / 100.0), 0), count(d.value)
          from deals d where d.org_id = $1 and d.deleted_at is null
-         group by d.owner_id, d.pipeline_id, d.stage_id, d.status, date_trunc('month', d.expected_close_date)
-         returning n)
-       select coalesce(sum(n), 0)::text as n from ins`,
+         group by grouping sets (
+           (d.owner_id, d.pipeline_id, d.stage_id, d.status, date_trunc('month', d.expected_close_date)),
+           (d.pipeline_id, d.stage_id, d.status, date_trunc('month', d.expected_close_date)))
+         returning whole, n)
+       select coalesce(sum(n) filter (where whole), 0)::text as n from ins`,
       [orgId],
     );
     await db.query(

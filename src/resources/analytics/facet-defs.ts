@@ -1,3 +1,4 @@
+import type { Memo } from '../../cache/isolate';
 import type { Db } from '../../db/client';
 import { plannedRows, uuidBelow } from '../../query/count';
 import type { ResourceDef } from '../../query/resource';
@@ -111,7 +112,7 @@ export async function liveFacets(
   fields: readonly string[],
   fromWhere: string,
   values: readonly unknown[],
-  exact: boolean,
+  opts: { exact: boolean; estimates?: Memo },
 ): Promise<LiveFacets> {
   const run = async (fraction: number): Promise<LiveFacets> => {
     const bounded = fraction < 1 ? `${fromWhere} and ${resource.alias}.id < $${values.length + 1}::uuid` : fromWhere;
@@ -120,8 +121,14 @@ export async function liveFacets(
     const read = rows.find((r) => r.f === -1)?.n ?? 0;
     return { rows: rows.filter((r) => r.f !== -1), read, fraction: fraction < 1 ? uuidBelow(fraction).fraction : 1 };
   };
-  if (exact) return run(1);
-  const planned = await plannedRows(db, `select 1 ${fromWhere}`, values);
+  if (opts.exact) return run(1);
+  // The planner's estimate, remembered a few seconds per shape and values (the org is $1).
+  const key = `facets|${fromWhere}|${JSON.stringify(values)}`;
+  let planned = opts.estimates?.get(key);
+  if (planned === undefined) {
+    planned = await plannedRows(db, `select 1 ${fromWhere}`, values);
+    opts.estimates?.set(key, planned);
+  }
   if (planned <= FACET_SAMPLE) return run(1);
   const first = await run(FACET_SAMPLE / planned);
   if (first.read >= FACET_SAMPLE / 2) return first;

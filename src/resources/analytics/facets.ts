@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { LRUCache } from 'lru-cache';
+import { CACHE_POLICY, isolateCaches } from '../../cache/isolate';
 import { AppError } from '../../core/errors';
 import { createDb, type Db } from '../../db/client';
 import { readVars } from '../../env';
@@ -83,7 +85,7 @@ function add(counts: Counts, field: string, value: string | null, n: number): vo
 async function live(c: Context<AppContext>, resource: ResourceDef, req: ListRequest, fields: readonly string[], top: number, exact: boolean) {
   const got = await underAccess(c, (access) => {
     const { fromWhere, values } = filteredRows(c, resource, req, access);
-    return liveFacets(c.var.services.db, resource, fields, fromWhere, values, exact);
+    return liveFacets(c.var.services.db, resource, fields, fromWhere, values, { exact, estimates: isolateCaches().estimates });
   });
   const counts: Counts = new Map();
   for (const r of got.rows) add(counts, fields[r.f], r.v, r.n);
@@ -94,6 +96,9 @@ async function live(c: Context<AppContext>, resource: ResourceDef, req: ListRequ
     meta: { source: 'live' as const, computedAt: new Date().toISOString(), stale: false, ...(approximate ? { sample: got.read } : {}) },
   };
 }
+
+/** Org facet totals this isolate read lately (CACHE_POLICY.rollups). */
+const heldRollups = new LRUCache<string, FacetRollup>({ max: CACHE_POLICY.rollups.max, ttl: CACHE_POLICY.rollups.ttlMs });
 
 /** Stale and past its policy: served, and recomputed after the response (stale-while-revalidate). */
 function revalidate(c: Context<AppContext>, resource: string, rollup: { computedAt: string; stale: boolean }): void {
@@ -125,8 +130,14 @@ async function fromRollup(c: Context<AppContext>, resource: ResourceDef, fields:
   const counts: Counts = new Map();
   let state: { generation: number; computedAt: string } | undefined;
   if (scope.kind === 'all') {
-    // The org's totals: Workers KV, else the rollup's row.
-    let rollup = (await c.env.TIERS?.get<FacetRollup>(facetKvKey(orgId, resource.name), 'json').catch(() => null)) ?? undefined;
+    // The org's totals: isolate memory, Workers KV, else the rollup's row.
+    const memoKey = `${orgId}:${resource.name}`;
+    // A held copy serves while no write has moved the data since it was computed; else the stores are asked again.
+    const held = heldRollups.get(memoKey);
+    let rollup =
+      held && held.generation >= scope.current
+        ? held
+        : ((await c.env.TIERS?.get<FacetRollup>(facetKvKey(orgId, resource.name), 'json').catch(() => null)) ?? undefined);
     if (!rollup) {
       const { rows } = await c.var.services.db.query<{ data: FacetRollup }>(`select data from rollups where org_id = $1 and kind = 'facets' and key = $2`, [
         orgId,
@@ -135,6 +146,7 @@ async function fromRollup(c: Context<AppContext>, resource: ResourceDef, fields:
       rollup = rows[0]?.data;
     }
     if (!rollup || fields.some((f) => !rollup.fields[f])) return undefined;
+    heldRollups.set(memoKey, rollup);
     for (const f of fields) for (const [v, n] of rollup.fields[f]) add(counts, f, v, n);
     state = { generation: rollup.generation, computedAt: rollup.computedAt };
   } else {
