@@ -5,3 +5,8 @@
 ALTER TABLE "deal_cells" ADD COLUMN "whole" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 DROP INDEX IF EXISTS "deal_cells_org_owner_idx";--> statement-breakpoint
 CREATE INDEX "deal_cells_org_owner_idx" ON "deal_cells" USING btree ("org_id","whole","owner_id");
+--> statement-breakpoint
+-- Cubes computed before have no org rows: dropped, so the next cron pass computes them again
+-- (orgs without a cube are answered live meanwhile).
+DELETE FROM "deal_cells";--> statement-breakpoint
+DELETE FROM "rollups" WHERE "kind" = 'deal-cube';
