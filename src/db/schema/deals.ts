@@ -43,6 +43,8 @@ export const deals = pgTable(
     index('deals_org_close_idx').on(t.orgId, t.expectedCloseDate, t.id).where(live),
     index('deals_org_name_idx').on(t.orgId, t.name, t.id).where(live),
     index('deals_org_stage_idx').on(t.orgId, t.stageId, t.status).where(live),
+    /** The kanban's first deals per stage, newest first (migrations/0024). */
+    index('deals_org_stage_updated_idx').on(t.orgId, t.stageId, t.updatedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(live),
     index('deals_org_pipeline_idx').on(t.orgId, t.pipelineId, t.status).where(live),
     index('deals_org_deleted_idx').on(t.orgId, t.deletedAt.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`deleted_at is not null`),
     index('deals_org_owner_idx').on(t.orgId, t.ownerId),

@@ -115,6 +115,25 @@ const withMeta = <T extends z.ZodType>(schema: T, description: string) => ({
 const liveMeta = () => ({ source: 'live' as const, computedAt: new Date().toISOString(), stale: false });
 const cubeMeta = (cube: { computedAt: string; stale: boolean }) => ({ source: 'rollup' as const, computedAt: cube.computedAt, stale: cube.stale });
 
+/**
+ * The kanban's one statement: the pipeline's stages (org $1), each with its totals (`totals`,
+ * given the stage's SQL) and its first deals, the `perStage` most recently updated of the rows
+ * `fromWhere` reads (the deals index by stage and recency serves each), in lateral subqueries.
+ * Values are added to `p`.
+ */
+export function kanbanSql(totals: (stage: string) => string, fromWhere: string, p: Params, pipelineId: string, perStage: number): string {
+  const [pipe, limit] = [p.add(pipelineId), p.add(perStage)];
+  return `select p.name as pipeline, s.id, s.name, s.position, agg.count, agg.value, coalesce(first.deals, '[]'::json) as deals
+     from pipelines p join pipeline_stages s on s.org_id = p.org_id and s.pipeline_id = p.id
+     cross join lateral (${totals('s.id')}) agg
+     cross join lateral (
+       select json_agg(x order by x.updated_at desc, x.id desc) as deals from (
+         select d.id, d.name, d.value::text as value, d.probability, d.status, d.expected_close_date::text as expected_close_date, d.owner_id, d.updated_at
+         ${fromWhere} and d.stage_id = s.id order by d.updated_at desc, d.id desc limit ${limit}) x
+     ) first
+     where p.org_id = $1 and p.id = ${pipe} order by s.position, s.id`;
+}
+
 export const dealAnalyticsRoutes = createRouter()
   .openapi(
     createRoute({
@@ -242,26 +261,16 @@ export const dealAnalyticsRoutes = createRouter()
       // first deals (the N most recently updated, through the recency index) in lateral
       // subqueries: the totals from the deal cube when it can answer, else over the same
       // filtered, access-checked rows as the deals.
-      const board = (totals: (stage: string) => string, fromWhere: string, p: Params) => {
-        const [pipe, limit] = [p.add(pipelineId), p.add(perStage)];
-        return `select p.name as pipeline, s.id, s.name, s.position, agg.count, agg.value, coalesce(first.deals, '[]'::json) as deals
-           from pipelines p join pipeline_stages s on s.org_id = p.org_id and s.pipeline_id = p.id
-           cross join lateral (${totals('s.id')}) agg
-           cross join lateral (
-             select json_agg(x order by x.updated_at desc, x.id) as deals from (
-               select d.id, d.name, d.value::text as value, d.probability, d.status, d.expected_close_date::text as expected_close_date, d.owner_id, d.updated_at
-               ${fromWhere} and d.stage_id = s.id order by d.updated_at desc, d.id limit ${limit}) x
-           ) first
-           where p.org_id = $1 and p.id = ${pipe} order by s.position, s.id`;
-      };
       const cube = await fromCube<StageRow>(c, req, (where, p, grants) => {
         const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, grants);
         const rows = p.adopt(fromWhere, values);
-        return board(
+        return kanbanSql(
           (stage) =>
             `select coalesce(sum(d.n), 0)::int as count, coalesce(sum(d.value), 0)::text as value from deal_cells d where ${where} and d.stage_id = ${stage}`,
           rows,
           p,
+          pipelineId,
+          perStage,
         );
       });
       const rows =
@@ -271,10 +280,12 @@ export const dealAnalyticsRoutes = createRouter()
             const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, access);
             const p = new Params(c.var.auth.orgId);
             const adopted = p.adopt(fromWhere, values);
-            const sql = board(
+            const sql = kanbanSql(
               (stage) => `select count(*)::int as count, coalesce(sum(d.value), 0)::text as value ${adopted} and d.stage_id = ${stage}`,
               adopted,
               p,
+              pipelineId,
+              perStage,
             );
             return c.var.services.db.query<StageRow>(sql, p.values);
           })
