@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../support/factories';
 import { get, statementsOf, tokenFor } from '../support/http';
+import { privateTo } from '../support/sharing';
 import { sql } from '../support/sql';
 import { send } from '../support/write';
 
@@ -15,22 +16,6 @@ const warm = async (path: string, token: string) => {
 };
 
 /** Makes `types` private to their owners (no hierarchy) for the org, as a member's grants then read. */
-async function privateTo(orgId: string, types: string[]): Promise<() => Promise<void>> {
-  for (const t of types) {
-    await sql(`insert into sharing_settings (org_id, object_type, default_access, grant_hierarchy) values ($1, $2, 'private', false)`, [orgId, t]);
-  }
-  const bump = () =>
-    sql(
-      `insert into org_generations (org_id, sharing_version) values ($1, 1) on conflict (org_id) do update set sharing_version = org_generations.sharing_version + 1`,
-      [orgId],
-    );
-  await bump();
-  return async () => {
-    await sql(`delete from sharing_settings where org_id = $1`, [orgId]);
-    await bump();
-  };
-}
-
 interface Contact {
   id: string;
   company: string | null;

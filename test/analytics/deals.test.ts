@@ -4,9 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../src/env';
 import worker from '../../src/index';
 import { computeDealCube } from '../../src/resources/analytics/deal-cube';
-import { createOrg, type TestOrg } from '../support/factories';
+import { createOrg, createPipeline, type TestOrg } from '../support/factories';
 import { get, statementsOf, tokenFor } from '../support/http';
-import { withDb } from '../support/sharing';
+import { privateTo, withDb } from '../support/sharing';
 import { raiseGeneration, sql } from '../support/sql';
 
 // Deal aggregates (issue 26 §1): stats, forecast and kanban, each one aggregate statement over
@@ -44,20 +44,7 @@ describe('deal aggregates', () => {
     org = await createOrg();
     admin = await tokenFor(org.users.admin);
     member = await tokenFor(org.users.member);
-    [{ id: pipeline }] = await sql(`insert into pipelines (org_id, name, is_default) values ($1, 'Sales', true) returning id`, [org.id]);
-    stages = [];
-    for (const [i, name, won, lost] of [
-      [1, 'Lead', false, false],
-      [2, 'Proposal', false, false],
-      [3, 'Won', true, false],
-      [4, 'Lost', false, true],
-    ] as const) {
-      const [{ id }] = await sql(
-        `insert into pipeline_stages (org_id, pipeline_id, name, position, is_won, is_lost) values ($1, $2, $3, $4, $5, $6) returning id`,
-        [org.id, pipeline, name, i, won, lost],
-      );
-      stages.push(id);
-    }
+    ({ id: pipeline, stages } = await createPipeline(org.id, ['Lead', 'Proposal', ['Won', true, false], ['Lost', false, true]]));
     const owners = [org.users.admin.id, org.users.member.id, org.users.manager.id];
     for (let i = 0; i < 30; i++) {
       const stage = i % 4;
@@ -105,11 +92,7 @@ describe('deal aggregates', () => {
     expect(filtered.body.data.total).toMatchObject({ count: mine.length, value: sum(mine) });
 
     // Private deals: the member counts only their own, like their /v1/deals list.
-    await sql(`insert into sharing_settings (org_id, object_type, default_access, grant_hierarchy) values ($1, 'deal', 'private', false)`, [org.id]);
-    await sql(
-      `insert into org_generations (org_id, sharing_version) values ($1, 1) on conflict (org_id) do update set sharing_version = org_generations.sharing_version + 1`,
-      [org.id],
-    );
+    const restore = await privateTo(org.id, ['deal']);
     try {
       const stats = await get('/v1/deals/stats', { token: member });
       const theirs = deals.filter((d) => d.owner === org.users.member.id);
@@ -117,8 +100,7 @@ describe('deal aggregates', () => {
       const list = await get('/v1/deals?limit=0', { token: member, headers: { Prefer: 'count=exact', 'Cache-Control': 'no-cache' } });
       expect(list.body.count.value).toBe(theirs.length);
     } finally {
-      await sql(`delete from sharing_settings where org_id = $1`, [org.id]);
-      await sql(`update org_generations set sharing_version = sharing_version + 1 where org_id = $1`, [org.id]);
+      await restore();
     }
   });
 
@@ -178,17 +160,8 @@ describe('the deal cube', () => {
   beforeAll(async () => {
     org = await createOrg();
     [admin, member] = await Promise.all([tokenFor(org.users.admin), tokenFor(org.users.member)]);
-    [{ id: pipeline }] = await sql(`insert into pipelines (org_id, name, is_default) values ($1, 'Sales', true) returning id`, [org.id]);
-    const stages: string[] = [];
-    for (const i of [1, 2, 3]) {
-      const [{ id }] = await sql(`insert into pipeline_stages (org_id, pipeline_id, name, position) values ($1, $2, $3, $4) returning id`, [
-        org.id,
-        pipeline,
-        `S${i}`,
-        i,
-      ]);
-      stages.push(id);
-    }
+    let stages: string[];
+    ({ id: pipeline, stages } = await createPipeline(org.id, ['S1', 'S2', 'S3']));
     const owners = [org.users.admin.id, org.users.manager.id, org.users.member.id, null];
     for (let i = 0; i < 80; i++) {
       await sql(
@@ -206,11 +179,7 @@ describe('the deal cube', () => {
         ],
       );
     }
-    await sql(`insert into sharing_settings (org_id, object_type, default_access, grant_hierarchy) values ($1, 'deal', 'private', true)`, [org.id]);
-    await sql(
-      `insert into org_generations (org_id, sharing_version) values ($1, 1) on conflict (org_id) do update set sharing_version = org_generations.sharing_version + 1`,
-      [org.id],
-    );
+    await privateTo(org.id, ['deal'], { hierarchy: true });
     expect(await withDb((db) => computeDealCube(db, org.id))).toBe(true);
   });
 

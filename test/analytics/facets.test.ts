@@ -8,7 +8,7 @@ import { computeFacetRollup, facetKvKey } from '../../src/resources/analytics/ro
 import { createOrg, type TestOrg } from '../support/factories';
 import { get, statementsOf, tokenFor } from '../support/http';
 import { demoAdmin } from '../support/seeded';
-import { withDb } from '../support/sharing';
+import { privateTo, withDb } from '../support/sharing';
 import { raiseGeneration, sql, withClient } from '../support/sql';
 
 // Facets (issue 26 §5): counts per value under any list filter, live; without a filter, from the
@@ -49,14 +49,6 @@ function oracle(rows: Row[], pick: (r: Row) => string | null, top = 10): Facet {
 
 const PICK = { status: (r: Row) => r.status, lifecycle_stage: (r: Row) => r.stage, country: (r: Row) => r.country, owner_id: (r: Row) => r.owner };
 
-async function makePrivate(orgId: string): Promise<void> {
-  await sql(`insert into sharing_settings (org_id, object_type, default_access, grant_hierarchy) values ($1, 'contact', 'private', true)`, [orgId]);
-  await sql(
-    `insert into org_generations (org_id, sharing_version) values ($1, 1) on conflict (org_id) do update set sharing_version = org_generations.sharing_version + 1`,
-    [orgId],
-  );
-}
-
 describe('facets', () => {
   let org: TestOrg;
   let admin: string;
@@ -96,7 +88,7 @@ describe('facets', () => {
       org.id,
       owners[0],
     ]);
-    await makePrivate(org.id);
+    await privateTo(org.id, ['contact'], { hierarchy: true });
   });
 
   it('under a filter: live counts per value, top N, other, missing, for admins and members alike', async () => {

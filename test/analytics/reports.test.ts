@@ -6,7 +6,7 @@ import worker from '../../src/index';
 import { computeReportRollup } from '../../src/resources/analytics/reports';
 import { createOrg, type TestOrg } from '../support/factories';
 import { get, statementsOf, tokenFor } from '../support/http';
-import { withDb } from '../support/sharing';
+import { privateTo, withDb } from '../support/sharing';
 import { raiseGeneration, sql } from '../support/sql';
 import { send } from '../support/write';
 
@@ -94,11 +94,7 @@ describe('reports', () => {
       );
       deals.push(d);
     }
-    await sql(`insert into sharing_settings (org_id, object_type, default_access, grant_hierarchy) values ($1, 'deal', 'private', true)`, [org.id]);
-    await sql(
-      `insert into org_generations (org_id, sharing_version) values ($1, 1) on conflict (org_id) do update set sharing_version = org_generations.sharing_version + 1`,
-      [org.id],
-    );
+    await privateTo(org.id, ['deal'], { hierarchy: true });
   });
 
   it('runs a definition live, in one statement, under the caller’s access', async () => {

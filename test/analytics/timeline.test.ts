@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVITY_TYPES } from '../../src/core/enums';
-import { createOrg, type TestOrg } from '../support/factories';
+import { createOrg, createPipeline, type TestOrg } from '../support/factories';
 import { get, statementsOf, tokenFor } from '../support/http';
+import { privateTo } from '../support/sharing';
 import { sql } from '../support/sql';
 import { send } from '../support/write';
 
@@ -18,22 +19,6 @@ interface Expected {
 }
 
 /** Makes `types` private to their owners (no hierarchy) for the org. */
-async function privateTo(orgId: string, types: string[]): Promise<() => Promise<void>> {
-  for (const t of types) {
-    await sql(`insert into sharing_settings (org_id, object_type, default_access, grant_hierarchy) values ($1, $2, 'private', false)`, [orgId, t]);
-  }
-  const bump = () =>
-    sql(
-      `insert into org_generations (org_id, sharing_version) values ($1, 1) on conflict (org_id) do update set sharing_version = org_generations.sharing_version + 1`,
-      [orgId],
-    );
-  await bump();
-  return async () => {
-    await sql(`delete from sharing_settings where org_id = $1`, [orgId]);
-    await bump();
-  };
-}
-
 /** The API's order: at desc, then kind desc, then id desc (as text). */
 const order = (a: Expected, b: Expected) =>
   a.at < b.at ? 1 : a.at > b.at ? -1 : a.kind < b.kind ? 1 : a.kind > b.kind ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
@@ -93,20 +78,11 @@ describe('contact timeline', () => {
       `insert into contacts (org_id, first_name, owner_id) values ($1, 'Tim', $2), ($1, 'Other', $2) returning id`,
       [org.id, org.users.member.id],
     );
-    const [{ id: pipeline }] = await sql(`insert into pipelines (org_id, name, is_default) values ($1, 'Sales', true) returning id`, [org.id]);
+    const names = ['Lead', 'Proposal', 'Won', 'Lost'] as const;
+    const made = await createPipeline(org.id, ['Lead', 'Proposal', ['Won', true, false], ['Lost', false, true]]);
+    const pipeline = made.id;
     stages = {};
-    for (const [i, name, won, lost] of [
-      [1, 'Lead', false, false],
-      [2, 'Proposal', false, false],
-      [3, 'Won', true, false],
-      [4, 'Lost', false, true],
-    ] as const) {
-      const [{ id }] = await sql(
-        `insert into pipeline_stages (org_id, pipeline_id, name, position, is_won, is_lost) values ($1, $2, $3, $4, $5, $6) returning id`,
-        [org.id, pipeline, name, i, won, lost],
-      );
-      stages[name] = { id, name };
-    }
+    for (const [i, name] of names.entries()) stages[name] = { id: made.stages[i], name };
     // Activities of every type, some sharing one instant (ties are broken by kind, then id).
     const owners = [org.users.admin.id, org.users.member.id];
     const base = Date.now() - 3_600_000;

@@ -96,3 +96,26 @@ export async function createContacts(orgId: string, inputs: ContactInput[]): Pro
     return ids;
   });
 }
+
+/**
+ * A pipeline with its stages in order (a name, or [name, is_won, is_lost]); returns the pipeline
+ * id and the stages' ids in order.
+ */
+export async function createPipeline(
+  orgId: string,
+  stages: ReadonlyArray<string | readonly [string, boolean, boolean]>,
+): Promise<{ id: string; stages: string[] }> {
+  return withClient(async (c) => {
+    const { rows } = await c.query<{ id: string }>(`insert into pipelines (org_id, name, is_default) values ($1, 'Sales', true) returning id`, [orgId]);
+    const ids: string[] = [];
+    for (const [i, stage] of stages.entries()) {
+      const [name, won, lost] = typeof stage === 'string' ? [stage, false, false] : stage;
+      const made = await c.query<{ id: string }>(
+        `insert into pipeline_stages (org_id, pipeline_id, name, position, is_won, is_lost) values ($1, $2, $3, $4, $5, $6) returning id`,
+        [orgId, rows[0].id, name, i + 1, won, lost],
+      );
+      ids.push(made.rows[0].id);
+    }
+    return { id: rows[0].id, stages: ids };
+  });
+}

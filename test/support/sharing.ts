@@ -7,7 +7,7 @@ import { createDb, type Db } from '../../src/db/client';
 import { compileGrants } from '../../src/sharing/grants';
 import { loadSnapshot } from '../../src/sharing/snapshot';
 import type { UserGrants } from '../../src/sharing/types';
-import { withClient } from './sql';
+import { sql, withClient } from './sql';
 
 export async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const db = createDb(env as never, () => {});
@@ -116,4 +116,28 @@ export function describePlan(a: Analyzed): string {
         `${n.parent === 'InitPlan' || n.parent === 'SubPlan' ? `[${n.subplan}] ` : ''}${n.type}${n.index ? ` ${n.index}` : n.relation ? ` ${n.relation}` : ''} ${n.loops}×${n.rows}`,
     )
     .join('; ');
+}
+
+/**
+ * Makes `types` private in the org (no public default; `hierarchy`: managers see their reports'),
+ * raising the sharing version as a settings write does; returns what undoes it.
+ */
+export async function privateTo(orgId: string, types: readonly string[], opts: { hierarchy?: boolean } = {}): Promise<() => Promise<void>> {
+  for (const t of types) {
+    await sql(`insert into sharing_settings (org_id, object_type, default_access, grant_hierarchy) values ($1, $2, 'private', $3)`, [
+      orgId,
+      t,
+      opts.hierarchy ?? false,
+    ]);
+  }
+  const bump = () =>
+    sql(
+      `insert into org_generations (org_id, sharing_version) values ($1, 1) on conflict (org_id) do update set sharing_version = org_generations.sharing_version + 1`,
+      [orgId],
+    );
+  await bump();
+  return async () => {
+    await sql(`delete from sharing_settings where org_id = $1`, [orgId]);
+    await bump();
+  };
 }
