@@ -42,6 +42,11 @@ export interface ListContext {
   access?: UserGrants;
   /** The list is one record's rows, none unless the caller may read that record (PlanInput.parent). */
   parent?: ListParent;
+  /**
+   * `array`: each row is its values in projection order (projectionKeys), not an object: what
+   * an export writing CSV needs, without building and then reading an object per row.
+   */
+  rowMode?: 'array';
 }
 
 /**
@@ -76,6 +81,12 @@ export async function listRows(ctx: ListContext, resource: ResourceDef, req: Lis
   } catch (err) {
     throw refusedValue(err, req) ?? err;
   }
+}
+
+/** A list page whose rows are arrays of their values in projection order (projectionKeys), for exports. */
+export async function listArrays(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<Omit<ListResult, 'rows'> & { rows: unknown[][] }> {
+  const page = await listRows({ ...ctx, rowMode: 'array' }, resource, req);
+  return { ...page, rows: page.rows as unknown as unknown[][] };
 }
 
 /**
@@ -162,20 +173,26 @@ async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest
   }
   // The count does not depend on the page: both statements go out together (the driver
   // pipelines them); Promise.all hears a failure of either.
+  const arrays = ctx.rowMode === 'array';
   const [{ rows }, count] = await Promise.all([
-    req.limit === 0 ? { rows: [] } : ctx.db.query<Record<string, unknown>>(plan.statement, plan.values),
+    req.limit === 0 ? { rows: [] } : ctx.db.query<Record<string, unknown>>(plan.statement, plan.values, arrays ? { rowMode: 'array' } : undefined),
     countPlan(ctx, resource, req, plan),
   ]);
   const hasMore = rows.length > req.limit;
   if (hasMore) rows.length = req.limit;
   const last = rows[rows.length - 1];
+  // The order keys are the statement's last columns (`__k0`…): the cursor's values, then dropped.
+  const keys = plan.keys.length;
+  const keyOf = (row: Record<string, unknown>, i: number) =>
+    ((arrays ? (row as unknown as unknown[])[(row as unknown as unknown[]).length - keys + i] : row[`__k${i}`]) as string | null) ?? null;
   let nextCursor: string | null = null;
   if (hasMore && last && ctx.secret !== undefined) {
-    const keyValues = plan.keys.map((_, i) => (last[`__k${i}`] as string | null) ?? null);
+    const keyValues = plan.keys.map((_, i) => keyOf(last, i));
     const shape = await shapeHash(listShape({ resource, req, fallback, orgId: ctx.auth.orgId, userId: ctx.auth.userId }));
     nextCursor = await encodeCursor(ctx.secret, shape, keyValues, Date.now(), fallback ? 'fuzzy' : undefined);
   }
-  for (const r of rows) for (let i = 0; i < plan.keys.length; i++) delete r[`__k${i}`];
+  if (arrays) for (const r of rows as unknown as unknown[][]) r.length -= keys;
+  else for (const r of rows) for (let i = 0; i < keys; i++) delete r[`__k${i}`];
   const search = plan.search;
   return {
     rows,

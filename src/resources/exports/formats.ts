@@ -14,6 +14,8 @@ export interface RowFormat {
   extension: string;
   start(): string;
   rows(rows: ReadonlyArray<Record<string, unknown>>, first: boolean): string;
+  /** CSV only: rows as arrays of their values in the columns' order (listArrays), no object per row. */
+  arrays?(rows: ReadonlyArray<readonly unknown[]>): string;
   end(): string;
 }
 
@@ -33,6 +35,7 @@ function csv(columns: readonly string[]): RowFormat {
     // With no data, Papa Parse ends the header line with the newline itself.
     start: () => Papa.unparse({ fields, data: [] }, { ...options, header: true }),
     rows: (rows) => (rows.length ? `${Papa.unparse({ fields, data: rows.map((r) => fields.map((f) => csvCell(r[f]))) }, options)}\r\n` : ''),
+    arrays: (rows) => (rows.length ? `${Papa.unparse({ fields, data: rows.map((r) => r.map(csvCell)) }, options)}\r\n` : ''),
     end: () => '',
   };
 }

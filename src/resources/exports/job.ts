@@ -3,7 +3,7 @@ import type { Auth } from '../../core/auth';
 import type { Db } from '../../db/client';
 import { type AppEnv, readVars } from '../../env';
 import type { ListRequest } from '../../query/ast';
-import { listRows } from '../../query/execute';
+import { listArrays, listRows } from '../../query/execute';
 import { projectionKeys, resolveProjection } from '../../query/select';
 import type { UserGrants } from '../../sharing/types';
 import { CATALOG, RESOURCES } from '../registry';
@@ -156,8 +156,14 @@ export async function runExport(env: AppEnv, db: Db, message: ExportMessage, opt
     out.write(enc.encode(format.start()));
   }
   let commits = 0;
+  // CSV takes each page's rows as arrays in the header's order: no object is built per row.
+  const asArrays = format.arrays;
   const read = (after: string | null) => {
-    const page = listRows(ctx, resource, { ...job.query.request, limit: pageSize, cursor: after ?? undefined, offset: undefined, count: undefined });
+    const req = { ...job.query.request, limit: pageSize, cursor: after ?? undefined, offset: undefined, count: undefined };
+    const page: Promise<{
+      rows: ReadonlyArray<Record<string, unknown>> | ReadonlyArray<readonly unknown[]>;
+      page: { nextCursor: string | null; hasMore: boolean };
+    }> = asArrays ? listArrays(ctx, resource, req) : listRows(ctx, resource, req);
     // A page still in flight when the invocation stops at a checkpoint is never awaited.
     page.catch(() => {});
     return page;
@@ -168,7 +174,9 @@ export async function runExport(env: AppEnv, db: Db, message: ExportMessage, opt
     cursor = page.page.nextCursor;
     // The next page is asked for before this one is formatted and compressed: Postgres works while we do.
     if (page.page.hasMore && cursor) next = read(cursor);
-    const text = format.rows(page.rows, rows === 0);
+    const text = asArrays
+      ? asArrays(page.rows as ReadonlyArray<readonly unknown[]>)
+      : format.rows(page.rows as ReadonlyArray<Record<string, unknown>>, rows === 0);
     if (text) out.write(enc.encode(text));
     rows += page.rows.length;
     if (!page.page.hasMore || !cursor) break;
