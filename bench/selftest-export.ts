@@ -7,7 +7,14 @@ import type { BenchResults } from './lib/schema';
 
 type Check = (ok: boolean, what: string) => void;
 
-const facts = (rows: number, seconds: number, before: number, peak: number, status = 'succeeded'): ExportFacts => ({
+const facts = (
+  rows: number,
+  seconds: number,
+  before: number,
+  peak: number,
+  status = 'succeeded',
+  heap: { before: number; peak: number } | null = null,
+): ExportFacts => ({
   target: rows,
   expected: rows,
   rows,
@@ -25,6 +32,8 @@ const facts = (rows: number, seconds: number, before: number, peak: number, stat
   growthMb: peak - before,
   samples: 10,
   workerdPids: [1],
+  heapBeforeMb: heap?.before ?? null,
+  heapPeakMb: heap?.peak ?? null,
 });
 
 const row = (label: string, f: ExportFacts): Row => ({
@@ -47,6 +56,12 @@ export function checkExportGoal(check: Check): void {
     'export: a failed 1M job fails, whatever its numbers',
   );
   check(exportGoal([row(SMALL_LABEL, small)]).status === 'not measured', 'export: no 1M job, not measured');
+  // With the isolate's heap measured, it decides; the process's RSS (simulators included) is reported.
+  const heapSmall = facts(100_000, 0.8, 300, 330, 'succeeded', { before: 20, peak: 40 });
+  const flatHeap = exportGoal([row(SMALL_LABEL, heapSmall), row(LARGE_LABEL, facts(1_000_000, 8, 302, 420, 'succeeded', { before: 21, peak: 45 }))]);
+  check(flatHeap.status === 'pass' && flatHeap.detail.includes('isolate JS heap'), `export: a flat isolate heap passes though RSS grew (${flatHeap.detail})`);
+  const grownHeap = exportGoal([row(SMALL_LABEL, heapSmall), row(LARGE_LABEL, facts(1_000_000, 8, 302, 320, 'succeeded', { before: 21, peak: 100 }))]);
+  check(grownHeap.status === 'fail', `export: an isolate heap growing with the rows fails (${grownHeap.detail})`);
   const [s, l] = sizes(1_484_679);
   const [qs, ql] = sizes(9889);
   check(s === 100_000 && l === 1_000_000 && ql === 9000 && qs === 900, `export sizes: 100k and 1M, scaled down on a small org (${qs}, ${ql})`);

@@ -44,6 +44,8 @@ export interface BenchContext {
   baseUrl: string;
   /** Process group of that `wrangler dev` (its workerd runs in it): `export` samples workerd's memory. */
   serverPid?: number;
+  /** That `wrangler dev`'s inspector port: `export` samples the Worker isolate's JS heap through it. */
+  inspectorPort?: number;
   /** Values scenarios compute once per run (search terms, a deep cursor), by key. */
   found: Map<string, string>;
   log(message: string): void;

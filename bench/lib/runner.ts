@@ -120,6 +120,7 @@ export async function runAll(ctx: BenchContext, scenarios: Scenario[], dbUrl: st
     try {
       ctx.baseUrl = server.baseUrl;
       ctx.serverPid = server.pid;
+      ctx.inspectorPort = server.inspectorPort;
       for (const scenario of scenarios) await runScenario(ctx, scenario, mode, opts, out);
     } finally {
       await server.stop();

@@ -11,6 +11,8 @@ export interface ModeServer {
   baseUrl: string;
   /** wrangler dev's process group (see DevServer.pid). */
   pid: number;
+  /** wrangler dev's inspector port (see DevServer.inspectorPort). */
+  inspectorPort: number;
   /** What the Worker's Hyperdrive connects to, for the notes. */
   via: string;
   stop(): Promise<void>;
@@ -57,6 +59,7 @@ export async function startMode(mode: Mode, dbUrl: string, runDir: string, log: 
       mode,
       baseUrl: server.baseUrl,
       pid: server.pid,
+      inspectorPort: server.inspectorPort,
       via,
       stop: async () => {
         await server.stop();

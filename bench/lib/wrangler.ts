@@ -8,6 +8,8 @@ export interface DevServer {
   baseUrl: string;
   /** The process group leader (`npx wrangler dev`); workerd runs in its group. */
   pid: number;
+  /** The DevTools inspector of the Worker's isolate (`--inspector-port`): the export scenario reads its heap. */
+  inspectorPort: number;
   stop(): Promise<void>;
 }
 
@@ -76,5 +78,5 @@ export async function startWrangler(hyperdriveUrl: string, dir: string, log: (m:
     throw new Error(`${String(err)}\n--- wrangler log (${proc.logFile}) ---\n${proc.logTail()}`);
   }
   log(`wrangler dev on ${baseUrl} (healthy after ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  return { baseUrl, pid: proc.child.pid!, stop };
+  return { baseUrl, pid: proc.child.pid!, inspectorPort, stop };
 }
