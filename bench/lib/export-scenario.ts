@@ -23,6 +23,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import WebSocket from 'ws';
 import type { BenchContext, HttpRequest, Scenario, Variant } from './context';
 import { round } from './histogram';
 import type { LoadResult } from './load';
@@ -207,13 +208,16 @@ class HeapSampler {
       const url = targets.find((t) => t.webSocketDebuggerUrl)?.webSocketDebuggerUrl;
       if (!url) return undefined;
       const sampler = new HeapSampler();
-      sampler.ws = new WebSocket(url);
+      // `ws`, not Node's WebSocket: wrangler's inspector proxy refuses the latter's handshake.
+      const ws = new WebSocket(url);
+      sampler.ws = ws;
       await new Promise<void>((resolve, reject) => {
-        sampler.ws?.addEventListener('open', () => resolve());
-        sampler.ws?.addEventListener('error', () => reject(new Error('inspector socket failed')));
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
       });
-      sampler.ws.addEventListener('message', (event) => {
-        const msg = JSON.parse(String(event.data)) as { result?: { usedSize?: number; totalSize?: number } };
+      ws.on('error', () => {});
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data)) as { result?: { usedSize?: number; totalSize?: number } };
         if (msg.result?.usedSize !== undefined && msg.result.totalSize !== undefined)
           sampler.samples.push({ t: performance.now(), usedMb: msg.result.usedSize / 2 ** 20, totalMb: msg.result.totalSize / 2 ** 20 });
       });
