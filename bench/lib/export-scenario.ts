@@ -80,6 +80,8 @@ export interface ExportFacts {
    */
   heapBeforeMb: number | null;
   heapPeakMb: number | null;
+  /** The committed heap's peak (MB): V8's reservation, which wrangler dev never gives back. */
+  heapCommittedMb?: number | null;
   /** The smaller job only: the file downloaded and gunzipped here. */
   download?: { bytes: number; rawBytes: number; ratio: number; rows: number; matches: boolean; ms: number };
 }
@@ -189,7 +191,8 @@ class RssSampler {
 
 /**
  * Samples the Worker isolate's JS heap (DevTools `Runtime.getHeapUsage` through wrangler dev's
- * inspector port) every 100 ms: the memory the platform's 128 MB isolate limit is about. The
+ * inspector port) every 100 ms, in use and committed: the memory the platform's 128 MB isolate
+ * limit is about. The
  * workerd process's RSS also holds what the local simulators keep (R2's uploaded parts among
  * them) and V8's unreturned pages, so both are reported.
  */
@@ -247,11 +250,18 @@ class HeapSampler {
     this.ws?.close();
   }
 
-  /** The last sample before `t` and the highest since (committed heap, MB). */
-  around(t: number): { before?: number; peak?: number } {
-    const before = this.samples.filter((s) => s.t < t).at(-1)?.totalMb;
-    const after = this.samples.filter((s) => s.t >= t).map((s) => s.totalMb);
-    return { before, peak: after.length ? Math.max(...after) : undefined };
+  /**
+   * The last sample before `t` and the highest since: the heap in use (live objects and garbage
+   * not yet collected, MB), what V8 collects against; the committed heap only grows in dev.
+   */
+  around(t: number): { before?: number; peak?: number; committed?: number } {
+    const before = this.samples.filter((s) => s.t < t).at(-1)?.usedMb;
+    const after = this.samples.filter((s) => s.t >= t);
+    return {
+      before,
+      peak: after.length ? Math.max(...after.map((s) => s.usedMb)) : undefined,
+      committed: after.length ? Math.max(...after.map((s) => s.totalMb)) : undefined,
+    };
   }
 }
 
@@ -405,6 +415,7 @@ async function exportJob(ctx: BenchContext, n: number, opts: { download: boolean
       workerdPids: pids,
       heapBeforeMb: mb(heapAt?.before),
       heapPeakMb: mb(heapAt?.peak),
+      heapCommittedMb: mb(heapAt?.committed),
     };
     if (opts.download && job.status === 'succeeded') {
       const { contentType, ...got } = await download(ctx, id);
@@ -433,7 +444,7 @@ function describe(f: ExportFacts, small?: ExportFacts): string {
       ? `workerd RSS ${f.rssBeforeMb} MB before, peak ${f.rssPeakMb} MB: +${f.growthMb} MB (${f.samples} samples every ${SAMPLE_MS} ms, pid ${f.workerdPids.join(', ')})`
       : 'workerd RSS not sampled',
     f.heapBeforeMb !== null && f.heapPeakMb !== null
-      ? `isolate JS heap ${f.heapBeforeMb} MB before, peak ${f.heapPeakMb} MB: +${mb(f.heapPeakMb - f.heapBeforeMb)} MB`
+      ? `isolate JS heap in use ${f.heapBeforeMb} MB before, peak ${f.heapPeakMb} MB: +${mb(f.heapPeakMb - f.heapBeforeMb)} MB (committed peak ${f.heapCommittedMb ?? '–'} MB)`
       : 'isolate heap not sampled',
   ];
   if (small && f !== small && small.rssBeforeMb !== null && f.rssPeakMb !== null)
@@ -472,7 +483,7 @@ function variant(label: string, which: 0 | 1): Variant {
       const facts = await exportJob(ctx, n, { download: which === 0, log: true, heap: false });
       if (ctx.inspectorPort) {
         const watched = await exportJob(ctx, n, { download: false, log: false, heap: true });
-        Object.assign(facts, { heapBeforeMb: watched.heapBeforeMb, heapPeakMb: watched.heapPeakMb });
+        Object.assign(facts, { heapBeforeMb: watched.heapBeforeMb, heapPeakMb: watched.heapPeakMb, heapCommittedMb: watched.heapCommittedMb });
       }
       if (which === 0) smallFacts.set(ctx.baseUrl, facts);
       const ok = facts.status === 'succeeded' && (!facts.download || facts.download.matches);

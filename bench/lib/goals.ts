@@ -81,7 +81,7 @@ export function exportGoal(rows: Row[]): Goal {
     const limit = flatLimitMb(smallGrowth);
     checks.push({
       ok: small.status === 'succeeded' && grew <= limit && (large.heapPeakMb as number) < 128,
-      text: `isolate JS heap +${f(smallGrowth)} MB at ${n(small.rows)} rows, +${f(grew)} MB at ${n(large.rows)} (over the same base; peak ${f(large.heapPeakMb as number)} MB < 128) ≤ ${f(limit)} MB`,
+      text: `isolate JS heap in use +${f(smallGrowth)} MB at ${n(small.rows)} rows, +${f(grew)} MB at ${n(large.rows)} (over the same base; peak ${f(large.heapPeakMb as number)} MB < 128) ≤ ${f(limit)} MB`,
     });
   }
   if (!small || small.growthMb === null || small.rssBeforeMb === null || large.rssPeakMb === null) {
