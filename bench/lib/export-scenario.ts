@@ -45,7 +45,7 @@ const WARMUP_ROWS = 10_000;
  * measured from the same base as the small job's (just before the small job, so memory the small
  * job kept cannot hide growth), is at most 1.5 × the small job's growth + 20 MB. Judged on the
  * Worker isolate's JS heap when the inspector answers (what the 128 MB limit is about), else on
- * workerd's RSS, which also holds the local R2 simulator's copy of the uploaded parts.
+ * workerd's RSS, which also holds the local simulators (R2's among them: its growth follows the file's size).
  */
 export const FLAT_FACTOR = 1.5;
 export const FLAT_SLACK_MB = 20;
