@@ -115,10 +115,21 @@ describe('facets', () => {
     );
   });
 
-  it('a live facet request is one aggregate statement, after the planner’s estimate (EXPLAIN, pipelined with the sharing check)', async () => {
-    await get('/v1/contacts/facets?status=eq.active', { token: admin });
-    const res = await get('/v1/contacts/facets?status=eq.active', { token: admin });
+  it('a live facet request is one aggregate statement after the planner’s estimate; repeated, a read tier answers it', async () => {
+    const path = '/v1/contacts/facets?status=eq.active';
+    await get(path, { token: admin, headers: { 'Cache-Control': 'no-cache' } });
+    const res = await get(path, { token: admin, headers: { 'Cache-Control': 'no-cache' } });
+    expect(res.body.meta.tier).toBe('db');
+    // The estimate (EXPLAIN) pipelined with the sharing check, then the aggregate.
     expect(statementsOf(res)).toBeLessThanOrEqual(3);
+    const again = await get(path, { token: admin });
+    expect(['memory', 'edge-cache']).toContain(again.body.meta.tier);
+    expect(again.headers.get('Server-Timing') ?? '').not.toMatch(/db;dur=[\d.]+;desc="[1-9]/);
+    expect(again.body.data).toEqual(res.body.data);
+    // A write moves the generation: counted again.
+    const generation = await raiseGeneration(org.id, 'contacts');
+    const moved = await get(path, { token: admin, headers: { 'X-Min-Generation': generation } });
+    expect(moved.body.meta.tier).toBe('db');
   });
 
   it('without a filter: the rollup, summed over the owners each caller reads; stale after a write, fresh after the cron', async () => {

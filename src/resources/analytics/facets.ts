@@ -11,8 +11,9 @@ import { createRouter, errorResponses } from '../../http/openapi';
 import type { ListRequest } from '../../query/ast';
 import { countFromPrefer } from '../../query/parse-query-string';
 import type { ResourceDef } from '../../query/resource';
+import type { UserGrants } from '../../sharing/types';
 import { underAccess } from '../access';
-import { inBackground } from '../tiers';
+import { inBackground, type TierPolicy, throughTiers } from '../tiers';
 import { filteredRows, filtersOf } from './deals';
 import { FACETED, FACETS, facetSources, liveFacets } from './facet-defs';
 import { computeFacetRollup, FACET_ROLLUP_MAX_AGE_MS, type FacetRollup, facetKvKey } from './rollups';
@@ -50,7 +51,9 @@ const Facets = z
   .openapi('Facets');
 const FacetsMeta = z.object({
   requestId: z.string(),
-  source: z.enum(['live', 'rollup']).openapi({ description: 'Computed for this request, or summed from the precomputed rollup' }),
+  source: z.enum(['live', 'rollup']).openapi({ description: 'Counted from the rows, or summed from the precomputed rollup' }),
+  tier: z.enum(['memory', 'edge-cache', 'kv', 'db']).openapi({ description: 'Which read tier answered (db: computed for this request)' }),
+  ageMs: z.int(),
   computedAt: z.string().openapi({ description: 'When the counts were computed' }),
   stale: z.boolean().openapi({ description: 'A write to the resource since the rollup was computed (it is refreshed within 5 minutes)' }),
   sample: z.int().optional().openapi({ description: 'Rows read, when approximate' }),
@@ -83,7 +86,9 @@ function add(counts: Counts, field: string, value: string | null, n: number): vo
 }
 
 async function live(c: Context<AppContext>, resource: ResourceDef, req: ListRequest, fields: readonly string[], top: number, exact: boolean) {
+  let grants: UserGrants | undefined;
   const got = await underAccess(c, (access) => {
+    grants = access;
     const { fromWhere, values } = filteredRows(c, resource, req, access);
     return liveFacets(c.var.services.db, resource, fields, fromWhere, values, { exact, estimates: isolateCaches().estimates });
   });
@@ -94,8 +99,12 @@ async function live(c: Context<AppContext>, resource: ResourceDef, req: ListRequ
   return {
     data: { facets: fold(fields, counts, top, scale), total: Math.round(got.read * scale), approximate },
     meta: { source: 'live' as const, computedAt: new Date().toISOString(), stale: false, ...(approximate ? { sample: got.read } : {}) },
+    grants,
   };
 }
+
+/** Facet answers in the read tiers: isolate memory and the data centre's cache, keyed by generation and access. */
+const FACET_POLICY: TierPolicy = { memory: true, edgeTtlSeconds: 60, kvTtlSeconds: 0 };
 
 /** Org facet totals this isolate read lately (CACHE_POLICY.rollups). */
 const heldRollups = new LRUCache<string, FacetRollup>({ max: CACHE_POLICY.rollups.max, ttl: CACHE_POLICY.rollups.ttlMs });
@@ -185,6 +194,7 @@ async function fromRollup(c: Context<AppContext>, resource: ResourceDef, fields:
   return {
     data: { facets: fold(fields, counts, top), total, approximate: false },
     meta: { source: 'rollup' as const, computedAt: state.computedAt, stale },
+    grants: scope.grants,
   };
 }
 
@@ -238,7 +248,22 @@ for (const resource of FACETED) {
     const req = filtersOf(c, ['fields', 'top']);
     const exact = countFromPrefer(c.req.header('Prefer')) === 'exact';
     const unfiltered = !req.where.length && req.q === undefined && req.deleted === 'exclude';
-    const answer = (unfiltered ? await fromRollup(c, resource, fields, top, exact) : undefined) ?? (await live(c, resource, req, fields, top, exact));
-    return c.json({ data: answer.data, meta: { requestId: c.var.requestId, ...answer.meta } }, 200);
+    // Through the read tiers like a list: a repeated request under the same access and generation
+    // is answered from memory or the Cache API (`meta.tier`); `Cache-Control: no-cache` computes it.
+    return throughTiers(c, {
+      policy: FACET_POLICY,
+      resource,
+      key: { kind: 'facets', req, fields, top, exact },
+      load: async () => {
+        const answer = (unfiltered ? await fromRollup(c, resource, fields, top, exact) : undefined) ?? (await live(c, resource, req, fields, top, exact));
+        return { text: JSON.stringify(answer.data), info: answer.meta, grants: answer.grants };
+      },
+      render: (served) =>
+        c.body(
+          `{"data":${served.entry.text},"meta":${JSON.stringify({ requestId: c.var.requestId, ...served.entry.info, tier: served.tier, ageMs: Math.round(served.ageMs) })}}`,
+          200,
+          { 'Content-Type': 'application/json' },
+        ),
+    }) as unknown as ReturnType<typeof c.json<{ data: FacetsBody; meta: z.infer<typeof FacetsMeta> }, 200>>;
   });
 }
