@@ -80,7 +80,7 @@ export type RunOutcome = 'done' | 'more' | 'busy' | 'gone';
 const LEASE_SECONDS = 120;
 
 /** Rows per statement: larger than an API page (the compiler takes it; the parsers cap clients at 1000). */
-const PAGE_SIZE = 10_000;
+const PAGE_SIZE = 5000;
 const BUDGET_MS = 10 * 60_000;
 
 const JOB_SQL = `select id, org_id as "orgId", created_by as "createdBy", resource, query, format, gzip, status,
