@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
-import { createDb, type Db } from '../../db/client';
-import { type AppEnv, readVars } from '../../env';
+import type { Db } from '../../db/client';
 import type { AppContext } from '../../http/context';
 import type { ListRequest } from '../../query/ast';
 import { type CheckedFilter, checkFilters } from '../../query/check';
@@ -8,9 +7,8 @@ import { compileFilter } from '../../query/compile-filter';
 import { Params } from '../../query/params';
 import type { UserGrants } from '../../sharing/types';
 import { CATALOG, RESOURCES } from '../registry';
-import { inBackground } from '../tiers';
-import { generationSql, underLock } from './rollups';
-import { ROLLUP_LIVE_ROWS, rollupScope, shouldRevalidate } from './scope';
+import { generationSql, ROLLUP_MAX_AGE_MS, underLock } from './rollups';
+import { ROLLUP_LIVE_ROWS, revalidate, rollupScope } from './scope';
 
 /**
  * The deal cube (issue 26, decision 0052): per org, deal counts and sums by owner, pipeline,
@@ -27,8 +25,6 @@ import { ROLLUP_LIVE_ROWS, rollupScope, shouldRevalidate } from './scope';
 
 const DIMENSIONS = new Set(['status', 'pipeline_id', 'stage_id', 'owner_id']);
 const OPS = new Set(['eq', 'neq', 'in', 'is']);
-/** Stale past this: recomputed after the response; the cron runs every 5 minutes. */
-const CUBE_MAX_AGE_MS = 5 * 60_000;
 
 /** The request's filters checked, when the cube can answer them; else undefined. */
 export function cubeFilters(req: ListRequest): CheckedFilter[] | undefined {
@@ -97,20 +93,9 @@ export async function fromCube<T extends Record<string, unknown>>(
   if (head.__shared) return undefined;
   const stale = Number(head.__generation) < scope.current;
   if (stale && Number(head.__rows) <= ROLLUP_LIVE_ROWS) return undefined;
-  if (shouldRevalidate(`deal-cube:${c.var.auth.orgId}`, { computedAt: head.__computed_at, stale }, CUBE_MAX_AGE_MS)) {
-    void inBackground(c, refreshInBackground(c.env, c.var.auth.orgId));
-  }
+  revalidate(c, `deal-cube:${orgId}`, { computedAt: head.__computed_at, stale }, ROLLUP_MAX_AGE_MS, (db) => computeDealCube(db, orgId));
   const out = rows.filter((r) => r.__row).map(({ __generation, __computed_at, __rows, __shared, __row, ...rest }) => rest as unknown as T);
   return { rows: out, computedAt: head.__computed_at, stale };
-}
-
-async function refreshInBackground(env: AppEnv, orgId: string): Promise<void> {
-  const db = createDb(env, () => {}, { connectTimeoutMs: readVars(env).CONNECT_TIMEOUT_MS });
-  try {
-    await computeDealCube(db, orgId);
-  } finally {
-    await db.close();
-  }
 }
 
 /** Recomputes one org's deal cube (one pass over its live deals). False when another run holds it. */

@@ -3,8 +3,6 @@ import type { Context } from 'hono';
 import { LRUCache } from 'lru-cache';
 import { CACHE_POLICY, isolateCaches } from '../../cache/isolate';
 import { AppError } from '../../core/errors';
-import { createDb, type Db } from '../../db/client';
-import { readVars } from '../../env';
 import { requireAuth } from '../../http/auth';
 import type { AppContext } from '../../http/context';
 import { createRouter, errorResponses } from '../../http/openapi';
@@ -13,11 +11,11 @@ import { countFromPrefer } from '../../query/parse-query-string';
 import type { ResourceDef } from '../../query/resource';
 import type { UserGrants } from '../../sharing/types';
 import { underAccess } from '../access';
-import { inBackground, type TierPolicy, throughTiers } from '../tiers';
+import { type TierPolicy, throughTiers } from '../tiers';
 import { filteredRows, filtersOf } from './deals';
 import { FACETED, FACETS, facetSources, liveFacets } from './facet-defs';
-import { computeFacetRollup, FACET_ROLLUP_MAX_AGE_MS, type FacetRollup, facetKvKey } from './rollups';
-import { ROLLUP_LIVE_ROWS, rollupScope, shouldRevalidate } from './scope';
+import { computeFacetRollup, type FacetRollup, facetKvKey, ROLLUP_MAX_AGE_MS } from './rollups';
+import { ROLLUP_LIVE_ROWS, revalidate, rollupScope } from './scope';
 
 /**
  * Facets (issue 26 §5, decision 0052): counts of each value of a few fields over the rows a
@@ -109,24 +107,6 @@ const FACET_POLICY: TierPolicy = { memory: true, edgeTtlSeconds: 60, kvTtlSecond
 /** Org facet totals this isolate read lately (CACHE_POLICY.rollups). */
 const heldRollups = new LRUCache<string, FacetRollup>({ max: CACHE_POLICY.rollups.max, ttl: CACHE_POLICY.rollups.ttlMs });
 
-/** Stale and past its policy: served, and recomputed after the response (stale-while-revalidate). */
-function revalidate(c: Context<AppContext>, resource: string, rollup: { computedAt: string; stale: boolean }): void {
-  if (!shouldRevalidate(`facets:${c.var.auth.orgId}:${resource}`, rollup, FACET_ROLLUP_MAX_AGE_MS)) return;
-  const { env } = c;
-  const orgId = c.var.auth.orgId;
-  void inBackground(
-    c,
-    (async () => {
-      const db: Db = createDb(env, () => {}, { connectTimeoutMs: readVars(env).CONNECT_TIMEOUT_MS });
-      try {
-        await computeFacetRollup(env, db, orgId, resource);
-      } finally {
-        await db.close();
-      }
-    })(),
-  );
-}
-
 /**
  * The unfiltered facets from the rollup, or undefined when this caller must be answered live
  * (no rollup yet, criteria rules or manual shares; stale, when an exact count is asked or the
@@ -190,7 +170,9 @@ async function fromRollup(c: Context<AppContext>, resource: ResourceDef, fields:
   const total = first ? [...first.values()].reduce((s, n) => s + n, 0) : 0;
   // Stale: exact counts were asked for, or there are few enough rows to count them live.
   if (stale && (exact || total <= ROLLUP_LIVE_ROWS)) return undefined;
-  revalidate(c, resource.name, { computedAt: state.computedAt, stale });
+  revalidate(c, `facets:${orgId}:${resource.name}`, { computedAt: state.computedAt, stale }, ROLLUP_MAX_AGE_MS, (db, env) =>
+    computeFacetRollup(env, db, orgId, resource.name),
+  );
   return {
     data: { facets: fold(fields, counts, top), total, approximate: false },
     meta: { source: 'rollup' as const, computedAt: state.computedAt, stale },

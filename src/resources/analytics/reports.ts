@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AppError } from '../../core/errors';
-import { createDb, type Db } from '../../db/client';
-import { type AppEnv, readVars } from '../../env';
+import type { Db } from '../../db/client';
 import { requireAuth } from '../../http/auth';
 import { jsonBody } from '../../http/body';
 import type { AppContext } from '../../http/context';
@@ -11,11 +10,10 @@ import { createRouter, dataResponse, errorResponses } from '../../http/openapi';
 import { planList } from '../../query/plan';
 import { underAccess } from '../access';
 import { CATALOG } from '../registry';
-import { inBackground } from '../tiers';
 import { filteredRows } from './deals';
 import { type CheckedReport, checkReport, foldSql, measureSql, partialSql, ReportDefinition } from './report-spec';
 import { generationSql, underLock } from './rollups';
-import { rollupScope, shouldRevalidate } from './scope';
+import { revalidate, rollupScope } from './scope';
 
 /**
  * Reports (issue 26 §6, decision 0052). `POST /v1/reports/run` answers a definition live, in
@@ -246,20 +244,10 @@ async function savedResult(c: Context<AppContext>, report: ReportRow) {
     state = { generation: Number(head.__generation), computedAt: head.__computed_at };
   }
   const stale = state.generation < scope.current;
-  if (shouldRevalidate(`report:${orgId}:${report.id}`, { computedAt: state.computedAt, stale }, report.maxAgeSeconds * 1000)) {
-    const { env } = c;
-    void inBackground(c, refreshOne(env, orgId, report.id));
-  }
+  revalidate(c, `report:${orgId}:${report.id}`, { computedAt: state.computedAt, stale }, report.maxAgeSeconds * 1000, (db) =>
+    computeReportRollup(db, orgId, report.id),
+  );
   return { data: shape(r, rows), meta: { source: 'rollup' as const, computedAt: state.computedAt, stale } };
-}
-
-async function refreshOne(env: AppEnv, orgId: string, id: string): Promise<void> {
-  const db = createDb(env, () => {}, { connectTimeoutMs: readVars(env).CONNECT_TIMEOUT_MS });
-  try {
-    await computeReportRollup(db, orgId, id);
-  } finally {
-    await db.close();
-  }
 }
 
 export const reportRoutes = createRouter()

@@ -11,8 +11,8 @@ import { FACETS, facetColumns, facetSources } from './facet-defs';
  * replaces the previous rows whole. Only orgs whose data moved since their rollup are computed.
  */
 
-/** Facet rollups older than this and stale are recomputed when read (stale-while-revalidate); the cron runs every 5 minutes. */
-export const FACET_ROLLUP_MAX_AGE_MS = 5 * 60_000;
+/** Facet rollups and deal cubes older than this and stale are recomputed when read (stale-while-revalidate); the cron runs every 5 minutes. */
+export const ROLLUP_MAX_AGE_MS = 5 * 60_000;
 /** The cron stops starting new rollups after this long (a cron run may last 15 minutes). */
 const CRON_BUDGET_MS = 10 * 60_000;
 /** One rollup statement may run this long (the database's default for requests is 10 s). */

@@ -1,10 +1,12 @@
 import type { Context } from 'hono';
+import { createDb, type Db } from '../../db/client';
+import { type AppEnv, readVars } from '../../env';
 import type { AppContext } from '../../http/context';
 import { objectTypeOf } from '../../query/access';
 import type { ResourceDef } from '../../query/resource';
 import { grantsAtLeast } from '../../sharing/access';
 import type { ObjectType, UserGrants } from '../../sharing/types';
-import { isolateGenerations, minGeneration } from '../tiers';
+import { inBackground, isolateGenerations, minGeneration } from '../tiers';
 
 /**
  * Which part of a rollup kept at owner grain a caller may read (decision 0052), or undefined
@@ -55,6 +57,31 @@ export const ROLLUP_LIVE_ROWS = 50_000;
 
 /** Refreshes this isolate already asked for, by key: one at a time, at most once a minute. */
 const refreshing = new Map<string, number>();
+
+/**
+ * Stale-while-revalidate for a rollup this request served: when it is stale and older than
+ * `maxAgeMs`, `compute` runs after the response on a connection of its own (once a minute per
+ * key and isolate at most; an overlapping run elsewhere is skipped by the rollup's own lock).
+ */
+export function revalidate(
+  c: Context<AppContext>,
+  key: string,
+  rollup: { computedAt: string; stale: boolean },
+  maxAgeMs: number,
+  compute: (db: Db, env: AppEnv) => Promise<unknown>,
+): void {
+  if (!shouldRevalidate(key, rollup, maxAgeMs)) return;
+  const { env } = c;
+  const work = async () => {
+    const db = createDb(env, () => {}, { connectTimeoutMs: readVars(env).CONNECT_TIMEOUT_MS });
+    try {
+      await compute(db, env);
+    } finally {
+      await db.close();
+    }
+  };
+  void inBackground(c, work());
+}
 
 /** Whether a stale rollup past its policy should be recomputed now (stale-while-revalidate), remembering the ask. */
 export function shouldRevalidate(key: string, rollup: { computedAt: string; stale: boolean }, maxAgeMs: number): boolean {
