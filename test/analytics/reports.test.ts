@@ -175,7 +175,20 @@ describe('reports', () => {
     const generation = await raiseGeneration(org.id, 'deals');
     const stale = await get(`/v1/reports/${id}/result`, { token: admin, headers: { 'X-Min-Generation': generation } });
     expect(stale.body.meta).toMatchObject({ source: 'rollup', stale: true });
-    expect(await withDb((db) => computeReportRollup(db, org.id, id))).toBe(true);
+    // Stale and older than maxAgeSeconds: still served, and recomputed after the response.
+    await sql(
+      `update rollups set data = jsonb_set(data, '{computedAt}', to_jsonb((now() - interval '1 hour')::text)) where org_id = $1 and kind = 'report' and key = $2`,
+      [org.id, id],
+    );
+    const old = await get(`/v1/reports/${id}/result`, { token: admin, headers: { 'X-Min-Generation': generation } });
+    expect(old.body.meta).toMatchObject({ source: 'rollup', stale: true });
+    let recomputed = false;
+    for (let i = 0; i < 100 && !recomputed; i++) {
+      const [row] = await sql(`select (data->>'generation')::bigint as g from rollups where org_id = $1 and kind = 'report' and key = $2`, [org.id, id]);
+      recomputed = String(row?.g) === generation;
+      if (!recomputed) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(recomputed, 'the stale rollup was recomputed in the background').toBe(true);
     deals[1].value = (deals[1].value as number) + 1;
     const fresh = await get(`/v1/reports/${id}/result`, { token: admin, headers: { 'X-Min-Generation': generation } });
     expect(fresh.body.meta).toMatchObject({ source: 'rollup', stale: false });
