@@ -4,7 +4,7 @@ import { requireAuth } from '../../http/auth';
 import { createRouter, dataResponse, errorResponses } from '../../http/openapi';
 import { underAccess } from '../access';
 import { RESOURCES } from '../registry';
-import { filteredRows, filtersOf } from './deals';
+import { filteredRows, filtersOf } from './rows';
 
 /**
  * Activity aggregates (DESIGN §5.6, decision 0050): one statement each over the rows a

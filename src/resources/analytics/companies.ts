@@ -13,7 +13,7 @@ import { RESOURCES } from '../registry';
 import { renderList } from '../render';
 import { DialectParams, listContext } from '../router';
 import { RESOURCE_SCHEMAS } from '../schema';
-import { money, planRows, rowsWhere, Totals } from './deals';
+import { money, planRows, rowsWhere, Totals } from './rows';
 
 /**
  * A company's numbers and its contacts (DESIGN §5.6, decision 0051). A company's contacts are

@@ -1,60 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { DEAL_STATUSES } from '../../core/enums';
 import { AppError } from '../../core/errors';
 import { requireAuth } from '../../http/auth';
-import type { AppContext } from '../../http/context';
 import { createRouter, errorResponses } from '../../http/openapi';
-import type { ListRequest } from '../../query/ast';
 import { Params } from '../../query/params';
-import { parseQueryString } from '../../query/parse-query-string';
-import { planList } from '../../query/plan';
-import type { ResourceDef } from '../../query/resource';
-import type { UserGrants } from '../../sharing/types';
 import { underAccess } from '../access';
-import { CATALOG, RESOURCES } from '../registry';
+import { RESOURCES } from '../registry';
 import { fromCube } from './deal-cube';
+import { filteredRows, filtersOf, money, Totals } from './rows';
 
 /**
  * Deal aggregates (DESIGN §5.6, decision 0050): each one statement over the rows a /v1/deals list
  * with the same filters would read (tenant, the caller's sharing grants, the filters, trash
  * excluded), aggregated in Postgres: no rows are pulled into the Worker to be summed.
  */
-
-/** The FROM/WHERE a /v1 list of `resource` with these filters reads, under the caller's grants, and its values ($1 = the org). */
-export function filteredRows(c: Context<AppContext>, resource: ResourceDef, req: ListRequest, access: UserGrants): { fromWhere: string; values: unknown[] } {
-  return planRows(c.var.auth.orgId, resource, req, access);
-}
-
-/** filteredRows for an org, without a request (plans are pure: plan tests call this). */
-export function planRows(orgId: string, resource: ResourceDef, req: ListRequest, access: UserGrants | undefined): { fromWhere: string; values: unknown[] } {
-  const plan = planList({
-    catalog: CATALOG,
-    resource,
-    req: { ...req, order: [], limit: 0, offset: undefined, cursor: undefined, count: undefined },
-    orgId,
-    access,
-  });
-  return { fromWhere: plan.fromWhere, values: plan.filterValues };
-}
-
-/** A list request for the rows whose `field` equals `value` (one record's contacts, deals, activities), for filteredRows. */
-export function rowsWhere(field: string, value: string): ListRequest {
-  return { where: [{ kind: 'cond', field, op: 'eq', value }], order: [], limit: 0, search: 'auto', deleted: 'exclude' };
-}
-
-/** The list dialect's filters from the query string, without the parameters an aggregate has no use for. */
-export function filtersOf(c: Context<AppContext>, drop: readonly string[]): ListRequest {
-  const params = new URL(c.req.url).searchParams;
-  for (const name of drop) params.delete(name);
-  for (const name of ['select', 'order', 'limit', 'offset', 'cursor', 'count']) {
-    if (params.has(name)) throw new AppError('invalid_query', `${name}: an aggregate takes filters only.`, [{ path: name, message: 'not used by aggregates' }]);
-  }
-  return parseQueryString(params, undefined);
-}
-
-export const money = z.string().openapi({ description: 'A decimal as text (exact), like deal values' });
-export const Totals = z.object({ count: z.int(), value: money, weighted: money.openapi({ description: 'Σ value × probability / 100' }) });
 
 const DealStats = z
   .object({

@@ -12,9 +12,9 @@ import type { ResourceDef } from '../../query/resource';
 import type { UserGrants } from '../../sharing/types';
 import { underAccess } from '../access';
 import { type TierPolicy, throughTiers } from '../tiers';
-import { filteredRows, filtersOf } from './deals';
 import { FACETED, FACETS, facetSources, liveFacets } from './facet-defs';
 import { computeFacetRollup, type FacetRollup, facetKvKey, ROLLUP_MAX_AGE_MS } from './rollups';
+import { filteredRows, filtersOf } from './rows';
 import { ROLLUP_LIVE_ROWS, revalidate, rollupScope } from './scope';
 
 /**

@@ -10,9 +10,9 @@ import { createRouter, dataResponse, errorResponses } from '../../http/openapi';
 import { planList } from '../../query/plan';
 import { underAccess } from '../access';
 import { CATALOG } from '../registry';
-import { filteredRows } from './deals';
 import { type CheckedReport, checkReport, foldSql, measureSql, partialSql, ReportDefinition } from './report-spec';
 import { generationSql, underLock } from './rollups';
+import { filteredRows } from './rows';
 import { revalidate, rollupScope } from './scope';
 
 /**

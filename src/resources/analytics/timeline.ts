@@ -11,7 +11,7 @@ import { underAccess } from '../access';
 import { RESOURCES } from '../registry';
 import { renderList } from '../render';
 import { PageInfo, ResponseMeta } from '../schema';
-import { planRows, rowsWhere } from './deals';
+import { planRows, rowsWhere } from './rows';
 
 /**
  * A contact's timeline (DESIGN §5.6, decision 0051): its activities (every type: calls, emails,
