@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../src/env';
 import worker from '../../src/index';
-import { FACET_SAMPLE } from '../../src/resources/analytics/facet-defs';
+import { FACET_READ_BUDGET, FACET_SAMPLE } from '../../src/resources/analytics/facet-defs';
 import { computeFacetRollup, facetKvKey } from '../../src/resources/analytics/rollups';
 import { createOrg, type TestOrg } from '../support/factories';
 import { get, statementsOf, tokenFor } from '../support/http';
@@ -256,6 +256,30 @@ describe('facets', () => {
     }
     const all = await get('/v1/contacts/facets?status=eq.active&fields=lifecycle_stage', { token: demo.token, headers: { Prefer: 'count=exact' } });
     expect(all.body.data).toMatchObject({ approximate: false, total });
+  });
+
+  it('a search keeping few rows: a sample within the read budget, still close to the exact counts', async () => {
+    const demo = await demoAdmin();
+    const res = await get('/v1/contacts/facets?q=son&fields=status', { token: demo.token });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const exact = await sql<{ v: string; n: number }>(
+      `select status as v, count(*)::int as n from contacts where org_id = $1 and search_text like '%son%' and deleted_at is null group by 1`,
+      [demo.orgId],
+    );
+    const [{ n: rows }] = await sql<{ n: number }>(`select count(*)::int as n from contacts where org_id = $1 and deleted_at is null`, [demo.orgId]);
+    const total = exact.reduce((s, r) => s + r.n, 0);
+    // FACET_SAMPLE matches would mean reading more than the budget: it reads the budget's rows, and keeps their matches.
+    expect((FACET_SAMPLE / total) * rows).toBeGreaterThan(FACET_READ_BUDGET);
+    expect(res.body.data.approximate).toBe(true);
+    const expected = (total / rows) * FACET_READ_BUDGET;
+    expect(res.body.meta.sample).toBeGreaterThan(expected / 2);
+    expect(res.body.meta.sample).toBeLessThan(expected * 1.5);
+    // About 800 kept: the total within 4 × 1/√800 ≈ 14 %, a value holding a fifth of them within about 28 %.
+    expect(Math.abs(res.body.data.total - total) / total).toBeLessThan(0.15);
+    for (const { v, n } of exact.filter((r) => r.n > total / 5)) {
+      const got = res.body.data.facets.status.values.find((x: { value: string }) => x.value === v)?.count ?? 0;
+      expect(Math.abs(got - n) / n, v).toBeLessThan(0.3);
+    }
   });
 
   it('bad requests are 400s naming the parameter', async () => {

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { plannedRows, uuidBelow } from '../../src/query/count';
+import { plannedRows } from '../../src/query/count';
 import { Params } from '../../src/query/params';
 import { parseQueryString } from '../../src/query/parse-query-string';
 import { computeDealCube } from '../../src/resources/analytics/deal-cube';
 import { kanbanSql } from '../../src/resources/analytics/deals';
-import { FACET_SAMPLE, liveFacetSql } from '../../src/resources/analytics/facet-defs';
+import { FACET_MIN_SAMPLE, FACET_READ_BUDGET, FACET_SAMPLE, liveFacetSql, planSample, sampleFromWhere } from '../../src/resources/analytics/facet-defs';
 import { planRows } from '../../src/resources/analytics/rows';
 import { RESOURCES } from '../../src/resources/registry';
 import type { UserGrants } from '../../src/sharing/types';
@@ -13,8 +13,8 @@ import { grantsOf, withDb } from '../support/sharing';
 import { explain } from '../support/sql';
 
 // Facets, the kanban and the deal cube on the seeded dataset (about 300k contacts and 100k deals
-// in the demo org): a sampled facet request reads about FACET_SAMPLE rows whatever the number of
-// matches; the kanban reads at most per_stage deals per stage from the stage's recency index;
+// in the demo org): a sampled facet request keeps about FACET_SAMPLE matches, or reads at most
+// FACET_READ_BUDGET rows, whatever the number of matches; the kanban reads at most per_stage deals per stage from the stage's recency index;
 // the cube's org totals are a few hundred cells, not the org's deals. Never a scan of a big table.
 const BIG = ['contacts', 'deals', 'activities', 'addresses', 'companies', 'leads'];
 
@@ -29,17 +29,26 @@ describe('analytics plans on seeded data', () => {
 
   for (const filter of ['status=eq.active', 'q=son', 'status=eq.active&last_name=ilike.*son*&created_at=gte.2024-01-01']) {
     for (const as of ['admin', 'member'] as const) {
-      it(`facets under ${filter}, as ${as}: a sample of about ${FACET_SAMPLE} rows, read by index`, async () => {
-        const { fromWhere, values } = planRows(orgId, RESOURCES.contacts, parseQueryString(new URLSearchParams(filter)), as === 'member' ? member : undefined);
-        const planned = await withDb((db) => plannedRows(db, `select 1 ${fromWhere}`, values));
-        const fields = ['status', 'lifecycle_stage', 'country'];
-        const bounded = planned > FACET_SAMPLE ? `${fromWhere} and c.id < $${values.length + 1}::uuid` : fromWhere;
-        const args = planned > FACET_SAMPLE ? [...values, uuidBelow(FACET_SAMPLE / planned).bound] : values;
-        const e = await explain(liveFacetSql(RESOURCES.contacts, fields, bounded), args, { analyze: true });
+      it(`facets under ${filter}, as ${as}: a sample within the read budget, read by index`, async () => {
+        const req = parseQueryString(new URLSearchParams(filter));
+        const { fromWhere, values } = planRows(orgId, RESOURCES.contacts, req, as === 'member' ? member : undefined);
+        const matches = await withDb((db) => plannedRows(db, `select 1 ${fromWhere}`, values));
+        const base = await withDb((db) => plannedRows(db, 'select 1 from contacts c where c.org_id = $1 and c.deleted_at is null', [orgId]));
+        const plan = planSample(RESOURCES.contacts, matches, base);
+        const sample = sampleFromWhere(RESOURCES.contacts, fromWhere, values, req.deleted, plan);
+        const e = await explain(liveFacetSql(RESOURCES.contacts, ['status', 'lifecycle_stage', 'country'], sample.fromWhere), sample.values, { analyze: true });
         expect(e.seqScans.filter((r) => BIG.includes(r))).toEqual([]);
-        // The rows the sample keeps (the matches under the id bound): about FACET_SAMPLE, or all of them when fewer are expected.
-        const [kept] = await withDb((db) => db.query<{ n: number }>(`select count(*)::int as n ${bounded}`, args)).then((r) => r.rows);
+        // The rows the sample keeps: about FACET_SAMPLE, fewer within the budget, or all of them when fewer are expected.
+        const [kept] = await withDb((db) => db.query<{ n: number }>(`select count(*)::int as n ${sample.fromWhere}`, sample.values)).then((r) => r.rows);
         expect(kept.n).toBeLessThan(3 * FACET_SAMPLE);
+        if (plan.fenced) {
+          // The org's lowest ids first, through the (org_id, id) index: at most the budget read, whatever the filter.
+          expect(e.indexes).toContain('contacts_org_id_idx');
+          expect(e.tableRows.contacts).toBeLessThan(1.5 * FACET_READ_BUDGET);
+          expect(kept.n).toBeGreaterThan(FACET_MIN_SAMPLE / 2);
+        }
+        // A text search or the three filters keep 5–10 % of the org's rows: the admin's sample is the budget's range.
+        if (as === 'admin' && filter !== 'status=eq.active') expect(plan).toMatchObject({ fenced: true, fraction: FACET_READ_BUDGET / base });
         // Each kept row's address is one probe by primary key.
         expect(e.tableRows.addresses ?? 0).toBeLessThanOrEqual(kept.n);
       });

@@ -1,6 +1,8 @@
 import type { Memo } from '../../cache/isolate';
 import type { Db } from '../../db/client';
+import type { DeletedMode } from '../../query/ast';
 import { plannedRows, uuidBelow } from '../../query/count';
+import { orgPredicate } from '../../query/params';
 import type { ResourceDef } from '../../query/resource';
 import { CATALOG } from '../registry';
 
@@ -76,6 +78,82 @@ export function facetColumns(resource: string, fields: readonly string[], alias:
 /** Matches a live facet request reads at most before it samples: counts scale from a uniform sample of about this many. */
 export const FACET_SAMPLE = 2500;
 
+/**
+ * The time budget of a sampled facet request, in rows of the org it reads (decision 0052): a
+ * row read through the `(org_id, id)` index costs about 1.5–2 µs (random heap order), so about
+ * 20 ms. A filter keeping few rows (a text search: 5–10 %) would need 25–50k rows read for
+ * FACET_SAMPLE matches; within the budget it gets fewer, at least FACET_MIN_SAMPLE.
+ */
+export const FACET_READ_BUDGET = 10_000;
+/** The fewest matches a budgeted sample is expected to hold; a filter keeping fewer is sampled through its own index. */
+export const FACET_MIN_SAMPLE = 500;
+/** Resources with an `(org_id, id)` index over their live rows: an org's lowest ids are one index range. */
+const ID_RANGE: ReadonlySet<string> = new Set(['contacts']);
+
+/** How a live facet request reads its matches. */
+export interface SamplePlan {
+  /** The fraction of the id space read: 1 for every match. */
+  fraction: number;
+  /**
+   * Whether the org's lowest ids are read first (by the `(org_id, id)` index, at most
+   * FACET_READ_BUDGET rows) and the filter kept to their rows, or the planner picks the way in.
+   */
+  fenced: boolean;
+  /** Matches the sample should hold. */
+  expected: number;
+}
+
+/**
+ * Chooses the sample from the planner's estimates: `matches` of the filter, `base` rows of the
+ * org. All matches when few are expected; otherwise the lowest fraction of the id space holding
+ * about FACET_SAMPLE of them, read as one `(org_id, id)` range when that stays within the read
+ * budget, or the budget's range when the filter keeps enough of it. A text index is not per org
+ * (its bitmap for a common trigram spans every org's matches: 40 ms for `son` in 3M contacts),
+ * so the range goes first and the filter is applied to its rows alone. A filter too selective
+ * for the budget is left to the planner, bounded by the id fraction (its own index, ANDed).
+ */
+export function planSample(resource: ResourceDef, matches: number, base: number | undefined): SamplePlan {
+  if (matches <= FACET_SAMPLE) return { fraction: 1, fenced: false, expected: matches };
+  const target = FACET_SAMPLE / matches;
+  if (!ID_RANGE.has(resource.name) || base === undefined) return { fraction: target, fenced: false, expected: FACET_SAMPLE };
+  const budget = FACET_READ_BUDGET / Math.max(base, 1);
+  if (target <= budget) return { fraction: target, fenced: true, expected: FACET_SAMPLE };
+  if (matches * budget >= FACET_MIN_SAMPLE) return { fraction: budget, fenced: true, expected: matches * budget };
+  return { fraction: target, fenced: false, expected: FACET_SAMPLE };
+}
+
+/** The org's live rows of the resource (or its deleted ones, as the request asks), as SQL conditions. */
+function baseConditions(resource: ResourceDef, deleted: DeletedMode): string[] {
+  const a = resource.alias;
+  const live = resource.softDelete && deleted !== 'include' ? [`${a}.deleted_at is ${deleted === 'only' ? 'not ' : ''}null`] : [];
+  return [orgPredicate(a), ...live];
+}
+
+/**
+ * The FROM/WHERE a sample reads (`fromWhere` is planList's, `from <table> <alias> where …`) and
+ * its values: the matches among the ids below the plan's bound. Fenced, the bounded id range is
+ * a subquery of its own (OFFSET 0 keeps the planner from flattening it) and the filter applies
+ * to its rows.
+ */
+export function sampleFromWhere(
+  resource: ResourceDef,
+  fromWhere: string,
+  values: readonly unknown[],
+  deleted: DeletedMode,
+  plan: SamplePlan,
+): { fromWhere: string; values: unknown[]; fraction: number } {
+  if (plan.fraction >= 1) return { fromWhere, values: [...values], fraction: 1 };
+  const { bound, fraction } = uuidBelow(plan.fraction);
+  const a = resource.alias;
+  const below = `${a}.id < $${values.length + 1}::uuid`;
+  const args = [...values, bound];
+  if (!plan.fenced) return { fromWhere: `${fromWhere} and ${below}`, values: args, fraction };
+  const head = `from ${resource.table} ${a} where `;
+  if (!fromWhere.startsWith(head)) throw new Error(`sampleFromWhere: expected planList's FROM/WHERE, got ${fromWhere.slice(0, 60)}`);
+  const range = [...baseConditions(resource, deleted), below].join(' and ');
+  return { fromWhere: `from (select * ${head}${range} offset 0) ${a} where ${fromWhere.slice(head.length)}`, values: args, fraction };
+}
+
 /** The live statement: each field grouped over the matches (`fromWhere`, which may bound the ids to sample). */
 export function liveFacetSql(resource: ResourceDef, fields: readonly string[], fromWhere: string): string {
   const a = resource.alias;
@@ -92,19 +170,29 @@ export function liveFacetSql(resource: ResourceDef, fields: readonly string[], f
 export interface LiveFacets {
   /** Per field index, value → count, as read (not scaled). */
   rows: Array<{ f: number; v: string | null; n: number }>;
-  /** Rows read. */
+  /** Matches read. */
   read: number;
   /** The fraction of the id space read: 1 when every match was counted. */
   fraction: number;
 }
 
+/** The planner's row estimate for `select 1 <fromWhere>`, remembered a few seconds per shape and values (the org is $1). */
+async function estimate(db: Db, fromWhere: string, values: readonly unknown[], estimates: Memo | undefined): Promise<number> {
+  const key = `facets|${fromWhere}|${JSON.stringify(values)}`;
+  let planned = estimates?.get(key);
+  if (planned === undefined) {
+    planned = await plannedRows(db, `select 1 ${fromWhere}`, values);
+    estimates?.set(key, planned);
+  }
+  return planned;
+}
+
 /**
  * Counts every match when the planner expects at most FACET_SAMPLE of them (or `exact`);
- * otherwise only the matches whose id lies in the lowest fraction f of the id space, f chosen
- * so that about FACET_SAMPLE match: ids are random (v4), so those are a uniform random sample,
- * read through whichever index suits the filter with the id bound (the `(org_id, id)` range or
- * the filter's own index), and each count divided by f estimates the whole. A sample that came
- * out thin (the planner overestimated) is taken once more at the fraction it suggests.
+ * otherwise only the matches whose id lies in the lowest fraction f of the id space (planSample):
+ * ids are random (v4), so those are a uniform random sample, and each count divided by f
+ * estimates the whole. A sample that came out thin (the planner overestimated) is taken once
+ * more at the fraction it suggests, through whichever index the planner picks.
  */
 export async function liveFacets(
   db: Db,
@@ -112,26 +200,29 @@ export async function liveFacets(
   fields: readonly string[],
   fromWhere: string,
   values: readonly unknown[],
-  opts: { exact: boolean; estimates?: Memo },
+  opts: { exact: boolean; deleted: DeletedMode; estimates?: Memo },
 ): Promise<LiveFacets> {
-  const run = async (fraction: number): Promise<LiveFacets> => {
-    const bounded = fraction < 1 ? `${fromWhere} and ${resource.alias}.id < $${values.length + 1}::uuid` : fromWhere;
-    const args = fraction < 1 ? [...values, uuidBelow(fraction).bound] : values;
-    const { rows } = await db.query<{ f: number; v: string | null; n: number }>(liveFacetSql(resource, fields, bounded), args);
+  const run = async (plan: SamplePlan): Promise<LiveFacets> => {
+    const s = sampleFromWhere(resource, fromWhere, values, opts.deleted, plan);
+    const { rows } = await db.query<{ f: number; v: string | null; n: number }>(liveFacetSql(resource, fields, s.fromWhere), s.values);
     const read = rows.find((r) => r.f === -1)?.n ?? 0;
-    return { rows: rows.filter((r) => r.f !== -1), read, fraction: fraction < 1 ? uuidBelow(fraction).fraction : 1 };
+    return { rows: rows.filter((r) => r.f !== -1), read, fraction: s.fraction };
   };
-  if (opts.exact) return run(1);
-  // The planner's estimate, remembered a few seconds per shape and values (the org is $1).
-  const key = `facets|${fromWhere}|${JSON.stringify(values)}`;
-  let planned = opts.estimates?.get(key);
-  if (planned === undefined) {
-    planned = await plannedRows(db, `select 1 ${fromWhere}`, values);
-    opts.estimates?.set(key, planned);
-  }
-  if (planned <= FACET_SAMPLE) return run(1);
-  const first = await run(FACET_SAMPLE / planned);
-  if (first.read >= FACET_SAMPLE / 2) return first;
+  const all: SamplePlan = { fraction: 1, fenced: false, expected: 0 };
+  if (opts.exact) return run(all);
+  const matches = await estimate(db, fromWhere, values, opts.estimates);
+  if (matches <= FACET_SAMPLE) return run(all);
+  const base = ID_RANGE.has(resource.name)
+    ? await estimate(
+        db,
+        `from ${resource.table} ${resource.alias} where ${baseConditions(resource, opts.deleted).join(' and ')}`,
+        values.slice(0, 1),
+        opts.estimates,
+      )
+    : undefined;
+  const plan = planSample(resource, matches, base);
+  const first = await run(plan);
+  if (first.read >= plan.expected / 2) return first;
   // Thin: about read / fraction match in all; one more sample at the fraction that gives FACET_SAMPLE.
-  return run(first.read ? Math.min(1, FACET_SAMPLE / (first.read / first.fraction)) : 1);
+  return run({ ...all, fraction: first.read ? Math.min(1, FACET_SAMPLE / (first.read / first.fraction)) : 1 });
 }

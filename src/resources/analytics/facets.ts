@@ -22,8 +22,9 @@ import { ROLLUP_LIVE_ROWS, revalidate, rollupScope } from './scope';
  * list with the same filters reads, under the caller's access.
  *
  * - Under a filter (or a search) they are computed live, in one statement over a uniform
- *   sample of about FACET_SAMPLE matches when the planner expects more (liveFacets), the
- *   counts scaled up and flagged `approximate`. `Prefer: count=exact` counts every row, under the statement timeout.
+ *   sample of about FACET_SAMPLE matches when the planner expects more (liveFacets), fewer
+ *   where that would read more than FACET_READ_BUDGET rows, the counts scaled up and flagged
+ *   `approximate`. `Prefer: count=exact` counts every row, under the statement timeout.
  * - Without a filter they come from the rollups the cron keeps (every 5 minutes, at owner grain):
  *   whoever sees every record reads the org's totals (Workers KV, else one row); a member whose
  *   access is owners only reads the sum over those owners. Criteria rules and manual shares
@@ -44,7 +45,10 @@ const Facets = z
   .object({
     facets: z.record(z.string(), Facet),
     total: z.int().openapi({ description: 'Rows counted (an estimate when approximate)' }),
-    approximate: z.boolean().openapi({ description: 'Counts scaled up from a uniform sample of about 2,500 matches (more were expected to match)' }),
+    approximate: z.boolean().openapi({
+      description:
+        'Counts scaled up from a uniform sample of the matches (more than 2,500 were expected): about 2,500 of them, or as many as 10,000 rows read hold (at least about 500)',
+    }),
   })
   .openapi('Facets');
 const FacetsMeta = z.object({
@@ -88,7 +92,7 @@ async function live(c: Context<AppContext>, resource: ResourceDef, req: ListRequ
   const got = await underAccess(c, (access) => {
     grants = access;
     const { fromWhere, values } = filteredRows(c, resource, req, access);
-    return liveFacets(c.var.services.db, resource, fields, fromWhere, values, { exact, estimates: isolateCaches().estimates });
+    return liveFacets(c.var.services.db, resource, fields, fromWhere, values, { exact, deleted: req.deleted, estimates: isolateCaches().estimates });
   });
   const counts: Counts = new Map();
   for (const r of got.rows) add(counts, fields[r.f], r.v, r.n);
@@ -205,7 +209,7 @@ function facetRoute(resource: ResourceDef) {
     path: `/v1/${resource.name}/facets`,
     tags: [resource.name],
     summary: `Counts per value of ${Object.keys(FACETS[resource.name]).join(', ')}`,
-    description: `Any /v1/${resource.name} filter or \`q\` search narrows the rows counted, under the caller’s access. Without one, the counts come from the rollup the cron keeps (\`meta.source: rollup\`, \`computedAt\`, \`stale\`); with one they are computed live, over a uniform sample of about 2,500 when more are expected to match (\`approximate\`) unless \`Prefer: count=exact\`.`,
+    description: `Any /v1/${resource.name} filter or \`q\` search narrows the rows counted, under the caller’s access. Without one, the counts come from the rollup the cron keeps (\`meta.source: rollup\`, \`computedAt\`, \`stale\`); with one they are computed live, over a uniform sample of about 2,500 when more are expected to match, or of the matches among 10,000 rows read where the filter keeps few (\`approximate\`) unless \`Prefer: count=exact\`.`,
     middleware: [requireAuth()] as const,
     request: {
       query: z.looseObject({
