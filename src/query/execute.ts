@@ -43,8 +43,9 @@ export interface ListContext {
   /** The list is one record's rows, none unless the caller may read that record (PlanInput.parent). */
   parent?: ListParent;
   /**
-   * `array`: each row is its values in projection order (projectionKeys), not an object: what
-   * an export writing CSV needs, without building and then reading an object per row.
+   * `array`: each row is its values in projection order (projectionKeys), then its order keys,
+   * not an object: what an export writing CSV needs, without building and then reading an
+   * object per row.
    */
   rowMode?: 'array';
 }
@@ -83,7 +84,10 @@ export async function listRows(ctx: ListContext, resource: ResourceDef, req: Lis
   }
 }
 
-/** A list page whose rows are arrays of their values in projection order (projectionKeys), for exports. */
+/**
+ * A list page whose rows are arrays of their values in projection order (projectionKeys),
+ * followed by the page's order keys, for exports: a writer takes as many values as it has columns.
+ */
 export async function listArrays(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<Omit<ListResult, 'rows'> & { rows: unknown[][] }> {
   const page = await listRows({ ...ctx, rowMode: 'array' }, resource, req);
   return { ...page, rows: page.rows as unknown as unknown[][] };
@@ -191,8 +195,8 @@ async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest
     const shape = await shapeHash(listShape({ resource, req, fallback, orgId: ctx.auth.orgId, userId: ctx.auth.userId }));
     nextCursor = await encodeCursor(ctx.secret, shape, keyValues, Date.now(), fallback ? 'fuzzy' : undefined);
   }
-  if (arrays) for (const r of rows as unknown as unknown[][]) r.length -= keys;
-  else for (const r of rows) for (let i = 0; i < keys; i++) delete r[`__k${i}`];
+  // Arrays keep their keys at the end (listArrays); shortening a million arrays costs more than leaving them.
+  if (!arrays) for (const r of rows) for (let i = 0; i < keys; i++) delete r[`__k${i}`];
   const search = plan.search;
   return {
     rows,

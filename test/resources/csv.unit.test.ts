@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toCsv } from '../../src/resources/csv';
+import { rowFormat } from '../../src/resources/exports/formats';
 import { negotiate } from '../../src/resources/postgrest';
 
 describe('CSV rendering', () => {
@@ -10,6 +11,28 @@ describe('CSV rendering', () => {
     ]);
     expect(csv).toBe('id,name,note,empty,company\r\n1,"Smith, Jr","said ""hi""",,"{""name"":""Acme""}"\r\n2," padded","two\nlines",,\r\n');
     expect(toCsv([])).toBe('');
+  });
+});
+
+describe('export CSV pages as arrays', () => {
+  const keys = ['2026-01-01 00:00:00+00', 'k-id'];
+  it('writes the columns only, not the order keys after them; formula cells neutralised', () => {
+    const csv = rowFormat('csv', ['id', 'name', 'n'], false);
+    expect(
+      csv.arrays?.([
+        ['a', '=1+2', 3, ...keys],
+        ['b', null, -4, ...keys],
+      ]),
+    ).toBe(`a,"'=1+2",3\r\nb,,-4\r\n`);
+  });
+  it('writes embedded relations as their JSON when the projection has them', () => {
+    const csv = rowFormat('csv', ['id', 'company'], true);
+    expect(
+      csv.arrays?.([
+        ['a', { name: 'Acme, Inc' }, ...keys],
+        ['b', null, ...keys],
+      ]),
+    ).toBe('a,"{""name"":""Acme, Inc""}"\r\nb,\r\n');
   });
 });
 

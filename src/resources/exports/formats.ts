@@ -14,7 +14,10 @@ export interface RowFormat {
   extension: string;
   start(): string;
   rows(rows: ReadonlyArray<Record<string, unknown>>, first: boolean): string;
-  /** CSV only: rows as arrays of their values in the columns' order (listArrays), no object per row. */
+  /**
+   * CSV only: rows as arrays of their values in the columns' order (listArrays), no object per
+   * row. Values past the columns (listArrays' order keys) are not written.
+   */
   arrays?(rows: ReadonlyArray<readonly unknown[]>): string;
   end(): string;
 }
@@ -26,7 +29,7 @@ export interface RowFormat {
  * running it (formula injection); numbers stay numbers. NULL is an empty cell, booleans
  * `true`/`false`. (Papa Parse over arrays: about 3 × faster than csv-stringify here.)
  */
-function csv(columns: readonly string[]): RowFormat {
+function csv(columns: readonly string[], embeds: boolean): RowFormat {
   const options = { escapeFormulae: true, newline: '\r\n', header: false };
   const fields = [...columns];
   return {
@@ -35,7 +38,9 @@ function csv(columns: readonly string[]): RowFormat {
     // With no data, Papa Parse ends the header line with the newline itself.
     start: () => Papa.unparse({ fields, data: [] }, { ...options, header: true }),
     rows: (rows) => (rows.length ? `${Papa.unparse({ fields, data: rows.map((r) => fields.map((f) => csvCell(r[f]))) }, options)}\r\n` : ''),
-    arrays: (rows) => (rows.length ? `${Papa.unparse({ fields, data: rows.map((r) => r.map(csvCell)) }, options)}\r\n` : ''),
+    // Papa Parse writes as many values per row as there are fields. Only embedded relations are
+    // objects (written as JSON); without them the rows go in as they are, not copied.
+    arrays: (rows) => (rows.length ? `${Papa.unparse({ fields, data: embeds ? rows.map((r) => r.map(csvCell)) : (rows as unknown[][]) }, options)}\r\n` : ''),
     end: () => '',
   };
 }
@@ -58,8 +63,8 @@ const json: RowFormat = {
   end: () => '\n]\n',
 };
 
-/** The writer for `format`; CSV needs the projection's column names for its header. */
-export function rowFormat(format: ExportFormat, columns: readonly string[]): RowFormat {
-  if (format === 'csv') return csv(columns);
+/** The writer for `format`; CSV needs the projection's column names for its header, and whether it embeds relations (objects). */
+export function rowFormat(format: ExportFormat, columns: readonly string[], embeds = true): RowFormat {
+  if (format === 'csv') return csv(columns, embeds);
   return format === 'ndjson' ? ndjson : json;
 }

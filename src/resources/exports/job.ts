@@ -116,7 +116,8 @@ export async function runExport(env: AppEnv, db: Db, message: ExportMessage, opt
   if (!claimed.rows.length) return 'busy';
   const resource = RESOURCES[job.resource];
   if (!resource) throw new Error(`export ${job.id}: unknown resource ${job.resource}`);
-  const format = rowFormat(job.format, projectionKeys(resolveProjection(CATALOG, resource, job.query.request.select)));
+  const projection = resolveProjection(CATALOG, resource, job.query.request.select);
+  const format = rowFormat(job.format, projectionKeys(projection), projection.relations.length > 0);
 
   let uploadId = job.uploadId;
   if (!uploadId) {
