@@ -86,7 +86,8 @@ export async function listRows(ctx: ListContext, resource: ResourceDef, req: Lis
 
 /**
  * A list page whose rows are arrays of their values in projection order (projectionKeys),
- * followed by the page's order keys, for exports: a writer takes as many values as it has columns.
+ * followed by the order keys the projection does not hold, for exports: a writer takes as many
+ * values as it has columns.
  */
 export async function listArrays(ctx: ListContext, resource: ResourceDef, req: ListRequest): Promise<Omit<ListResult, 'rows'> & { rows: unknown[][] }> {
   const page = await listRows({ ...ctx, rowMode: 'array' }, resource, req);
@@ -185,18 +186,21 @@ async function runPlan(ctx: ListContext, resource: ResourceDef, req: ListRequest
   const hasMore = rows.length > req.limit;
   if (hasMore) rows.length = req.limit;
   const last = rows[rows.length - 1];
-  // The order keys are the statement's last columns (`__k0`…): the cursor's values, then dropped.
-  const keys = plan.keys.length;
-  const keyOf = (row: Record<string, unknown>, i: number) =>
-    ((arrays ? (row as unknown as unknown[])[(row as unknown as unknown[]).length - keys + i] : row[`__k${i}`]) as string | null) ?? null;
+  // The order keys' text: projected columns, or the statement's last columns (`__k0`…, dropped below).
+  const keyOf = (row: Record<string, unknown>, i: number) => {
+    const at = plan.keyColumns[i];
+    const value = arrays ? (row as unknown as unknown[])[at.index] : row[at.name];
+    return value === null || value === undefined ? null : String(value);
+  };
   let nextCursor: string | null = null;
   if (hasMore && last && ctx.secret !== undefined) {
     const keyValues = plan.keys.map((_, i) => keyOf(last, i));
     const shape = await shapeHash(listShape({ resource, req, fallback, orgId: ctx.auth.orgId, userId: ctx.auth.userId }));
     nextCursor = await encodeCursor(ctx.secret, shape, keyValues, Date.now(), fallback ? 'fuzzy' : undefined);
   }
-  // Arrays keep their keys at the end (listArrays); shortening a million arrays costs more than leaving them.
-  if (!arrays) for (const r of rows) for (let i = 0; i < keys; i++) delete r[`__k${i}`];
+  // Arrays keep their own key columns at the end (listArrays); shortening a million arrays costs more than leaving them.
+  const own = plan.keyColumns.filter((k) => !k.projected).map((k) => k.name);
+  if (!arrays && own.length) for (const r of rows) for (const name of own) delete r[name];
   const search = plan.search;
   return {
     rows,

@@ -6,8 +6,8 @@ import { checkFilters } from './check';
 import { compileFilter, isIndexFriendly } from './compile-filter';
 import { isEmptyRange } from './empty-range';
 import { firstPageRanges, isIndexOrder, keysetSql, nullsAgainstIndex, type OrderKey, orderSql, rangeKeys, resolveOrder } from './order';
-import { orgPredicate, Params } from './params';
-import type { Catalog, ResourceDef } from './resource';
+import { isoSql, orgPredicate, Params } from './params';
+import type { Catalog, FieldDef, ResourceDef } from './resource';
 import { chooseSearchMode, FUZZY_FALLBACK_REASON, planSearch, SEARCH_CANDIDATES, type SearchPlan } from './search';
 import { computedSql, type EmbedAccess, neededColumns, relationSql, renderSql, resolveProjection } from './select';
 import { valueWalk, valueWalkPage, type Where } from './value-walk';
@@ -52,9 +52,44 @@ export interface ListPlan {
   fromWhere: string;
   filterValues: unknown[];
   keys: OrderKey[];
+  /**
+   * Where each order key's text is in a result row: a projected column that renders it the same
+   * (keyText), read from there, or a `__k<i>` column after the projection's. `index` is its
+   * position in an array row, `name` its key in an object row.
+   */
+  keyColumns: KeyColumn[];
   indexFriendly: boolean;
   search?: SearchPlan;
   ranked: boolean;
+}
+
+export interface KeyColumn {
+  index: number;
+  name: string;
+  /** Read from a projected column rather than a `__k` one of its own. */
+  projected: boolean;
+}
+
+/** An order key's text in the cursor: what `$n::<type>` reads back (timestamps as ISO, like their columns). */
+function keyText(k: OrderKey): string {
+  return k.type === 'timestamptz' ? isoSql(k.expr) : `${k.expr}::text`;
+}
+
+/** Field types whose projected column is the key's text as it is (ints as the number of that text); not booleans. */
+const SAME_TEXT: ReadonlySet<string> = new Set(['uuid', 'text', 'enum', 'int', 'numeric', 'date', 'timestamp']);
+
+/**
+ * Where each key is read from: a projected column of the same field and a type rendered as the
+ * key's text (exports select the id and the sort column: two columns fewer per row to decode),
+ * else its own `__k<i>` column, after the `before` columns of the row.
+ */
+function keyColumns(resource: ResourceDef, keys: readonly OrderKey[], columns: ReadonlyArray<[string, FieldDef]>, before: number): KeyColumn[] {
+  let appended = 0;
+  return keys.map((k, i) => {
+    const f = resource.fields[k.name];
+    const at = f && SAME_TEXT.has(f.type) ? columns.findIndex(([, c]) => c.column === f.column && c.type === f.type) : -1;
+    return at >= 0 ? { index: at, name: columns[at][0], projected: true } : { index: before + appended++, name: `__k${i}`, projected: false };
+  });
 }
 
 /** The request as the search will run it: fuzzy after a fallback. */
@@ -238,8 +273,9 @@ export function planList(input: PlanInput): ListPlan {
     ...projection.columns.map(([n, f]) => `${renderSql(`${row}.${f.column}`, f)} as "${n}"`),
     ...projection.computed.map((c) => computedSql(row, c, embedAccess(input.access, p, catalog))),
     ...projection.relations.map((r, i) => relationSql(row, r, i, embedAccess(input.access, p, catalog))),
-    ...keys.map((k, i) => `${k.expr}::text as __k${i}`),
   ];
+  const keyCols = keyColumns(resource, keys, projection.columns, outCols.length);
+  outCols.push(...keys.flatMap((k, i) => (keyCols[i].projected ? [] : [`${keyText(k)} as __k${i}`])));
   const join = ranked ? ` join ${resource.table} ${row} on ${row}.id = ${a}.id and ${orgPredicate(row)}` : '';
   return {
     statement: `select ${outCols.join(', ')} from (${inner}) ${a}${join} order by ${orderSql(keys)}`,
@@ -247,6 +283,7 @@ export function planList(input: PlanInput): ListPlan {
     fromWhere: `${from} where ${where.join(' and ')}`,
     filterValues,
     keys,
+    keyColumns: keyCols,
     // An order one index range does not yield is served under the cost guard.
     indexFriendly: w.indexFriendly && (ranked || isIndexOrder(keys)),
     search,

@@ -16,7 +16,7 @@ export interface RowFormat {
   rows(rows: ReadonlyArray<Record<string, unknown>>, first: boolean): string;
   /**
    * CSV only: rows as arrays of their values in the columns' order (listArrays), no object per
-   * row. Values past the columns (listArrays' order keys) are not written.
+   * row. Values past the columns (listArrays' own order keys) are not written.
    */
   arrays?(rows: ReadonlyArray<readonly unknown[]>): string;
   end(): string;
@@ -38,9 +38,15 @@ function csv(columns: readonly string[], embeds: boolean): RowFormat {
     // With no data, Papa Parse ends the header line with the newline itself.
     start: () => Papa.unparse({ fields, data: [] }, { ...options, header: true }),
     rows: (rows) => (rows.length ? `${Papa.unparse({ fields, data: rows.map((r) => fields.map((f) => csvCell(r[f]))) }, options)}\r\n` : ''),
-    // Papa Parse writes as many values per row as there are fields. Only embedded relations are
-    // objects (written as JSON); without them the rows go in as they are, not copied.
-    arrays: (rows) => (rows.length ? `${Papa.unparse({ fields, data: embeds ? rows.map((r) => r.map(csvCell)) : (rows as unknown[][]) }, options)}\r\n` : ''),
+    // Only embedded relations are objects (written as JSON); without them the rows go in as they
+    // are, not copied. Rows holding more values than columns (order keys) go in with the fields,
+    // of which Papa Parse writes as many values; rows of the columns alone go in without (Papa
+    // Parse then skips an Object.keys per row).
+    arrays: (rows) => {
+      if (!rows.length) return '';
+      const data = embeds ? rows.map((r) => r.map(csvCell)) : (rows as unknown[][]);
+      return `${rows[0].length > fields.length ? Papa.unparse({ fields, data }, options) : Papa.unparse(data, options)}\r\n`;
+    },
     end: () => '',
   };
 }
