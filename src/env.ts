@@ -20,6 +20,8 @@ export type AppEnv = Omit<Env, 'HYPERDRIVE' | 'HYPERDRIVE_CACHED' | 'TIERS' | 'W
 const VarsSchema = z.object({
   JWT_SECRET: z.string().min(16, 'JWT_SECRET must be at least 16 characters'),
   INTERNAL_TOKEN: z.string().min(8),
+  /** AES-256 key (32 bytes, base64) sealing the secrets the service stores to use again: webhook signing secrets (src/core/seal.ts). */
+  SECRETS_KEY: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'SECRETS_KEY must be 32 bytes, base64 (openssl rand -base64 32)'),
   COUNT_EXACT_LIMIT: z.coerce.number().int().positive().max(1_000_000).default(10_000),
   /** Bound on opening the database connection (TCP and login): past it, a 503. */
   CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5000),

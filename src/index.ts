@@ -11,6 +11,7 @@ import { consumeExports, expireExports } from './resources/exports/consumer';
 import type { ExportMessage } from './resources/exports/job';
 import { consumeWebhooks } from './resources/webhooks/consumer';
 import type { WebhookMessage } from './resources/webhooks/fanout';
+import { sealPlaintextSecrets } from './resources/webhooks/subscriptions';
 import { consumeWorkflowSteps } from './resources/workflows/consumer';
 import { fireScheduledWorkflows, type StepMessage } from './resources/workflows/engine';
 
@@ -46,6 +47,7 @@ const CRONS: Record<string, (env: AppEnv, db: Db, now: Date, log: Log) => Promis
     log('info', 'expired idempotency keys purged', { purged: await purgeExpiredIdempotencyKeys(db) });
     log('info', 'expired exports deleted', { expired: await expireExports(env, db) });
     log('info', 'scheduled workflows started', { started: await fireScheduledWorkflows(env, db, now) });
+    log('info', 'webhook secrets sealed', { sealed: await sealPlaintextSecrets(db, readVars(env).SECRETS_KEY) });
   },
   '*/5 * * * *': async (env, db, _now, log) => {
     log('info', 'facet rollups', { ...(await refreshFacetRollups(env, db)) });

@@ -1,10 +1,13 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { unseal } from '../../src/core/seal';
 import type { AppEnv } from '../../src/env';
+import worker from '../../src/index';
 import { consumeWebhooks, DISABLE_AFTER, WEBHOOK_MAX_RETRIES } from '../../src/resources/webhooks/consumer';
 import type { WebhookMessage } from '../../src/resources/webhooks/fanout';
+import { secretBinding } from '../../src/resources/webhooks/subscriptions';
 import { createOrg, type TestOrg } from '../support/factories';
 import { get, tokenFor } from '../support/http';
 import { answerWith, received, receivedAtLeast, receiverPath } from '../support/receiver';
@@ -121,6 +124,35 @@ describe('change webhooks', () => {
     // Not subscribed to updates: a PATCH makes no delivery.
     expect((await send('PATCH', `/v1/contacts/${contactId}`, { token: admin, body: { first_name: 'Augusta' } })).status).toBe(200);
     expect(await deliveriesOf(hook.id)).toHaveLength(1);
+  });
+
+  it('the signing secret is stored sealed, bound to its row; a plaintext one from before sealing still signs and the cron seals it', async () => {
+    const hook = await subscribe(admin, { events: ['contact.created'] });
+    const key = hook.secret.slice('whsec_'.length);
+    const [{ secret: stored }] = await sql<{ secret: string }>(`select secret from webhook_subscriptions where id = $1`, [hook.id]);
+    expect(stored).toMatch(/^sealed:v1:/);
+    expect(stored).not.toContain(key);
+    // Sealed for its own row: another subscription's row cannot use it.
+    const other = await subscribe(admin, { events: ['contact.created'] });
+    await expect(unseal(appEnv.SECRETS_KEY, stored, secretBinding(org.id, other.id))).rejects.toThrow();
+    expect(await unseal(appEnv.SECRETS_KEY, stored, secretBinding(org.id, hook.id))).toBe(hook.secret);
+    await sql(`delete from webhook_subscriptions where id = $1`, [other.id]);
+
+    // A row written before sealing existed holds the secret itself: deliveries still sign with it.
+    await sql(`update webhook_subscriptions set secret = $2 where id = $1`, [hook.id, hook.secret]);
+    const message = await unqueuedDelivery(org.id, hook.id);
+    expect((await consume([message])).explicitAcks).toHaveLength(1);
+    const [first] = await receivedAtLeast(hook.path, 1);
+    expect(() => new Webhook(hook.secret).verify(first.body, first.headers)).not.toThrow();
+    // The */15 cron seals it; the next delivery verifies with the same secret.
+    await worker.scheduled(createScheduledController({ cron: '*/15 * * * *', scheduledTime: Date.now() }), appEnv);
+    const [{ secret: resealed }] = await sql<{ secret: string }>(`select secret from webhook_subscriptions where id = $1`, [hook.id]);
+    expect(resealed).toMatch(/^sealed:v1:/);
+    expect((await consume([await unqueuedDelivery(org.id, hook.id)])).explicitAcks).toHaveLength(1);
+    const requests = await receivedAtLeast(hook.path, 2);
+    expect(() => new Webhook(hook.secret).verify(requests[1].body, requests[1].headers)).not.toThrow();
+    // Nothing left in plaintext anywhere.
+    expect(await sql(`select id from webhook_subscriptions where secret not like 'sealed:%'`)).toEqual([]);
   });
 
   it('updated, deleted and restored events carry the changed fields; a filter that does not match makes none', async () => {

@@ -3,6 +3,7 @@ import { createDb, type Db } from '../../db/client';
 import { type AppEnv, readVars } from '../../env';
 import { createLogger, type Logger } from '../../http/logger';
 import type { WebhookMessage } from './fanout';
+import { openSecret } from './subscriptions';
 
 /**
  * The crm-webhooks consumer (decision 0047): signs each delivery per Standard Webhooks and POSTs
@@ -49,13 +50,13 @@ export async function consumeWebhooks(batch: MessageBatch<WebhookMessage>, env: 
   const log = createLogger(`webhooks:${batch.messages[0]?.id ?? ''}`, vars.LOG_LEVEL);
   const db = createDb(env, (msg, extra) => log('error', msg, extra), { connectTimeoutMs: vars.CONNECT_TIMEOUT_MS });
   try {
-    await Promise.all(batch.messages.map((m) => consumeOne(db, m, log, options)));
+    await Promise.all(batch.messages.map((m) => consumeOne(db, m, log, vars.SECRETS_KEY, options)));
   } finally {
     await db.close();
   }
 }
 
-async function consumeOne(db: Db, message: Message<WebhookMessage>, log: Logger, options: WebhookOptions): Promise<void> {
+async function consumeOne(db: Db, message: Message<WebhookMessage>, log: Logger, secretsKey: string, options: WebhookOptions): Promise<void> {
   const maxRetries = options.maxRetries ?? WEBHOOK_MAX_RETRIES;
   const last = message.attempts > maxRetries;
   const { orgId, deliveryId } = message.body;
@@ -68,7 +69,7 @@ async function consumeOne(db: Db, message: Message<WebhookMessage>, log: Logger,
       await settle(db, orgId, deliveryId, { status: 'failed', error: 'subscription disabled' });
       return message.ack();
     }
-    const outcome = await postSigned(d);
+    const outcome = await postSigned({ ...d, secret: await openSecret(secretsKey, orgId, d.subscriptionId, d.secret) });
     if (outcome.ok) {
       await settle(db, orgId, deliveryId, { status: 'succeeded', responseStatus: outcome.status });
       if (!isTest) await db.query(`update webhook_subscriptions set consecutive_failures = 0 where org_id = $1 and id = $2`, [orgId, d.subscriptionId]);

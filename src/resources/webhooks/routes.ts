@@ -132,7 +132,13 @@ export const webhookRoutes = createRouter()
       checkFilter(body.filter, body.events);
       const secret = newSecret();
       const events = [...new Set(body.events)];
-      const created = await insertSubscription(c.var.services.db, c.var.auth, { url, events, filter: body.filter ?? null, active: body.active }, secret);
+      const created = await insertSubscription(
+        c.var.services.db,
+        c.var.auth,
+        { url, events, filter: body.filter ?? null, active: body.active },
+        secret,
+        c.var.services.vars.SECRETS_KEY,
+      );
       c.header('Location', `/v1/webhooks/${created.id}`);
       return c.json({ data: { ...render(created), secret } }, 201);
     },

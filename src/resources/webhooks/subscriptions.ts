@@ -1,5 +1,6 @@
 import type { Auth } from '../../core/auth';
 import { AppError } from '../../core/errors';
+import { seal, unseal } from '../../core/seal';
 import type { Db } from '../../db/client';
 import type { ObjectType } from '../../sharing/types';
 import { checkCriteria } from '../../write/sharing-criteria';
@@ -86,14 +87,35 @@ export interface SubscriptionInput {
   active: boolean;
 }
 
-/** Inserts a subscription unless the org has MAX_SUBSCRIPTIONS already (one statement). */
-export async function insertSubscription(db: Db, auth: Auth, input: SubscriptionInput, secret: string): Promise<Subscription> {
+/** What a subscription's sealed secret is bound to: its row (src/core/seal.ts). */
+export const secretBinding = (orgId: string, id: string) => `webhook_subscriptions/${orgId}/${id.toLowerCase()}`;
+
+/** A subscription's signing secret, opened (sealed ones) or as stored (plaintext from before sealing). */
+export const openSecret = (secretsKey: string, orgId: string, id: string, stored: string) => unseal(secretsKey, stored, secretBinding(orgId, id));
+
+/**
+ * Inserts a subscription unless the org has MAX_SUBSCRIPTIONS already (one statement). Its
+ * secret is stored sealed under `secretsKey`, bound to the row (its id is made here for that).
+ */
+export async function insertSubscription(db: Db, auth: Auth, input: SubscriptionInput, secret: string, secretsKey: string): Promise<Subscription> {
+  const id = crypto.randomUUID();
+  const sealed = await seal(secretsKey, secret, secretBinding(auth.orgId, id));
   const { rows } = await db.query<Subscription>(
-    `insert into webhook_subscriptions (org_id, url, events, filter, secret, active, created_by)
-     select $1, $2, $3::text[], $4::jsonb, $5, $6, $7
+    `insert into webhook_subscriptions (id, org_id, url, events, filter, secret, active, created_by)
+     select $9, $1, $2, $3::text[], $4::jsonb, $5, $6, $7
      where (select count(*) from webhook_subscriptions where org_id = $1) < $8
      returning ${COLUMNS}`,
-    [auth.orgId, input.url, input.events, input.filter === null ? null : JSON.stringify(input.filter), secret, input.active, auth.userId, MAX_SUBSCRIPTIONS],
+    [
+      auth.orgId,
+      input.url,
+      input.events,
+      input.filter === null ? null : JSON.stringify(input.filter),
+      sealed,
+      input.active,
+      auth.userId,
+      MAX_SUBSCRIPTIONS,
+      id,
+    ],
   );
   if (!rows[0])
     throw new AppError('constraint_violation', `An org has at most ${MAX_SUBSCRIPTIONS} webhooks; delete one first.`, undefined, undefined, 'max_webhooks');
@@ -117,4 +139,27 @@ export async function updateSubscription(db: Db, orgId: string, id: string, inpu
 export async function deleteSubscription(db: Db, orgId: string, id: string): Promise<void> {
   const { rows } = await db.query(`delete from webhook_subscriptions where org_id = $1 and id = $2 returning id`, [orgId, id.toLowerCase()]);
   if (!rows[0]) throw new AppError('not_found', 'No such webhook.');
+}
+
+/** Subscriptions sealed per cron run, at most. */
+const SEAL_BATCH = 200;
+
+/**
+ * Seals secrets stored in plaintext before sealing existed (the `*\/15` cron), a batch per run,
+ * each row only if it still holds the value read. Returns how many it sealed.
+ */
+export async function sealPlaintextSecrets(db: Db, secretsKey: string): Promise<number> {
+  const { rows } = await db.query<{ org_id: string; id: string; secret: string }>(
+    `select org_id, id, secret from webhook_subscriptions where secret not like 'sealed:%' limit ${SEAL_BATCH}`,
+    [],
+  );
+  if (!rows.length) return 0;
+  const sealed = await Promise.all(rows.map((r) => seal(secretsKey, r.secret, secretBinding(r.org_id, r.id))));
+  const done = await db.query(
+    `update webhook_subscriptions s set secret = u.sealed
+     from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) as u(org_id, id, plain, sealed)
+     where s.org_id = u.org_id and s.id = u.id and s.secret = u.plain returning s.id`,
+    [rows.map((r) => r.org_id), rows.map((r) => r.id), rows.map((r) => r.secret), sealed],
+  );
+  return done.rows.length;
 }

@@ -2,6 +2,7 @@ import { sign } from 'hono/jwt';
 import type { Db } from '../../db/client';
 import { type AppEnv, readVars } from '../../env';
 import { postSigned } from '../webhooks/consumer';
+import { openSecret } from '../webhooks/subscriptions';
 import { compute, PARAMS, QUEUE_OF, resolveRefs, STEP_CLASS, type StepSpec } from './spec';
 
 /**
@@ -204,7 +205,8 @@ async function act(env: AppEnv, db: Db, api: Api, m: StepMessage, run: RunRow, a
       if (!rows[0]) throw new PermanentStepError(`http step: no webhook ${p.webhook} in the org`);
       // Signed like a change webhook; its webhook-id is the step's, the same on every retry.
       const sent = await postSigned({
-        ...rows[0],
+        url: rows[0].url,
+        secret: await openSecret(readVars(env).SECRETS_KEY, m.orgId, p.webhook, rows[0].secret),
         webhookId: idempotencyKey,
         payload: { type: 'workflow.step', timestamp: new Date().toISOString(), data: { run: m.runId, step: m.step, trigger: run.trigger, body: p.body ?? {} } },
       });
