@@ -125,9 +125,14 @@ export const AGGREGATES_SCENARIO: Scenario = {
       notes: 'stage totals from the deal cube, first deals per stage live (one statement)',
     },
     {
-      label: 'pipeline stats, created_at=gte.2026-01-01 (live)',
+      label: 'pipeline stats, created_at=gte.2026-01-01',
       request: getPath(() => '/v1/deals/stats?created_at=gte.2026-01-01'),
-      notes: 'a filter the cube has no dimension for: every matching deal summed live',
+      notes: '338k deals created since: whole months from the created-month cells, no deal read',
+    },
+    {
+      label: 'pipeline stats, created_at=gte.2026-01-15',
+      request: getPath(() => '/v1/deals/stats?created_at=gte.2026-01-15'),
+      notes: 'whole months from the cells, 15–31 January summed live (one index range)',
     },
     {
       label: 'saved report, from the rollup',

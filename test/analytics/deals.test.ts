@@ -148,14 +148,14 @@ describe('deal aggregates', () => {
 
 describe('the deal cube', () => {
   // Stats, forecast and kanban totals read the cube (counts and sums by owner, pipeline, stage,
-  // status and close month) when the filters are on its dimensions: the same answers as summing
-  // the deals, for admins and members alike. `created_at=gte.2000-01-01` selects every deal
+  // status and close month, or created month) when the filters are on its dimensions: the same
+  // answers as summing the deals, for admins and members alike. `value=gte.0` selects every deal
   // through a filter the cube has no dimension for: the live answer to compare with.
   let org: TestOrg;
   let admin: string;
   let member: string;
   let pipeline: string;
-  const ALL = 'created_at=gte.2000-01-01';
+  const ALL = 'value=gte.0';
 
   beforeAll(async () => {
     org = await createOrg();
@@ -165,7 +165,7 @@ describe('the deal cube', () => {
     const owners = [org.users.admin.id, org.users.manager.id, org.users.member.id, null];
     for (let i = 0; i < 80; i++) {
       await sql(
-        `insert into deals (org_id, name, value, probability, status, pipeline_id, stage_id, expected_close_date, owner_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        `insert into deals (org_id, name, value, probability, status, pipeline_id, stage_id, expected_close_date, owner_id, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
         [
           org.id,
           `C${i}`,
@@ -176,6 +176,12 @@ describe('the deal cube', () => {
           stages[i % 3],
           i % 5 === 0 ? null : `2026-${String((i % 12) + 1).padStart(2, '0')}-0${(i % 9) + 1}`,
           owners[i % 4],
+          // Spread over 2025, some on a month's first and last instants.
+          i % 7 === 0
+            ? `2025-${String((i % 12) + 1).padStart(2, '0')}-01T00:00:00Z`
+            : i % 11 === 0
+              ? `2025-${String((Math.floor(i / 11) % 11) + 1).padStart(2, '0')}-${['31', '28', '31', '30', '31', '30', '31', '31', '30', '31', '30'][Math.floor(i / 11) % 11]}T23:59:59.999999Z`
+              : `2025-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 27) + 1).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:30:00Z`,
         ],
       );
     }
@@ -210,6 +216,32 @@ describe('the deal cube', () => {
     const mine = await get('/v1/deals/stats', { token: member });
     const [{ n }] = await sql(`select count(*)::int as n from deals where org_id = $1 and owner_id = $2`, [org.id, org.users.member.id]);
     expect(mine.body.data.total.count).toBe(n);
+  });
+
+  it('stats under a created_at range: whole months from the created-month cells, the partial ones live, equal to the live sums', async () => {
+    for (const token of [admin, member]) {
+      for (const range of [
+        'created_at=gte.2025-03-01',
+        'created_at=gte.2025-03-15&created_at=lt.2025-09-01',
+        'created_at=gt.2025-03-01T00:00:00Z&created_at=lte.2025-08-31T23:59:59.999999Z',
+        'created_at=gte.2025-02-28T23:59:59.999999Z&created_at=lt.2025-12-01T00:00:00.000001Z',
+        'created_at=gte.2025-05-10&created_at=lt.2025-05-20',
+        'created_at=gte.2025-05-10&created_at=lt.2025-06-20',
+        `created_at=lt.2025-04-10&status=eq.won`,
+        `created_at=gte.2025-06-01&owner_id=eq.${org.users.member.id}`,
+      ]) {
+        const cube = await get(`/v1/deals/stats?${range}`, { token });
+        const live = await get(`/v1/deals/stats?${range}&${ALL}`, { token });
+        expect(cube.status, range).toBe(200);
+        expect(cube.body.meta, range).toMatchObject({ source: 'rollup', stale: false });
+        expect(live.body.meta.source).toBe('live');
+        expect(cube.body.data, range).toEqual(live.body.data);
+        if (token === admin) expect(statementsOf(cube), range).toBe(1);
+      }
+    }
+    // Not a range the months can split: answered live.
+    expect((await get('/v1/deals/stats?created_at=eq.2025-03-01T00:00:00Z', { token: admin })).body.meta.source).toBe('live');
+    expect((await get('/v1/deals/stats?created_at=not.gte.2025-03-01', { token: admin })).body.meta.source).toBe('live');
   });
 
   it('one statement from the cube; stale after a write, a small org is then counted live', async () => {

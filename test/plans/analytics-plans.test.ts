@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { plannedRows } from '../../src/query/count';
 import { Params } from '../../src/query/params';
 import { parseQueryString } from '../../src/query/parse-query-string';
-import { computeDealCube } from '../../src/resources/analytics/deal-cube';
-import { kanbanSql } from '../../src/resources/analytics/deals';
+import { computeDealCube, cubeFilters, wholeMonths } from '../../src/resources/analytics/deal-cube';
+import { createdStatsSql, kanbanSql } from '../../src/resources/analytics/deals';
 import { FACET_MIN_SAMPLE, FACET_READ_BUDGET, FACET_SAMPLE, liveFacetSql, planSample, sampleFromWhere } from '../../src/resources/analytics/facet-defs';
 import { planRows } from '../../src/resources/analytics/rows';
 import { RESOURCES } from '../../src/resources/registry';
@@ -95,5 +95,47 @@ describe('analytics plans on seeded data', () => {
       db.query<{ deals: number }>(`select count(*)::int as deals from deals where org_id = $1 and deleted_at is null`, [orgId]),
     ).then((r) => r.rows);
     expect(n * 20).toBeLessThan(deals);
+  });
+
+  it('pipeline stats under a created_at range: whole months from the created-month cells, the partial edge months by index', async () => {
+    expect(await withDb((db) => computeDealCube(db, orgId))).toBe(true);
+    const [{ month }] = await withDb((db) =>
+      db.query<{ month: string }>(
+        `select to_char(date_trunc('month', percentile_disc(0.5) within group (order by created_at) at time zone 'UTC'), 'YYYY-MM-DD') as month
+         from deals where org_id = $1 and deleted_at is null`,
+        [orgId],
+      ),
+    ).then((r) => r.rows);
+    const edgeRows = async (from: string, to: string) =>
+      (
+        await withDb((db) =>
+          db.query<{ n: number }>(`select count(*)::int as n from deals where org_id = $1 and deleted_at is null and created_at >= $2 and created_at < $3`, [
+            orgId,
+            from,
+            to,
+          ]),
+        )
+      ).rows[0].n;
+    const [y, m] = month.split('-').map(Number);
+    const next = new Date(Date.UTC(y, m, 1)).toISOString();
+    const mid = `${month.slice(0, 8)}15T00:00:00Z`;
+    // A month-aligned bound reads no deal; a mid-month one reads that month's from the 15th on.
+    for (const [range, edge] of [
+      [`created_at=gte.${month}`, 0],
+      [`created_at=gte.${mid}`, await edgeRows(mid, next)],
+    ] as const) {
+      const req = parseQueryString(new URLSearchParams(range));
+      const p = new Params(orgId);
+      const taken = cubeFilters(req, true);
+      expect(taken?.bounds, range).toHaveLength(1);
+      const months = wholeMonths(taken?.bounds ?? [], p);
+      const { fromWhere, values } = planRows(orgId, RESOURCES.deals, req, undefined);
+      const e = await explain(createdStatsSql('d.org_id = $1 and d.whole', p.adopt(fromWhere, values), months), p.values, { analyze: true });
+      expect(
+        e.seqScans.filter((r) => BIG.includes(r)),
+        range,
+      ).toEqual([]);
+      expect(e.tableRows.deals ?? 0, range).toBeLessThanOrEqual(edge);
+    }
   });
 });

@@ -13,7 +13,8 @@ import { ROLLUP_LIVE_ROWS, revalidate, rollupScope } from './scope';
 /**
  * The deal cube (issue 26, decision 0052): per org, deal counts and sums by owner, pipeline,
  * stage, status and expected-close month (`deal_cells`), and the same without the owner (the
- * org's totals, `whole`), kept by the 5-minute cron. Pipeline
+ * org's totals, `whole`); and the same by created month (`deal_created_cells`), for deal stats
+ * under a `created_at` range; kept by the 5-minute cron. Pipeline
  * stats, the forecast and the kanban's stage totals over a big org read it instead of every
  * deal: a sum over a few thousand cells, not hundreds of thousands of rows. It answers when
  * the request's filters are on its dimensions only (status, pipeline, stage, owner: eq, neq,
@@ -25,14 +26,49 @@ import { ROLLUP_LIVE_ROWS, revalidate, rollupScope } from './scope';
 
 const DIMENSIONS = new Set(['status', 'pipeline_id', 'stage_id', 'owner_id']);
 const OPS = new Set(['eq', 'neq', 'in', 'is']);
+/** Bounds of a `created_at` range the created-month cells can split into whole and partial months. */
+const RANGE_OPS = new Set(['gte', 'gt', 'lt', 'lte']);
 
-/** The request's filters checked, when the cube can answer them; else undefined. */
-export function cubeFilters(req: ListRequest): CheckedFilter[] | undefined {
+/** A top-level `created_at` bound (gte, gt, lt, lte), not negated. */
+const isCreatedBound = (f: CheckedFilter): f is Extract<CheckedFilter, { kind: 'cond' }> =>
+  f.kind === 'cond' && f.name === 'created_at' && RANGE_OPS.has(f.op) && !f.not;
+
+/**
+ * The request's filters checked, when the cube can answer them; else undefined. With `created`,
+ * top-level `created_at` bounds are taken too (deal stats: the created-month cells), apart.
+ */
+export function cubeFilters(req: ListRequest, created = false): { filters: CheckedFilter[]; bounds: CheckedFilter[] } | undefined {
   if (req.q !== undefined || req.deleted !== 'exclude') return undefined;
   const checked = checkFilters(RESOURCES.deals, req.where, { catalog: CATALOG });
+  const bounds: CheckedFilter[] = created ? checked.filter(isCreatedBound) : [];
+  const filters = checked.filter((f) => !bounds.includes(f));
   const fits = (f: CheckedFilter): boolean =>
     f.kind === 'cond' ? DIMENSIONS.has(f.name) && OPS.has(f.op) : (f.kind === 'and' || f.kind === 'or') && f.items.every(fits);
-  return checked.every(fits) ? checked : undefined;
+  return filters.every(fits) ? { filters, bounds } : undefined;
+}
+
+/**
+ * The whole UTC months inside a `created_at` range, as SQL timestamps (UTC wall clock) over
+ * `p`'s values: `lo` the first month's start, `hi` the end of the last ('-infinity' and
+ * 'infinity' where a side is open). Computed by Postgres, to the microsecond: a month is whole
+ * when every instant of it meets every bound.
+ */
+export function wholeMonths(bounds: readonly CheckedFilter[], p: Params): { lo: string; hi: string } {
+  const lows: string[] = [];
+  const highs: string[] = [];
+  for (const b of bounds) {
+    if (b.kind !== 'cond') continue;
+    const t = `(${p.add(b.value)}::timestamptz at time zone 'UTC')`;
+    const month = `date_trunc('month', ${t})`;
+    if (b.op === 'gte') lows.push(`case when ${month} = ${t} then ${month} else ${month} + interval '1 month' end`);
+    else if (b.op === 'gt') lows.push(`${month} + interval '1 month'`);
+    else if (b.op === 'lt') highs.push(month);
+    else highs.push(`date_trunc('month', ${t} + interval '1 microsecond')`);
+  }
+  return {
+    lo: `greatest('-infinity'::timestamp, ${lows.join(', ') || "'-infinity'::timestamp"})`,
+    hi: `least('infinity'::timestamp, ${highs.join(', ') || "'infinity'::timestamp"})`,
+  };
 }
 
 /** Orgs found without a cube, until when this isolate does not look again. */
@@ -57,13 +93,15 @@ export interface CubeAnswer<T> {
 export async function fromCube<T extends Record<string, unknown>>(
   c: Context<AppContext>,
   req: ListRequest,
-  select: (where: string, p: Params, grants: UserGrants) => string,
-  p: Params = new Params(c.var.auth.orgId),
+  select: (where: string, p: Params, grants: UserGrants, months?: { lo: string; hi: string }) => string,
+  opts: { created?: boolean } = {},
 ): Promise<CubeAnswer<T> | undefined> {
   const { orgId } = c.var.auth;
+  const p = new Params(orgId);
   if ((absent.get(orgId) ?? 0) > Date.now()) return undefined;
-  const filters = cubeFilters(req);
-  if (!filters) return undefined;
+  const taken = cubeFilters(req, opts.created);
+  if (!taken) return undefined;
+  const { filters, bounds } = taken;
   const scope = await rollupScope(c, RESOURCES.deals, ['deals']);
   if (!scope) return undefined;
   const conditions = ['d.org_id = $1', ...filters.map((f) => `(${compileFilter(RESOURCES.deals, f, p)})`)];
@@ -80,7 +118,7 @@ export async function fromCube<T extends Record<string, unknown>>(
     `with st as (select data->>'generation' as generation, data->>'computedAt' as computed_at, data->>'rows' as rows from rollups where org_id = $1 and kind = 'deal-cube' and key = 'deals'),
        sh as (select ${shared} as shared)
      select st.generation as __generation, st.computed_at as __computed_at, st.rows as __rows, sh.shared as __shared, x.*
-     from st cross join sh left join lateral (select true as __row, y.* from (${select(conditions.join(' and '), p, scope.grants)}) y where not sh.shared) x on true`,
+     from st cross join sh left join lateral (select true as __row, y.* from (${select(conditions.join(' and '), p, scope.grants, bounds.length ? wholeMonths(bounds, p) : undefined)}) y where not sh.shared) x on true`,
     p.values,
   );
   const head = rows[0];
@@ -108,17 +146,30 @@ export async function computeDealCube(db: Db, orgId: string): Promise<boolean> {
       )
     ).rows;
     db.query(`delete from deal_cells where org_id = $1`, [orgId]).catch(() => {});
+    db.query(`delete from deal_created_cells where org_id = $1`, [orgId]).catch(() => {});
+    // One pass over the deals for both cubes: by close month and by created month (UTC), each
+    // per owner and for the whole org (grouping() tells the sets apart).
+    const closeMonth = `date_trunc('month', d.expected_close_date)`;
+    const createdMonth = `date_trunc('month', d.created_at at time zone 'UTC')`;
     const { rows } = await db.query<{ n: string }>(
-      `with ins as (
-         insert into deal_cells (org_id, whole, owner_id, pipeline_id, stage_id, status, close_month, n, value, weighted, valued)
-         select $1, grouping(d.owner_id) = 1, d.owner_id, d.pipeline_id, d.stage_id, d.status, date_trunc('month', d.expected_close_date)::date,
-           count(*), coalesce(sum(d.value), 0), coalesce(sum(d.value * coalesce(d.probability, 0) / 100.0), 0), count(d.value)
+      `with g as materialized (
+         select grouping(d.owner_id) = 1 as whole, grouping(${closeMonth}) = 1 as by_created, d.owner_id, d.pipeline_id, d.stage_id, d.status,
+           ${closeMonth}::date as close_month, ${createdMonth}::date as created_month,
+           count(*) as n, coalesce(sum(d.value), 0) as value, coalesce(sum(d.value * coalesce(d.probability, 0) / 100.0), 0) as weighted, count(d.value) as valued
          from deals d where d.org_id = $1 and d.deleted_at is null
          group by grouping sets (
-           (d.owner_id, d.pipeline_id, d.stage_id, d.status, date_trunc('month', d.expected_close_date)),
-           (d.pipeline_id, d.stage_id, d.status, date_trunc('month', d.expected_close_date)))
+           (d.owner_id, d.pipeline_id, d.stage_id, d.status, ${closeMonth}),
+           (d.pipeline_id, d.stage_id, d.status, ${closeMonth}),
+           (d.owner_id, d.pipeline_id, d.stage_id, d.status, ${createdMonth}),
+           (d.pipeline_id, d.stage_id, d.status, ${createdMonth}))),
+       by_created as (
+         insert into deal_created_cells (org_id, whole, owner_id, pipeline_id, stage_id, status, created_month, n, value, weighted, valued)
+         select $1, whole, owner_id, pipeline_id, stage_id, status, created_month, n, value, weighted, valued from g where by_created),
+       by_close as (
+         insert into deal_cells (org_id, whole, owner_id, pipeline_id, stage_id, status, close_month, n, value, weighted, valued)
+         select $1, whole, owner_id, pipeline_id, stage_id, status, close_month, n, value, weighted, valued from g where not by_created
          returning whole, n)
-       select coalesce(sum(n) filter (where whole), 0)::text as n from ins`,
+       select coalesce(sum(n) filter (where whole), 0)::text as n from by_close`,
       [orgId],
     );
     await db.query(

@@ -93,6 +93,31 @@ export function kanbanSql(totals: (stage: string) => string, fromWhere: string, 
      where p.org_id = $1 and p.id = ${pipe} order by s.position, s.id`;
 }
 
+/**
+ * Deal stats under a `created_at` range from the created-month cells (decision 0052): the
+ * range's whole months summed from `deal_created_cells` (`where` over alias d), its partial first
+ * and last months summed live from `live` (the list's FROM/WHERE with every filter and the
+ * caller's access) as two index ranges of the deals' creation times. A range inside one or two
+ * months has no whole month: it is all live, once. One statement, the same rows as summing every
+ * deal.
+ */
+export function createdStatsSql(where: string, live: string, months: { lo: string; hi: string }): string {
+  const edge = (bound: string) =>
+    `select d.status, 1::bigint as n, d.value, d.value * coalesce(d.probability, 0) / 100.0 as weighted, 1::bigint as valued ${live} and ${bound}`;
+  return `with m as (select ${months.lo} as lo, ${months.hi} as hi),
+      e as (select lo::date as first_month, hi::date as end_month,
+        (case when lo < hi then lo else 'infinity'::timestamp end) at time zone 'UTC' as live_before,
+        (case when lo < hi then hi else 'infinity'::timestamp end) at time zone 'UTC' as live_from from m)
+    select x.status, coalesce(sum(x.n), 0)::int as count, coalesce(sum(x.value), 0)::text as value,
+      coalesce(sum(x.weighted), 0)::numeric(18,2)::text as weighted, coalesce(sum(x.valued), 0)::int as valued
+    from (
+      select d.status, d.n, d.value, d.weighted, d.valued from deal_created_cells d
+        where ${where} and d.created_month >= (select first_month from e) and d.created_month < (select end_month from e)
+      union all ${edge('d.created_at < (select live_before from e)')}
+      union all ${edge('d.created_at >= (select live_from from e)')}
+    ) x group by grouping sets ((x.status), ()) order by x.status nulls last`;
+}
+
 export const dealAnalyticsRoutes = createRouter()
   .openapi(
     createRoute({
@@ -111,10 +136,15 @@ export const dealAnalyticsRoutes = createRouter()
       const cube = await fromCube<Row>(
         c,
         req,
-        (where) =>
-          `select d.status, coalesce(sum(d.n), 0)::int as count, coalesce(sum(d.value), 0)::text as value,
-             coalesce(sum(d.weighted), 0)::numeric(18,2)::text as weighted, coalesce(sum(d.valued), 0)::int as valued
-           from deal_cells d where ${where} group by grouping sets ((d.status), ()) order by d.status nulls last`,
+        (where, p, grants, months) => {
+          if (!months)
+            return `select d.status, coalesce(sum(d.n), 0)::int as count, coalesce(sum(d.value), 0)::text as value,
+               coalesce(sum(d.weighted), 0)::numeric(18,2)::text as weighted, coalesce(sum(d.valued), 0)::int as valued
+             from deal_cells d where ${where} group by grouping sets ((d.status), ()) order by d.status nulls last`;
+          const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, grants);
+          return createdStatsSql(where, p.adopt(fromWhere, values), months);
+        },
+        { created: true },
       );
       const rows =
         cube?.rows ??
