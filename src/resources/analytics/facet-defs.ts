@@ -212,14 +212,16 @@ export async function liveFacets(
   if (opts.exact) return run(all);
   const matches = await estimate(db, fromWhere, values, opts.estimates);
   if (matches <= FACET_SAMPLE) return run(all);
-  const base = ID_RANGE.has(resource.name)
-    ? await estimate(
-        db,
-        `from ${resource.table} ${resource.alias} where ${baseConditions(resource, opts.deleted).join(' and ')}`,
-        values.slice(0, 1),
-        opts.estimates,
-      )
-    : undefined;
+  // The (org_id, id) index holds live rows only: a request for deleted ones is left to the planner.
+  const base =
+    ID_RANGE.has(resource.name) && opts.deleted === 'exclude'
+      ? await estimate(
+          db,
+          `from ${resource.table} ${resource.alias} where ${baseConditions(resource, opts.deleted).join(' and ')}`,
+          values.slice(0, 1),
+          opts.estimates,
+        )
+      : undefined;
   const plan = planSample(resource, matches, base);
   const first = await run(plan);
   if (first.read >= plan.expected / 2) return first;
