@@ -126,7 +126,8 @@ async function startWebhookReceiver(port: number): Promise<() => Promise<void>> 
   return new Promise((resolve, reject) => {
     server.once('error', async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EADDRINUSE') return reject(err);
-      const other = await fetch(`http://127.0.0.1:${port}/_receiver/requests?path=/`).catch(() => null);
+      // Bounded: something that accepts and never answers must not hang the whole run.
+      const other = await fetch(`http://127.0.0.1:${port}/_receiver/requests?path=/`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
       if (!other?.ok) return reject(new Error(`port ${port} (CRM_WEBHOOK_RECEIVER_PORT) is taken by something that is not a webhook receiver`));
       log(`a webhook receiver already answers on 127.0.0.1:${port}: using it`);
       resolve(async () => {});
@@ -150,23 +151,25 @@ async function ensureCachedReader(url: string): Promise<void> {
 
 export default async function setup() {
   const server = await ensurePostgres({ quiet: true });
-  const url = testDatabaseUrl();
-  await migrateDatabase(url);
-  await ensureSeeded(url, { ...TEST_SEED, log: () => {} });
-  await ensureCachedReader(url);
-  const db = new URL(url);
   const stops: Array<() => Promise<void>> = [];
+  // Everything this setup started, newest first; also when it fails, so no server outlives the run.
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    await server.stop().catch(() => {});
+  };
   try {
+    const url = testDatabaseUrl();
+    await migrateDatabase(url);
+    await ensureSeeded(url, { ...TEST_SEED, log: () => {} });
+    await ensureCachedReader(url);
+    const db = new URL(url);
     stops.push(await startNeonProxy(NEON_PROXY_PORT, { host: db.hostname, port: Number(db.port || 5432) }));
     stops.push(await startHungServer(HUNG_DB_PORT));
     stops.push(await startWebhookReceiver(WEBHOOK_RECEIVER_PORT));
     stops.push(await startPooler(url));
   } catch (err) {
-    for (const stop of stops.reverse()) await stop().catch(() => {});
+    await stopAll();
     throw err;
   }
-  return async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => {});
-    await server.stop();
-  };
+  return stopAll;
 }
