@@ -76,12 +76,19 @@ export const EXACT_COUNT_BUDGET = 500_000;
 const exactKey = (fromWhere: string, values: readonly unknown[]) => `exact|${fromWhere}|${JSON.stringify(values)}`;
 
 /** The planner's match estimate for a strict exact count, remembered like estimates (10 s). */
-export async function exactPlanned(db: Db, estimates: Memo, fromWhere: string, values: readonly unknown[]): Promise<number> {
-  const key = exactKey(fromWhere, values);
-  const cached = estimates.get(key);
+export function exactPlanned(db: Db, estimates: Memo, fromWhere: string, values: readonly unknown[]): Promise<number> {
+  return rememberedPlan(db, estimates, exactKey(fromWhere, values), fromWhere, values);
+}
+
+/**
+ * The planner's row estimate for `select 1 <fromWhere>`, remembered under `key` in `estimates`
+ * (tenant-scoped: the org is $1 among the values the key carries).
+ */
+export async function rememberedPlan(db: Db, estimates: Memo | undefined, key: string, fromWhere: string, values: readonly unknown[]): Promise<number> {
+  const cached = estimates?.get(key);
   if (cached !== undefined) return cached;
   const planned = await plannedRows(db, `select 1 ${fromWhere}`, values);
-  estimates.set(key, planned);
+  estimates?.set(key, planned);
   return planned;
 }
 

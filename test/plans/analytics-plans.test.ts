@@ -35,7 +35,7 @@ describe('analytics plans on seeded data', () => {
         const matches = await withDb((db) => plannedRows(db, `select 1 ${fromWhere}`, values));
         const base = await withDb((db) => plannedRows(db, 'select 1 from contacts c where c.org_id = $1 and c.deleted_at is null', [orgId]));
         const plan = planSample(RESOURCES.contacts, matches, base);
-        const sample = sampleFromWhere(RESOURCES.contacts, fromWhere, values, req.deleted, plan);
+        const sample = sampleFromWhere(RESOURCES.contacts, fromWhere, values, plan);
         const e = await explain(liveFacetSql(RESOURCES.contacts, ['status', 'lifecycle_stage', 'country'], sample.fromWhere), sample.values, { analyze: true });
         expect(e.seqScans.filter((r) => BIG.includes(r))).toEqual([]);
         // The rows the sample keeps: about FACET_SAMPLE, fewer within the budget, or all of them when fewer are expected.

@@ -1,7 +1,7 @@
 import type { Memo } from '../../cache/isolate';
 import type { Db } from '../../db/client';
 import type { DeletedMode } from '../../query/ast';
-import { plannedRows, uuidBelow } from '../../query/count';
+import { rememberedPlan, uuidBelow } from '../../query/count';
 import { orgPredicate } from '../../query/params';
 import type { ResourceDef } from '../../query/resource';
 import { CATALOG } from '../registry';
@@ -122,11 +122,10 @@ export function planSample(resource: ResourceDef, matches: number, base: number 
   return { fraction: target, fenced: false, expected: FACET_SAMPLE };
 }
 
-/** The org's live rows of the resource (or its deleted ones, as the request asks), as SQL conditions. */
-function baseConditions(resource: ResourceDef, deleted: DeletedMode): string[] {
+/** The org's live rows of the resource, the rows its `(org_id, id)` index holds, as SQL conditions. */
+function liveRows(resource: ResourceDef): string[] {
   const a = resource.alias;
-  const live = resource.softDelete && deleted !== 'include' ? [`${a}.deleted_at is ${deleted === 'only' ? 'not ' : ''}null`] : [];
-  return [orgPredicate(a), ...live];
+  return [orgPredicate(a), ...(resource.softDelete ? [`${a}.deleted_at is null`] : [])];
 }
 
 /**
@@ -139,7 +138,6 @@ export function sampleFromWhere(
   resource: ResourceDef,
   fromWhere: string,
   values: readonly unknown[],
-  deleted: DeletedMode,
   plan: SamplePlan,
 ): { fromWhere: string; values: unknown[]; fraction: number } {
   if (plan.fraction >= 1) return { fromWhere, values: [...values], fraction: 1 };
@@ -150,7 +148,7 @@ export function sampleFromWhere(
   if (!plan.fenced) return { fromWhere: `${fromWhere} and ${below}`, values: args, fraction };
   const head = `from ${resource.table} ${a} where `;
   if (!fromWhere.startsWith(head)) throw new Error(`sampleFromWhere: expected planList's FROM/WHERE, got ${fromWhere.slice(0, 60)}`);
-  const range = [...baseConditions(resource, deleted), below].join(' and ');
+  const range = [...liveRows(resource), below].join(' and ');
   return { fromWhere: `from (select * ${head}${range} offset 0) ${a} where ${fromWhere.slice(head.length)}`, values: args, fraction };
 }
 
@@ -176,16 +174,9 @@ export interface LiveFacets {
   fraction: number;
 }
 
-/** The planner's row estimate for `select 1 <fromWhere>`, remembered a few seconds per shape and values (the org is $1). */
-async function estimate(db: Db, fromWhere: string, values: readonly unknown[], estimates: Memo | undefined): Promise<number> {
-  const key = `facets|${fromWhere}|${JSON.stringify(values)}`;
-  let planned = estimates?.get(key);
-  if (planned === undefined) {
-    planned = await plannedRows(db, `select 1 ${fromWhere}`, values);
-    estimates?.set(key, planned);
-  }
-  return planned;
-}
+/** The planner's estimate for `select 1 <fromWhere>`, remembered a few seconds per shape and values (the org is $1). */
+const estimate = (db: Db, fromWhere: string, values: readonly unknown[], estimates: Memo | undefined) =>
+  rememberedPlan(db, estimates, `facets|${fromWhere}|${JSON.stringify(values)}`, fromWhere, values);
 
 /**
  * Counts every match when the planner expects at most FACET_SAMPLE of them (or `exact`);
@@ -203,7 +194,7 @@ export async function liveFacets(
   opts: { exact: boolean; deleted: DeletedMode; estimates?: Memo },
 ): Promise<LiveFacets> {
   const run = async (plan: SamplePlan): Promise<LiveFacets> => {
-    const s = sampleFromWhere(resource, fromWhere, values, opts.deleted, plan);
+    const s = sampleFromWhere(resource, fromWhere, values, plan);
     const { rows } = await db.query<{ f: number; v: string | null; n: number }>(liveFacetSql(resource, fields, s.fromWhere), s.values);
     const read = rows.find((r) => r.f === -1)?.n ?? 0;
     return { rows: rows.filter((r) => r.f !== -1), read, fraction: s.fraction };
@@ -215,12 +206,7 @@ export async function liveFacets(
   // The (org_id, id) index holds live rows only: a request for deleted ones is left to the planner.
   const base =
     ID_RANGE.has(resource.name) && opts.deleted === 'exclude'
-      ? await estimate(
-          db,
-          `from ${resource.table} ${resource.alias} where ${baseConditions(resource, opts.deleted).join(' and ')}`,
-          values.slice(0, 1),
-          opts.estimates,
-        )
+      ? await estimate(db, `from ${resource.table} ${resource.alias} where ${liveRows(resource).join(' and ')}`, values.slice(0, 1), opts.estimates)
       : undefined;
   const plan = planSample(resource, matches, base);
   const first = await run(plan);
