@@ -29,19 +29,20 @@ const OPS = new Set(['eq', 'neq', 'in', 'is']);
 /** Bounds of a `created_at` range the created-month cells can split into whole and partial months. */
 const RANGE_OPS = new Set(['gte', 'gt', 'lt', 'lte']);
 
+type CreatedBound = Extract<CheckedFilter, { kind: 'cond' }>;
+
 /** A top-level `created_at` bound (gte, gt, lt, lte), not negated. */
-const isCreatedBound = (f: CheckedFilter): f is Extract<CheckedFilter, { kind: 'cond' }> =>
-  f.kind === 'cond' && f.name === 'created_at' && RANGE_OPS.has(f.op) && !f.not;
+const isCreatedBound = (f: CheckedFilter): f is CreatedBound => f.kind === 'cond' && f.name === 'created_at' && RANGE_OPS.has(f.op) && !f.not;
 
 /**
  * The request's filters checked, when the cube can answer them; else undefined. With `created`,
  * top-level `created_at` bounds are taken too (deal stats: the created-month cells), apart.
  */
-export function cubeFilters(req: ListRequest, created = false): { filters: CheckedFilter[]; bounds: CheckedFilter[] } | undefined {
+export function cubeFilters(req: ListRequest, created = false): { filters: CheckedFilter[]; bounds: CreatedBound[] } | undefined {
   if (req.q !== undefined || req.deleted !== 'exclude') return undefined;
   const checked = checkFilters(RESOURCES.deals, req.where, { catalog: CATALOG });
-  const bounds: CheckedFilter[] = created ? checked.filter(isCreatedBound) : [];
-  const filters = checked.filter((f) => !bounds.includes(f));
+  const bounds = created ? checked.filter(isCreatedBound) : [];
+  const filters = checked.filter((f) => !(created && isCreatedBound(f)));
   const fits = (f: CheckedFilter): boolean =>
     f.kind === 'cond' ? DIMENSIONS.has(f.name) && OPS.has(f.op) : (f.kind === 'and' || f.kind === 'or') && f.items.every(fits);
   return filters.every(fits) ? { filters, bounds } : undefined;
@@ -53,11 +54,10 @@ export function cubeFilters(req: ListRequest, created = false): { filters: Check
  * 'infinity' where a side is open). Computed by Postgres, to the microsecond: a month is whole
  * when every instant of it meets every bound.
  */
-export function wholeMonths(bounds: readonly CheckedFilter[], p: Params): { lo: string; hi: string } {
+export function wholeMonths(bounds: readonly CreatedBound[], p: Params): { lo: string; hi: string } {
   const lows: string[] = [];
   const highs: string[] = [];
   for (const b of bounds) {
-    if (b.kind !== 'cond') continue;
     const t = `(${p.add(b.value)}::timestamptz at time zone 'UTC')`;
     const month = `date_trunc('month', ${t})`;
     if (b.op === 'gte') lows.push(`case when ${month} = ${t} then ${month} else ${month} + interval '1 month' end`);

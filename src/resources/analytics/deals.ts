@@ -101,6 +101,12 @@ export function kanbanSql(totals: (stage: string) => string, fromWhere: string, 
  * months has no whole month: it is all live, once. One statement, the same rows as summing every
  * deal.
  */
+/** The stats' sums per status and in total, over rows `a` of (status, n, value, weighted, valued): cube cells, or cells and deals. */
+const statusSums = (a: string, from: string) =>
+  `select ${a}.status, coalesce(sum(${a}.n), 0)::int as count, coalesce(sum(${a}.value), 0)::text as value,
+     coalesce(sum(${a}.weighted), 0)::numeric(18,2)::text as weighted, coalesce(sum(${a}.valued), 0)::int as valued
+   ${from} group by grouping sets ((${a}.status), ()) order by ${a}.status nulls last`;
+
 export function createdStatsSql(where: string, live: string, months: { lo: string; hi: string }): string {
   const edge = (bound: string) =>
     `select d.status, 1::bigint as n, d.value, d.value * coalesce(d.probability, 0) / 100.0 as weighted, 1::bigint as valued ${live} and ${bound}`;
@@ -108,14 +114,15 @@ export function createdStatsSql(where: string, live: string, months: { lo: strin
       e as (select lo::date as first_month, hi::date as end_month,
         (case when lo < hi then lo else 'infinity'::timestamp end) at time zone 'UTC' as live_before,
         (case when lo < hi then hi else 'infinity'::timestamp end) at time zone 'UTC' as live_from from m)
-    select x.status, coalesce(sum(x.n), 0)::int as count, coalesce(sum(x.value), 0)::text as value,
-      coalesce(sum(x.weighted), 0)::numeric(18,2)::text as weighted, coalesce(sum(x.valued), 0)::int as valued
-    from (
+    ${statusSums(
+      'x',
+      `from (
       select d.status, d.n, d.value, d.weighted, d.valued from deal_created_cells d
         where ${where} and d.created_month >= (select first_month from e) and d.created_month < (select end_month from e)
       union all ${edge('d.created_at < (select live_before from e)')}
       union all ${edge('d.created_at >= (select live_from from e)')}
-    ) x group by grouping sets ((x.status), ()) order by x.status nulls last`;
+    ) x`,
+    )}`;
 }
 
 export const dealAnalyticsRoutes = createRouter()
@@ -137,10 +144,7 @@ export const dealAnalyticsRoutes = createRouter()
         c,
         req,
         (where, p, grants, months) => {
-          if (!months)
-            return `select d.status, coalesce(sum(d.n), 0)::int as count, coalesce(sum(d.value), 0)::text as value,
-               coalesce(sum(d.weighted), 0)::numeric(18,2)::text as weighted, coalesce(sum(d.valued), 0)::int as valued
-             from deal_cells d where ${where} group by grouping sets ((d.status), ()) order by d.status nulls last`;
+          if (!months) return statusSums('d', `from deal_cells d where ${where}`);
           const { fromWhere, values } = filteredRows(c, RESOURCES.deals, req, grants);
           return createdStatsSql(where, p.adopt(fromWhere, values), months);
         },
